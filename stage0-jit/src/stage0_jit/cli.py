@@ -1,0 +1,154 @@
+"""The command line every stage shares: ``python -m stageN [options] [file]``, exit codes, the REPL.
+
+A stage customises it by subclassing :class:`Cli` (its name, its VM class, its
+extra flags); the work runs on a thread with a large native stack so that deep
+Lox recursion in compiled code and deep nesting in the front end never
+overflow the C stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from typing import NoReturn, Sequence
+
+from .engine import DUMP_KINDS, InternalCompilerError
+from .settings import Settings
+from .vm import EXIT_NO_INPUT, EXIT_OK, EXIT_RUNTIME_ERROR, EXIT_USAGE, VM, Options
+
+THREAD_STACK_BYTES = 1 << 30   # virtual; only touched pages are committed
+RECURSION_LIMIT = 1_000_000
+
+
+class UsageError(Exception):
+    """Wrong command-line usage (exit 64)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+class Cli:
+    """Stage 0's command line; later stages override the class attributes and hooks."""
+
+    prog = "python -m stage0_jit"
+    description = ("Stage 0 of the Lox VM: the whole program is compiled to native code with "
+                   "LLVM (ORC LLJIT) before it runs. Lox without classes.")
+    vm_class: type[VM] = VM
+    dump_kinds: tuple[str, ...] = DUMP_KINDS
+    trace_kinds: tuple[str, ...] = ("compile",)
+
+    def settings(self) -> Settings:
+        """Hook: this stage's settings object."""
+        return Settings()
+
+    def build_parser(self) -> argparse.ArgumentParser:
+        """All flags of this stage."""
+        p = _Parser(prog=self.prog, description=self.description,
+                    epilog="Exit status: 0 ok, 64 usage, 65 compile error, 70 runtime error, "
+                           "74 file not readable. Diagnostics go to standard error.")
+        p.add_argument("file", nargs="?", help="Lox program to run; without it, an interactive prompt")
+        p.add_argument("--dump", default="", metavar="KINDS",
+                       help=f"comma-separated: {','.join(self.dump_kinds)} (to standard error)")
+        p.add_argument("--trace", default="", metavar="CATEGORIES",
+                       help=f"comma-separated: {','.join(self.trace_kinds)} (to standard error)")
+        p.add_argument("--stats", action="store_true", help="print counters and timers at exit")
+        p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="override a tunable (see --help-settings)")
+        p.add_argument("--help-settings", action="store_true", help="list every tunable with its default and reason")
+        self.add_arguments(p)
+        return p
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """Hook: a stage's extra flags."""
+
+    def options(self, args: argparse.Namespace, settings: Settings) -> Options:
+        """Hook: build the VM options from parsed flags."""
+        return Options(dumps=self.kinds(args.dump, self.dump_kinds, "--dump"),
+                       trace=self.kinds(args.trace, self.trace_kinds, "--trace"),
+                       stats=args.stats, settings=settings)
+
+    @staticmethod
+    def kinds(text: str, allowed: Sequence[str], flag: str) -> frozenset[str]:
+        """Parse a comma-separated list, rejecting unknown names."""
+        chosen = frozenset(k for k in text.split(",") if k)
+        unknown = chosen - set(allowed)
+        if unknown:
+            raise UsageError(f"{flag}: unknown {', '.join(sorted(unknown))} (choose from {', '.join(allowed)})")
+        return chosen
+
+    # ------------------------------------------------------------ running
+    def main(self, argv: Sequence[str] | None = None) -> int:
+        """Parse flags, then run the file or the prompt on a big-stack thread; returns the exit status."""
+        result: list[int] = [EXIT_RUNTIME_ERROR]
+
+        def work() -> None:
+            result[0] = self.run(list(sys.argv[1:] if argv is None else argv))
+
+        sys.setrecursionlimit(RECURSION_LIMIT)
+        threading.stack_size(THREAD_STACK_BYTES)
+        thread = threading.Thread(target=work, name="lox-main")
+        thread.start()
+        thread.join()
+        return result[0]
+
+    def run(self, argv: list[str]) -> int:
+        """Everything after the thread switch."""
+        parser = self.build_parser()
+        try:
+            args = parser.parse_args(argv)
+            settings = self.settings()
+            for assignment in args.set:
+                settings.set_from_text(assignment)
+            options = self.options(args, settings)
+        except (UsageError, ValueError) as error:
+            sys.stderr.write(f"{parser.format_usage()}{self.prog}: error: {error}\n")
+            return EXIT_USAGE
+        if args.help_settings:
+            for name, value, why in settings.describe():
+                sys.stdout.write(f"{name} = {value}\n    {why}\n")
+            return EXIT_OK
+        source = None
+        if args.file is not None:
+            try:
+                with open(args.file, "rb") as handle:
+                    source = handle.read().decode("latin-1")
+            except OSError:
+                sys.stderr.write(f'Could not open file "{args.file}".\n')
+                return EXIT_NO_INPUT
+        vm = self.vm_class(options)
+        try:
+            status = vm.run_source(source) if source is not None else self.repl(vm)
+        except InternalCompilerError as error:
+            sys.stderr.write(f"Internal error: {error}\n")
+            status = EXIT_RUNTIME_ERROR
+        except KeyboardInterrupt:
+            status = 130
+        except Exception as error:  # a VM bug: say so in one line, keep the traceback for LOX_DEBUG
+            if os.environ.get("LOX_DEBUG"):
+                raise
+            sys.stderr.write(f"Internal error: {type(error).__name__}: {error}\n")
+            status = EXIT_RUNTIME_ERROR
+        vm.finish()
+        return status
+
+    def repl(self, vm: VM) -> int:
+        """The interactive prompt: one line at a time, globals kept between lines."""
+        while True:
+            sys.stdout.write("> ")
+            sys.stdout.flush()
+            line = sys.stdin.buffer.readline()
+            if not line:
+                sys.stdout.write("\n")
+                return EXIT_OK
+            vm.run_source(line.decode("latin-1"))
+
+
+def main() -> NoReturn:
+    """Entry point of ``python -m stage0_jit``."""
+    status = Cli().main()
+    sys.stdout.flush()
+    os._exit(status)

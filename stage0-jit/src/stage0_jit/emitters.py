@@ -1,0 +1,256 @@
+"""Codegen for each Lox operation: one named emitter per operation, the seam later stages override.
+
+Stage 0 emits the *generic* operation everywhere: an inline check for the
+common case (two numbers, a closure of the right arity) and a call to a
+helper or the runtime otherwise. Stage 2 subclasses :class:`Operations` and
+overrides one emitter at a time with a guarded fast path driven by feedback.
+Every store of a value into a heap object goes through :meth:`Operations.store_field`
+(stage 5 adds its write barrier there), and every allocation through
+:meth:`Operations.allocate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from llvmlite import ir
+
+from .errors import LINE_FROM_FRAME, ErrorCode
+from .irmodule import ModuleContext
+from .irvalues import (ERROR, FALSE, I1, I64, I64P, NIL, UNDEFINED, address_of, both_numbers,
+                       box_address, const, from_bool, from_double, is_falsey, is_kind, is_number,
+                       kind_of, load_word, pointer, to_double)
+from .layout import CELL, CLOSURE, FUNCTION, GLOBAL, WORD, Kind
+
+
+@dataclass
+class FunctionState:
+    """What the emitters need to know about the function being compiled."""
+
+    function: ir.Function
+    builder: ir.IRBuilder
+    entry_builder: ir.IRBuilder      # stays at the top of the entry block, for allocas
+    closure: ir.Value                # the running closure (i64 value)
+    depth: ir.Value                  # this frame's index in the frame stack
+    line_pointer: ir.Value           # where calls record this frame's current line
+    unwind: ir.Block                 # pops the frame and returns ERROR
+    argument_buffers: dict[int, ir.Value] = field(default_factory=dict)
+
+
+_ARITHMETIC = {"-": "fsub", "*": "fmul", "/": "fdiv", "+": "fadd"}
+_COMPARISON = {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+class Operations:
+    """The generic emitters (stage 0); subclass and override to specialise one operation."""
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.ctx = ctx
+
+    # ------------------------------------------------------------ errors
+    def fail(self, f: FunctionState, code: ErrorCode, line: int | ir.Value,
+             a: ir.Value | int = 0, b_: ir.Value | int = 0) -> None:
+        """Raise a runtime error (Python records message and trace) and unwind this frame."""
+        b = f.builder
+        line_value = line if isinstance(line, ir.Value) else const(line)
+        a_value = a if isinstance(a, ir.Value) else const(a)
+        b_value = b_ if isinstance(b_, ir.Value) else const(b_)
+        b.call(self.ctx.runtime_error, [const(code), line_value, a_value, b_value])
+        b.branch(f.unwind)
+
+    def fail_unless(self, f: FunctionState, ok: ir.Value, code: ErrorCode, line: int,
+                    a: ir.Value | int = 0, b_: ir.Value | int = 0) -> None:
+        """Continue when ``ok``; otherwise raise ``code``."""
+        with f.builder.if_then(f.builder.not_(ok), likely=False):
+            self.fail(f, code, line, a, b_)
+
+    def check_result(self, f: FunctionState, result: ir.Value) -> None:
+        """After a call that may have failed: unwind if it returned ERROR."""
+        b = f.builder
+        with b.if_then(b.icmp_unsigned("==", result, ERROR), likely=False):
+            b.branch(f.unwind)
+
+    # ------------------------------------------------------------ memory
+    def allocate(self, f: FunctionState, kind: Kind, size: ir.Value | int, line: int) -> ir.Value:
+        """Allocate an object inline (bump pointer); returns its address."""
+        size_value = size if isinstance(size, ir.Value) else const(size)
+        address = f.builder.call(self.ctx.alloc, [size_value, const(int(kind))])
+        self.fail_unless(f, f.builder.icmp_unsigned("!=", address, const(0)), ErrorCode.OUT_OF_MEMORY, line)
+        return address
+
+    def store_field(self, f: FunctionState, address: ir.Value, byte_offset: int, value: ir.Value) -> None:
+        """Store a word into a heap object: the one place compiled code writes the heap."""
+        f.builder.store(value, pointer(f.builder, address, byte_offset))
+
+    def load_field(self, f: FunctionState, address: ir.Value, byte_offset: int) -> ir.Value:
+        """Load a word of a heap object."""
+        return load_word(f.builder, address, byte_offset)
+
+    def new_cell(self, f: FunctionState, value: ir.Value, line: int) -> ir.Value:
+        """A fresh cell for a captured variable; returns its address."""
+        address = self.allocate(f, Kind.CELL, CELL.fixed_size, line)
+        self.store_field(f, address, CELL.offset("value"), value)
+        return address
+
+    def new_closure(self, f: FunctionState, function_address: int, cells: list[ir.Value], line: int) -> ir.Value:
+        """A closure of a function prototype over ``cells`` (addresses); returns the value."""
+        address = self.allocate(f, Kind.CLOSURE, CLOSURE.fixed_size + WORD * len(cells), line)
+        self.store_field(f, address, CLOSURE.offset("function"), const(function_address))
+        self.store_field(f, address, CLOSURE.offset("cell_count"), const(len(cells)))
+        for i, cell in enumerate(cells):
+            self.store_field(f, address, CLOSURE.tail_offset + WORD * i, cell)
+        return box_address(f.builder, address)
+
+    def closure_cell(self, f: FunctionState, index: int) -> ir.Value:
+        """The address of captured cell ``index`` of the running closure."""
+        closure = address_of(f.builder, f.closure)
+        return self.load_field(f, closure, CLOSURE.tail_offset + WORD * index)
+
+    # ------------------------------------------------------------ arithmetic
+    def arithmetic(self, f: FunctionState, op: str, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
+        """``- * /`` (and ``+``'s number case): both numbers, else 'Operands must be numbers.'."""
+        if op == "+":
+            return self.add(f, x, y, line)
+        b = f.builder
+        self.fail_unless(f, both_numbers(b, x, y), ErrorCode.OPERANDS_MUST_BE_NUMBERS, line)
+        result = getattr(b, _ARITHMETIC[op])(to_double(b, x), to_double(b, y))
+        return from_double(b, result)
+
+    def add(self, f: FunctionState, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
+        """``+``: numbers inline; strings (or the error) in the concatenation helper."""
+        b = f.builder
+        numbers = b.append_basic_block("add.numbers")
+        other = b.append_basic_block("add.other")
+        done = b.append_basic_block("add.done")
+        b.cbranch(both_numbers(b, x, y), numbers, other)
+        b.position_at_end(numbers)
+        summed = from_double(b, b.fadd(to_double(b, x), to_double(b, y)))
+        b.branch(done)
+        b.position_at_end(other)
+        joined = b.call(self.ctx.concat_or_error, [x, y, const(line)])
+        self.check_result(f, joined)
+        other_end = b.block
+        b.branch(done)
+        b.position_at_end(done)
+        phi = b.phi(I64)
+        phi.add_incoming(summed, numbers)
+        phi.add_incoming(joined, other_end)
+        return phi
+
+    def compare(self, f: FunctionState, op: str, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
+        """``< <= > >=``: both numbers, else 'Operands must be numbers.'."""
+        b = f.builder
+        self.fail_unless(f, both_numbers(b, x, y), ErrorCode.OPERANDS_MUST_BE_NUMBERS, line)
+        return from_bool(b, b.fcmp_ordered(_COMPARISON[op], to_double(b, x), to_double(b, y)))
+
+    def equal(self, f: FunctionState, x: ir.Value, y: ir.Value, negate: bool) -> ir.Value:
+        """``==`` / ``!=`` (never fails)."""
+        b = f.builder
+        same = b.call(self.ctx.equal, [x, y])
+        if negate:
+            same = b.not_(same)
+        return from_bool(b, same)
+
+    def negate(self, f: FunctionState, x: ir.Value, line: int) -> ir.Value:
+        """Unary ``-``."""
+        b = f.builder
+        self.fail_unless(f, is_number(b, x), ErrorCode.OPERAND_MUST_BE_NUMBER, line)
+        return from_double(b, b.fneg(to_double(b, x)))
+
+    def not_(self, f: FunctionState, x: ir.Value) -> ir.Value:
+        """``!``."""
+        return from_bool(f.builder, is_falsey(f.builder, x))
+
+    def truthy(self, f: FunctionState, x: ir.Value) -> ir.Value:
+        """i1 for conditions."""
+        return f.builder.not_(is_falsey(f.builder, x))
+
+    # ------------------------------------------------------------ globals
+    def get_global(self, f: FunctionState, cell: int, line: int) -> ir.Value:
+        """Read a global: its cell's value, or 'Undefined variable' if it was never defined."""
+        value = self.load_field(f, const(cell), GLOBAL.offset("value"))
+        self.fail_unless(f, f.builder.icmp_unsigned("!=", value, UNDEFINED),
+                         ErrorCode.UNDEFINED_VARIABLE, line, const(cell))
+        return value
+
+    def set_global(self, f: FunctionState, cell: int, value: ir.Value, line: int) -> None:
+        """Assign a global (it must be defined already)."""
+        current = self.load_field(f, const(cell), GLOBAL.offset("value"))
+        self.fail_unless(f, f.builder.icmp_unsigned("!=", current, UNDEFINED),
+                         ErrorCode.UNDEFINED_VARIABLE, line, const(cell))
+        self.store_field(f, const(cell), GLOBAL.offset("value"), value)
+
+    def define_global(self, f: FunctionState, cell: int, value: ir.Value) -> None:
+        """``var`` / ``fun`` at the top level: (re)define a global."""
+        self.store_field(f, const(cell), GLOBAL.offset("value"), value)
+
+    # ------------------------------------------------------------ properties (no instances before stage 4)
+    def get_property(self, f: FunctionState, obj: ir.Value, name: str, line: int) -> ir.Value:
+        """``obj.name``: class-free Lox has no instances, so this is always the runtime error."""
+        self.fail(f, ErrorCode.NO_PROPERTIES, line)
+        f.builder.position_at_end(f.builder.append_basic_block("after.get"))
+        return NIL
+
+    def set_property(self, f: FunctionState, obj: ir.Value, name: str, value: ir.Value, line: int) -> ir.Value:
+        """``obj.name = value``: always the runtime error without instances."""
+        self.fail(f, ErrorCode.NO_FIELDS, line)
+        f.builder.position_at_end(f.builder.append_basic_block("after.set"))
+        return NIL
+
+    # ------------------------------------------------------------ calls
+    def record_line(self, f: FunctionState, line: int) -> None:
+        """Store this frame's current line (read by stack traces of errors in callees)."""
+        f.builder.store(const(line), f.line_pointer)
+
+    def argument_buffer(self, f: FunctionState, count: int) -> ir.Value:
+        """A stack array of ``count`` words for passing arguments to the slow call path."""
+        buffer = f.argument_buffers.get(count)
+        if buffer is None:
+            buffer = f.entry_builder.alloca(I64, count or 1, name=f"argv{count}")
+            f.argument_buffers[count] = buffer
+        return buffer
+
+    def call(self, f: FunctionState, callee: ir.Value, args: list[ir.Value], line: int) -> ir.Value:
+        """Call any value: a closure of the right arity directly through its entry slot, anything else via the runtime."""
+        b = f.builder
+        self.record_line(f, line)
+        direct = b.append_basic_block("call.direct")
+        slow = b.append_basic_block("call.slow")
+        done = b.append_basic_block("call.done")
+        b.cbranch(is_kind(b, callee, Kind.CLOSURE), direct, slow)
+        b.position_at_end(direct)
+        function = self.load_field(f, address_of(b, callee), CLOSURE.offset("function"))
+        arity = self.load_field(f, function, FUNCTION.offset("arity"))
+        fast = b.append_basic_block("call.fast")
+        b.cbranch(b.icmp_unsigned("==", arity, const(len(args))), fast, slow)
+        b.position_at_end(fast)
+        result_fast = self.call_entry(f, function, callee, args)
+        fast_end = b.block
+        b.branch(done)
+        b.position_at_end(slow)
+        buffer = self.argument_buffer(f, len(args))
+        for i, arg in enumerate(args):
+            b.store(arg, b.gep(buffer, [const(i)]))
+        result_slow = b.call(self.ctx.call_slow, [callee, buffer, const(len(args)), const(line)])
+        slow_end = b.block
+        b.branch(done)
+        b.position_at_end(done)
+        result = b.phi(I64)
+        result.add_incoming(result_fast, fast_end)
+        result.add_incoming(result_slow, slow_end)
+        self.check_result(f, result)
+        return result
+
+    def call_entry(self, f: FunctionState, function: ir.Value, closure: ir.Value, args: list[ir.Value]) -> ir.Value:
+        """Jump through a function's entry slot (the indirection a later tier swaps)."""
+        b = f.builder
+        entry = self.load_field(f, function, FUNCTION.offset("entry"))
+        signature = ir.FunctionType(I64, [I64] * (1 + len(args)))
+        target = b.inttoptr(entry, signature.as_pointer())
+        return b.call(target, [closure, *args])
+
+    # ------------------------------------------------------------ printing
+    def print_value(self, f: FunctionState, value: ir.Value, line: int) -> None:
+        """``print``: formatting is a slow path in Python."""
+        f.builder.call(self.ctx.print, [value])
+

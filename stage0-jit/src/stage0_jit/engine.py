@@ -1,0 +1,95 @@
+"""The JIT engine: ORC LLJIT plus the pipeline every module goes through (verify, optimise, emit, link).
+
+Every module is verified before LLVM compiles it (bad IR reaching codegen can
+abort the process), optimised with a fresh pass manager each time (re-running
+one aborts), compiled to an object image once, and linked into LLJIT as a new
+library with the runtime's callbacks imported by name. The resource trackers
+are kept for the life of the engine: code is never freed while it may run.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+import llvmlite.binding as llvm
+
+from .irmodule import ModuleContext
+from .runtime import Runtime
+from .stats import Stats
+
+DUMP_KINDS = ("ast", "ir", "opt-ir", "asm")
+
+
+class InternalCompilerError(Exception):
+    """The code generator produced IR that LLVM rejects: a bug in the VM, never in the program."""
+
+
+class JitEngine:
+    """Owns the target machine and the LLJIT instance; compiles modules into callable code."""
+
+    def __init__(self, runtime: Runtime, stats: Stats, dumps: frozenset[str] = frozenset(),
+                 dump_stream: TextIO | None = None, opt_level: int = 2) -> None:
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        target = llvm.Target.from_triple(llvm.get_process_triple())
+        self.target_machine = target.create_target_machine(jit=True, opt=min(opt_level, 3))
+        self.lljit = llvm.create_lljit_compiler(self.target_machine)
+        self.runtime = runtime
+        self.stats = stats
+        self.dumps = dumps
+        self.dump_stream = dump_stream or sys.stderr
+        self.opt_level = opt_level
+        self.trackers: list[llvm.ResourceTracker] = []
+        self.libraries = 0
+
+    def new_module(self) -> ModuleContext:
+        """A fresh module set up for this target, with the runtime helpers in it."""
+        return ModuleContext(self.runtime, llvm.get_process_triple(), str(self.target_machine.target_data))
+
+    def dump(self, kind: str, title: str, text: str) -> None:
+        """Write one dump section to the dump stream if ``kind`` was asked for."""
+        if kind in self.dumps:
+            self.dump_stream.write(f"=== {kind}: {title} ===\n{text.rstrip()}\n")
+
+    def optimise(self, module: llvm.ModuleRef) -> None:
+        """Run LLVM's pipeline at the configured level (a fresh pass manager each run)."""
+        if self.opt_level <= 0:
+            return
+        tuning = llvm.create_pipeline_tuning_options(speed_level=self.opt_level)
+        builder = llvm.create_pass_builder(self.target_machine, tuning)
+        builder.getModulePassManager().run(module, builder)
+
+    def compile(self, ctx: ModuleContext, exports: list[str], title: str) -> dict[str, int]:
+        """Verify, optimise and link a module; returns the address of each exported symbol."""
+        started = time.perf_counter()
+        text = str(ctx.module)
+        self.dump("ir", title, text)
+        try:
+            module = llvm.parse_assembly(text)
+            module.verify()
+        except RuntimeError as error:
+            raise InternalCompilerError(f"LLVM rejected the generated IR for {title}: {error}") from None
+        verified = time.perf_counter()
+        self.optimise(module)
+        self.dump("opt-ir", title, str(module))
+        self.dump("asm", title, self.target_machine.emit_assembly(module))
+        optimised = time.perf_counter()
+        image = self.target_machine.emit_object(module)
+        builder = llvm.JITLibraryBuilder().add_object_img(image)
+        for name, address in self.runtime.callbacks.addresses().items():
+            builder.import_symbol(name, address)
+        for name in exports:
+            builder.export_symbol(name)
+        self.libraries += 1
+        tracker = builder.link(self.lljit, f"lox_library_{self.libraries}")
+        self.trackers.append(tracker)
+        finished = time.perf_counter()
+        self.stats.add("compile.modules", 1)
+        self.stats.add("compile.functions", len(exports))
+        self.stats.add_time("compile.verify_s", verified - started)
+        self.stats.add_time("compile.optimise_s", optimised - verified)
+        self.stats.add_time("compile.codegen_link_s", finished - optimised)
+        self.stats.add_time("compile.total_s", finished - started)
+        return {name: tracker[name] for name in exports}

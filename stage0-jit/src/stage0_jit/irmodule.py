@@ -1,0 +1,139 @@
+"""One LLVM module under construction: the runtime symbols it imports and the native helpers it carries.
+
+The helpers (allocation, string concatenation, equality, argument
+observation) are written in IR and added to every module as ``internal``
+functions, so O2 inlines them into the fast paths and compiled code never
+calls Python for them. Python callbacks (print, errors, slow calls) are
+declared here and resolved by the JIT's symbol table (``import_symbol``).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from llvmlite import ir
+
+from . import values
+from .errors import ErrorCode
+from .irvalues import (DOUBLE, ERROR, I1, I8P, I32, I64, I64P, address_of, box_address, const,
+                       is_kind, is_number, load_word, pointer, to_double)
+from .layout import STRING, WORD, Kind
+from .runtime import Runtime
+
+_module_numbers = itertools.count()
+
+
+class ModuleContext:
+    """An ``ir.Module`` plus the declarations and helpers every function in it uses."""
+
+    def __init__(self, runtime: Runtime, triple: str, data_layout: str) -> None:
+        self.runtime = runtime
+        self.number = next(_module_numbers)
+        self.module = ir.Module(name=f"lox{self.number}")
+        self.module.triple = triple
+        self.module.data_layout = data_layout
+        m = self.module
+        # Python callbacks (slow paths), imported by name through the JIT's symbol table.
+        self.print = ir.Function(m, ir.FunctionType(ir.VoidType(), [I64]), "lox_print")
+        self.runtime_error = ir.Function(m, ir.FunctionType(I64, [I64, I64, I64, I64]), "lox_runtime_error")
+        self.call_slow = ir.Function(m, ir.FunctionType(I64, [I64, I64P, I64, I64]), "lox_call_slow")
+        # libc, resolved from the process.
+        self.memcmp = ir.Function(m, ir.FunctionType(I32, [I8P, I8P, I64]), "memcmp")
+        self.memcpy = m.declare_intrinsic("llvm.memcpy", [I8P, I8P, I64])
+        self.floor = m.declare_intrinsic("llvm.floor", [DOUBLE])
+        self.fabs = m.declare_intrinsic("llvm.fabs", [DOUBLE])
+        self.alloc = self._build_alloc()
+        self.concat_or_error = self._build_concat_or_error()
+        self.equal = self._build_equal()
+        self.observe = self._build_observe()
+
+    def symbol(self, name: str) -> str:
+        """A module-unique LLVM symbol name for a Lox function."""
+        clean = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+        return f"lox{self.number}_{clean}"
+
+    def _helper(self, name: str, ret: ir.Type, args: list[ir.Type]) -> tuple[ir.Function, ir.IRBuilder]:
+        function = ir.Function(self.module, ir.FunctionType(ret, args), f"{name}")
+        function.linkage = "internal"
+        builder = ir.IRBuilder(function.append_basic_block("entry"))
+        return function, builder
+
+    def _build_alloc(self) -> ir.Function:
+        """``i64 lox_alloc(size, kind)``: bump the heap pointer; 0 when the heap is full."""
+        heap = self.runtime.heap
+        f, b = self._helper("lox_alloc", I64, [I64, I64])
+        size, kind = f.args
+        top_ptr = pointer(b, const(heap.top_address))
+        top = b.load(top_ptr)
+        new_top = b.add(top, size)
+        full = b.icmp_unsigned(">", new_top, load_word(b, const(heap.limit_address)))
+        with b.if_then(full, likely=False):
+            b.ret(const(0))
+        b.store(new_top, top_ptr)
+        b.store(kind, pointer(b, top))
+        b.ret(top)
+        return f
+
+    def _build_concat_or_error(self) -> ir.Function:
+        """``i64 lox_concat_or_error(a, b, line)``: two strings concatenated, else the '+' error."""
+        f, b = self._helper("lox_concat_or_error", I64, [I64, I64, I64])
+        x, y, line = f.args
+        strings = b.and_(is_kind(b, x, Kind.STRING), is_kind(b, y, Kind.STRING))
+        with b.if_then(b.not_(strings), likely=False):
+            b.ret(b.call(self.runtime_error, [
+                const(ErrorCode.OPERANDS_MUST_BE_NUMBERS_OR_STRINGS), line, const(0), const(0)]))
+        xa, ya = address_of(b, x), address_of(b, y)
+        length_offset = STRING.offset("length")
+        xl = load_word(b, xa, length_offset)
+        yl = load_word(b, ya, length_offset)
+        total = b.add(xl, yl)
+        size = b.and_(b.add(total, const(STRING.tail_offset + WORD - 1)), const(~(WORD - 1)))
+        address = b.call(self.alloc, [size, const(int(Kind.STRING))])
+        with b.if_then(b.icmp_unsigned("==", address, const(0)), likely=False):
+            b.ret(b.call(self.runtime_error, [const(ErrorCode.OUT_OF_MEMORY), line, const(0), const(0)]))
+        b.store(total, pointer(b, address, length_offset))
+        tail = STRING.tail_offset
+        dest = b.inttoptr(b.add(address, const(tail)), I8P)
+        b.call(self.memcpy, [dest, b.inttoptr(b.add(xa, const(tail)), I8P), xl, ir.Constant(I1, 0)])
+        dest2 = b.inttoptr(b.add(b.add(address, const(tail)), xl), I8P)
+        b.call(self.memcpy, [dest2, b.inttoptr(b.add(ya, const(tail)), I8P), yl, ir.Constant(I1, 0)])
+        b.ret(box_address(b, address))
+        return f
+
+    def _build_equal(self) -> ir.Function:
+        """``i1 lox_equal(a, b)``: Lox ``==`` (IEEE for numbers, content for strings, identity otherwise)."""
+        f, b = self._helper("lox_equal", I1, [I64, I64])
+        x, y = f.args
+        with b.if_then(b.and_(is_number(b, x), is_number(b, y))):
+            b.ret(b.fcmp_ordered("==", to_double(b, x), to_double(b, y)))
+        with b.if_then(b.icmp_unsigned("==", x, y)):
+            b.ret(ir.Constant(I1, 1))
+        strings = b.and_(is_kind(b, x, Kind.STRING), is_kind(b, y, Kind.STRING))
+        with b.if_then(b.not_(strings)):
+            b.ret(ir.Constant(I1, 0))
+        xa, ya = address_of(b, x), address_of(b, y)
+        length_offset = STRING.offset("length")
+        xl = load_word(b, xa, length_offset)
+        with b.if_then(b.icmp_unsigned("!=", xl, load_word(b, ya, length_offset))):
+            b.ret(ir.Constant(I1, 0))
+        tail = STRING.tail_offset
+        same = b.call(self.memcmp, [b.inttoptr(b.add(xa, const(tail)), I8P),
+                                    b.inttoptr(b.add(ya, const(tail)), I8P), xl])
+        b.ret(b.icmp_signed("==", same, ir.Constant(I32, 0)))
+        return f
+
+    def _build_observe(self) -> ir.Function:
+        """``void lox_observe(table, index, v)``: count whether a number argument is an integer."""
+        f, b = self._helper("lox_observe", ir.VoidType(), [I64, I64, I64])
+        table, index, v = f.args
+        with b.if_then(b.not_(is_number(b, v))):
+            b.ret_void()
+        x = to_double(b, v)
+        integral = b.and_(b.fcmp_ordered("==", b.call(self.floor, [x]), x),
+                          b.fcmp_ordered("<", b.call(self.fabs, [x]), ir.Constant(DOUBLE, 2.0 ** 53)))
+        slot = b.add(b.shl(index, const(1)), b.zext(b.not_(integral), I64))
+        counter = b.inttoptr(b.add(table, b.shl(slot, const(3))), I64P)
+        b.store(b.add(b.load(counter), const(1)), counter)
+        b.ret_void()
+        return f
+

@@ -1,0 +1,103 @@
+"""Every heap object kind and its memory layout, declared once for all tiers.
+
+An object is a run of 8-byte words. Word 0 is the header (its low byte is the
+kind). Each kind lists its fixed fields in order and what each word holds, so
+that the interpreter, the code generator and (later) a collector all read the
+same facts: ``value`` words hold Lox values (a collector traces them),
+``pointer`` words hold raw addresses of heap objects (traced too), ``raw``
+words hold plain integers (never traced). A kind may end in a variable tail of
+values (closure cells) or bytes (string characters).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+WORD = 8
+
+
+class Kind(enum.IntEnum):
+    """The object kinds; the number is the header's low byte."""
+
+    STRING = 1
+    FUNCTION = 2
+    CLOSURE = 3
+    CELL = 4
+    NATIVE = 5
+    GLOBAL = 6
+
+
+class Holds(enum.Enum):
+    """What one word of an object holds."""
+
+    RAW = "raw"
+    VALUE = "value"
+    POINTER = "pointer"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One kind's fields (name, what it holds) after the header, and its tail."""
+
+    kind: Kind
+    fields: tuple[tuple[str, Holds], ...]
+    tail: Holds | None = None  # None: no tail; RAW: bytes; VALUE/POINTER: words
+    doc: str = ""
+
+    def offset(self, field: str) -> int:
+        """Byte offset of ``field`` from the object's start (the header is word 0)."""
+        for i, (name, _) in enumerate(self.fields):
+            if name == field:
+                return (i + 1) * WORD
+        raise KeyError(f"{self.kind.name} has no field {field!r}")
+
+    def index(self, field: str) -> int:
+        """Word index of ``field`` (the header is word 0)."""
+        return self.offset(field) // WORD
+
+    @property
+    def fixed_size(self) -> int:
+        """Bytes before the tail (header included)."""
+        return (len(self.fields) + 1) * WORD
+
+    @property
+    def tail_offset(self) -> int:
+        """Byte offset where the tail starts."""
+        return self.fixed_size
+
+
+LAYOUTS: dict[Kind, Layout] = {
+    layout.kind: layout
+    for layout in (
+        Layout(Kind.STRING, (("length", Holds.RAW),), Holds.RAW,
+               "immutable bytes; equality is by content"),
+        Layout(Kind.FUNCTION,
+               (("arity", Holds.RAW), ("name", Holds.VALUE), ("entry", Holds.RAW),
+                ("id", Holds.RAW), ("upvalue_count", Holds.RAW), ("observations", Holds.RAW)),
+               None,
+               "a compiled function prototype: callers jump through its entry slot"),
+        Layout(Kind.CLOSURE, (("function", Holds.POINTER), ("cell_count", Holds.RAW)), Holds.POINTER,
+               "a function plus the cells of the variables it captured"),
+        Layout(Kind.CELL, (("value", Holds.VALUE),), None,
+               "a captured variable: closures share the cell, not a copy"),
+        Layout(Kind.NATIVE, (("id", Holds.RAW), ("arity", Holds.RAW)), None,
+               "a built-in function implemented by the runtime"),
+        Layout(Kind.GLOBAL, (("value", Holds.VALUE), ("name", Holds.VALUE)), None,
+               "a late-bound global variable's cell; UNDEFINED until defined"),
+    )
+}
+
+HEADER_KIND_MASK = 0xFF
+
+STRING = LAYOUTS[Kind.STRING]
+FUNCTION = LAYOUTS[Kind.FUNCTION]
+CLOSURE = LAYOUTS[Kind.CLOSURE]
+CELL = LAYOUTS[Kind.CELL]
+NATIVE = LAYOUTS[Kind.NATIVE]
+GLOBAL = LAYOUTS[Kind.GLOBAL]
+
+
+def round_up(size: int) -> int:
+    """Round a byte size up to whole words (every object starts word-aligned)."""
+    return (size + WORD - 1) & ~(WORD - 1)

@@ -1,0 +1,46 @@
+"""Every tunable of the VM in one place: a named setting, its default, and why that default.
+
+Later stages add their own settings by subclassing :class:`Settings`; the
+command line sets any of them with ``--set NAME=VALUE`` (and the common ones
+have their own flags).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+
+@dataclass
+class Settings:
+    """The tunables of stage 0 (later stages subclass and add theirs)."""
+
+    max_call_depth: int = field(default=100_000, metadata={
+        "why": "LOX.md asks for at least 10,000 nested calls; deeper recursion ends in "
+               "'Stack overflow.' well before the native stack (1 GiB, see vm.py) runs out"})
+    heap_reserve_mb: int = field(default=8192, metadata={
+        "why": "address space reserved for the heap; pages cost nothing until used, and "
+               "nothing is freed before stage 5, so allocation-heavy programs need room"})
+    opt_level: int = field(default=2, metadata={
+        "why": "LLVM's O2 pipeline: the usual trade of compile time for code quality"})
+    observe_arguments: bool = field(default=True, metadata={
+        "why": "record whether each number argument is an integer (the type observations "
+               "later stages specialise on); costs a few instructions per call"})
+
+    def describe(self) -> list[tuple[str, object, str]]:
+        """(name, current value, reason) for every setting, for ``--help-settings``."""
+        return [(f.name, getattr(self, f.name), str(f.metadata.get("why", ""))) for f in fields(self)]
+
+    def set_from_text(self, assignment: str) -> None:
+        """Apply ``NAME=VALUE`` (the value parsed to the setting's type)."""
+        name, sep, text = assignment.partition("=")
+        known = {f.name: f for f in fields(self)}
+        if not sep or name not in known:
+            raise ValueError(f"unknown setting {name!r}; known: {', '.join(sorted(known))}")
+        current = getattr(self, name)
+        if isinstance(current, bool):
+            value: object = text.lower() in ("1", "true", "yes", "on")
+        elif isinstance(current, int):
+            value = int(text)
+        else:
+            value = text
+        setattr(self, name, value)

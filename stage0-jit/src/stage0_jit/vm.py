@@ -1,0 +1,129 @@
+"""Stage 0's virtual machine: parse the program, compile all of it to native code, run it.
+
+This is the honest baseline: nothing runs until LLVM has compiled every
+function, so even ``print 42;`` pays for LLVM. Later stages subclass
+:class:`VM` and override :meth:`VM.execute` (how a parsed program runs).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from lox_frontend import CompileErrors, astdump, nodes, parse
+
+from . import values
+from .codegen import ProgramCompiler
+from .engine import JitEngine
+from .errors import LoxRuntimeError
+from .heap import OutOfMemory
+from .layout import FUNCTION
+from .runtime import Runtime
+from .settings import Settings
+from .stats import Stats
+
+EXIT_OK = 0
+EXIT_USAGE = 64
+EXIT_COMPILE_ERROR = 65
+EXIT_RUNTIME_ERROR = 70
+EXIT_NO_INPUT = 74
+
+SCRIPT_ENTRY = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64)
+
+
+@dataclass
+class Options:
+    """What the command line asked for (stages add fields by subclassing)."""
+
+    dumps: frozenset[str] = frozenset()
+    trace: frozenset[str] = frozenset()
+    stats: bool = False
+    settings: Settings = field(default_factory=Settings)
+    diagnostics: TextIO = field(default_factory=lambda: sys.stderr)
+
+
+class VM:
+    """One Lox session: a runtime whose globals persist across ``run_source`` calls (the REPL)."""
+
+    allow_classes = False
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.settings = options.settings
+        self.stats = Stats()
+        self.runtime = self.make_runtime()
+        self._engine: JitEngine | None = None
+
+    def make_runtime(self) -> Runtime:
+        """Hook: the runtime class of this stage."""
+        return Runtime(self.settings)
+
+    @property
+    def engine(self) -> JitEngine:
+        """The JIT, created on first use (stage 1 relies on this to keep LLVM unloaded)."""
+        if self._engine is None:
+            self._engine = JitEngine(self.runtime, self.stats, self.options.dumps,
+                                     self.options.diagnostics, self.settings.opt_level)
+        return self._engine
+
+    def trace(self, category: str, message: str) -> None:
+        """One line of ``--trace=category`` output."""
+        if category in self.options.trace:
+            self.options.diagnostics.write(f"[{category}] {message}\n")
+
+    # ------------------------------------------------------------ running
+    def run_source(self, source: str) -> int:
+        """Compile and run one program (or one REPL line); returns the exit status."""
+        try:
+            script = parse(source, allow_classes=self.allow_classes)
+        except CompileErrors as errors:
+            self.runtime.flush()
+            sys.stderr.write("".join(f"{error}\n" for error in errors.errors))
+            return EXIT_COMPILE_ERROR
+        if "ast" in self.options.dumps:
+            self.options.diagnostics.write(f"=== ast ===\n{astdump.dump(script)}\n")
+        try:
+            self.execute(script)
+        except LoxRuntimeError as error:
+            self.runtime.flush()
+            sys.stderr.write(error.report())
+            sys.stderr.flush()
+            return EXIT_RUNTIME_ERROR
+        except OutOfMemory:
+            self.runtime.flush()
+            sys.stderr.write("Out of memory.\n")
+            return EXIT_RUNTIME_ERROR
+        finally:
+            self.runtime.flush()
+        return EXIT_OK
+
+    def execute(self, script: nodes.Function) -> None:
+        """Stage 0: compile every function of the program into one module, then run the script."""
+        ctx = self.engine.new_module()
+        plan = ProgramCompiler(ctx).compile_script(script)
+        addresses = self.engine.compile(ctx, [f.symbol for f in plan.functions], "script")
+        for compiled in plan.functions:
+            self.runtime.heap.set_field(compiled.prototype, FUNCTION, "entry", addresses[compiled.symbol])
+        self.trace("compile", f"compiled {len(plan.functions)} functions in one module")
+        assert plan.script is not None
+        closure = self.runtime.heap.new_closure(plan.script.prototype, [])
+        entry = SCRIPT_ENTRY(addresses[plan.script.symbol])
+        self.check(entry(values.to_signed(closure)))
+
+    def check(self, result: int) -> int:
+        """Turn an ERROR result from compiled code into the Python exception it stands for."""
+        if self.runtime.pending_exception is not None:
+            self.runtime.take_error()
+        if values.to_unsigned(result) == values.ERROR:
+            raise self.runtime.take_error()
+        return values.to_unsigned(result)
+
+    def finish(self) -> None:
+        """At exit: flush output and print ``--stats``."""
+        self.runtime.flush()
+        if self.options.stats:
+            self.stats.add("heap.bytes_allocated", self.runtime.heap.bytes_allocated)
+            self.stats.section("type observations (number arguments)", self.runtime.observations.report())
+            self.options.diagnostics.write(self.stats.report())
