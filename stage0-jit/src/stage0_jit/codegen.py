@@ -45,84 +45,101 @@ class ModulePlan:
     script: CompiledFunction | None = None
 
 
-class FunctionCompiler:
-    """Emits one Lox function's body."""
+class NativeFrame:
+    """The skeleton every compiled Lox function shares, whatever it is compiled from.
 
-    def __init__(self, program: "ProgramCompiler", node: nodes.Function, prototype: int, symbol: str) -> None:
-        self.program = program
-        self.node = node
-        self.ops = program.ops
-        self.runtime = program.ctx.runtime
-        arity = len(node.params)
+    ``i64 f(i64 closure, i64 arg1, ...)``: the prologue checks the recursion
+    limit and pushes a frame record (closure, line); ``unwind`` pops it and
+    returns ERROR; :meth:`emit_return` pops it and returns a value. Stage 0
+    fills the body from the AST, stage 1 from bytecode.
+    """
+
+    def __init__(self, ctx: ModuleContext, ops: Operations, symbol: str, arity: int, line: int,
+                 prototype: int) -> None:
+        self.ctx = ctx
+        self.ops = ops
+        self.runtime = ctx.runtime
+        self.line = line
+        self.prototype_address = prototype
         signature = ir.FunctionType(I64, [I64] * (1 + arity))
-        self.function = ir.Function(program.ctx.module, signature, symbol)
+        self.function = ir.Function(ctx.module, signature, symbol)
         entry = self.function.append_basic_block("entry")
         entry_builder = ir.IRBuilder(entry)
-        body = self.function.append_basic_block("body")
-        builder = ir.IRBuilder(body)
+        self.body_block = self.function.append_basic_block("body")
+        builder = ir.IRBuilder(self.body_block)
         unwind = self.function.append_basic_block("unwind")
-        # slot -> binding currently declared there; binding -> its alloca
-        self.slot_binding: dict[int, nodes.Binding] = {}
-        self.slots: dict[nodes.Binding, ir.Value] = {}
         frames = self.runtime.frames
-        depth_pointer = pointer(entry_builder, const(frames.depth_address))
-        depth = entry_builder.load(depth_pointer, name="depth")
-        record = entry_builder.add(const(frames.records_address),
-                                   entry_builder.mul(depth, const(RECORD_WORDS * 8)), name="record")
+        self.depth_pointer = pointer(entry_builder, const(frames.depth_address))
+        depth = entry_builder.load(self.depth_pointer, name="depth")
+        self.record = entry_builder.add(const(frames.records_address),
+                                        entry_builder.mul(depth, const(RECORD_WORDS * 8)), name="record")
         self.state = FunctionState(self.function, builder, entry_builder, self.function.args[0], depth,
-                                   pointer(entry_builder, record, 8), unwind)
-        self.depth_pointer = depth_pointer
-        self.record = record
-        self.body_block = body
+                                   pointer(entry_builder, self.record, 8), unwind)
 
-    # ------------------------------------------------------------ structure
-    def compile(self) -> None:
-        """Prologue (frame push, overflow check, observations), body, epilogue."""
+    @property
+    def arguments(self) -> list[ir.Value]:
+        """The Lox arguments (after the closure)."""
+        return list(self.function.args[1:])
+
+    def open_frame(self) -> None:
+        """Emit the prologue (overflow check, frame push, argument observations); the body follows."""
         f = self.state
         eb = f.entry_builder
         overflow = self.function.append_basic_block("overflow")
         push = self.function.append_basic_block("push")
-        capacity = self.runtime.frames.capacity
-        eb.cbranch(eb.icmp_unsigned(">=", f.depth, const(capacity)), overflow, push)
+        eb.cbranch(eb.icmp_unsigned(">=", f.depth, const(self.runtime.frames.capacity)), overflow, push)
         ob = ir.IRBuilder(overflow)
-        ob.call(self.program.ctx.runtime_error, [const(ErrorCode.STACK_OVERFLOW), const(LINE_FROM_FRAME),
-                                                 const(0), const(0)])
+        ob.call(self.ctx.runtime_error, [const(ErrorCode.STACK_OVERFLOW), const(LINE_FROM_FRAME),
+                                         const(0), const(0)])
         ob.ret(ERROR)
         pb = ir.IRBuilder(push)
         pb.store(pb.add(f.depth, const(1)), self.depth_pointer)
         pb.store(f.closure, pointer(pb, self.record))
-        pb.store(const(self.node.line), f.line_pointer)
+        pb.store(const(self.line), f.line_pointer)
         pb.branch(self.body_block)
         ub = ir.IRBuilder(f.unwind)
         ub.store(f.depth, self.depth_pointer)
         ub.ret(ERROR)
-        # The entry block must end with the branch; allocas go before it.
-        f.entry_builder.position_before(eb.block.instructions[-1])
-
-        b = f.builder
+        # Allocas go into the entry block, before its branch.
+        eb.position_before(eb.block.instructions[-1])
         observations = self.runtime.heap.field(self.prototype_address, FUNCTION, "observations")
-        for i, param in enumerate(self.node.params):
-            arg = self.function.args[1 + i]
-            if observations:
-                b.call(self.program.ctx.observe, [const(observations), const(i), arg])
-            self.declare(param, arg, self.node.line)
-        for statement in self.node.body:
-            self.statement(statement)
-        # Falling off the end returns nil (the block may be a dead one after a return).
-        b.store(f.depth, self.depth_pointer)
+        if observations:
+            for i, arg in enumerate(self.arguments):
+                f.builder.call(self.ctx.observe, [const(observations), const(i), arg])
+
+    def close_frame(self) -> None:
+        """Falling off the end returns nil (the current block may be a dead one after a return)."""
+        b = self.state.builder
+        b.store(self.state.depth, self.depth_pointer)
         b.ret(NIL)
 
-    @property
-    def prototype_address(self) -> int:
-        """This function's FUNCTION object."""
-        return self.program.prototypes[id(self.node)]
-
     def emit_return(self, value: ir.Value) -> None:
-        """Pop the frame record and return."""
+        """Pop the frame record and return; code after it goes to a fresh (dead) block."""
         b = self.state.builder
         b.store(self.state.depth, self.depth_pointer)
         b.ret(value)
         b.position_at_end(self.function.append_basic_block("dead"))
+
+
+class FunctionCompiler(NativeFrame):
+    """Emits one Lox function's body from the AST."""
+
+    def __init__(self, program: "ProgramCompiler", node: nodes.Function, prototype: int, symbol: str) -> None:
+        super().__init__(program.ctx, program.ops, symbol, len(node.params), node.line, prototype)
+        self.program = program
+        self.node = node
+        # slot -> binding currently declared there; binding -> its alloca
+        self.slot_binding: dict[int, nodes.Binding] = {}
+        self.slots: dict[nodes.Binding, ir.Value] = {}
+
+    def compile(self) -> None:
+        """Prologue, parameters, body, epilogue."""
+        self.open_frame()
+        for param, arg in zip(self.node.params, self.arguments):
+            self.declare(param, arg, self.node.line)
+        for statement in self.node.body:
+            self.statement(statement)
+        self.close_frame()
 
     # ------------------------------------------------------------ variables
     def declare(self, binding: nodes.Binding, value: ir.Value, line: int) -> None:

@@ -38,7 +38,10 @@ class FunctionState:
 
 
 _ARITHMETIC = {"-": "fsub", "*": "fmul", "/": "fdiv", "+": "fadd"}
-_COMPARISON = {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
+# clox compiles ``a <= b`` as ``!(a > b)`` and ``a >= b`` as ``!(a < b)``, so with a
+# NaN operand those two are true: the unordered comparisons give exactly that.
+_COMPARISON = {"<": ("ordered", "<"), ">": ("ordered", ">"),
+               "<=": ("unordered", "<="), ">=": ("unordered", ">=")}
 
 
 class Operations:
@@ -141,7 +144,9 @@ class Operations:
         """``< <= > >=``: both numbers, else 'Operands must be numbers.'."""
         b = f.builder
         self.fail_unless(f, both_numbers(b, x, y), ErrorCode.OPERANDS_MUST_BE_NUMBERS, line)
-        return from_bool(b, b.fcmp_ordered(_COMPARISON[op], to_double(b, x), to_double(b, y)))
+        ordering, predicate = _COMPARISON[op]
+        compare = b.fcmp_ordered if ordering == "ordered" else b.fcmp_unordered
+        return from_bool(b, compare(predicate, to_double(b, x), to_double(b, y)))
 
     def equal(self, f: FunctionState, x: ir.Value, y: ir.Value, negate: bool) -> ir.Value:
         """``==`` / ``!=`` (never fails)."""

@@ -25,6 +25,10 @@ from .observations import ArgumentObservations
 from .settings import Settings
 
 
+TRACE_KEEP_INNER = 32     # frames printed from the innermost end of a very deep trace
+TRACE_KEEP_OUTER = 8      # ... and from the outermost end
+
+
 class NativeError(Exception):
     """Raised by a native function to report a runtime error with its own message."""
 
@@ -212,10 +216,20 @@ class Runtime:
         return template.format(a=a, b=b, detail=detail)
 
     def stack_trace(self, line: int) -> list[str]:
-        """Trace lines, innermost first; ``line`` is the innermost frame's (or LINE_FROM_FRAME)."""
+        """Trace lines, innermost first; ``line`` is the innermost frame's (or LINE_FROM_FRAME).
+
+        A very deep stack (unbounded recursion) prints its innermost and
+        outermost frames with the middle elided, so the report stays readable.
+        """
         lines = []
         depth = self.frames.depth
+        keep = TRACE_KEEP_INNER + TRACE_KEEP_OUTER
         for index in range(depth - 1, -1, -1):
+            from_top = depth - 1 - index
+            if depth > keep and TRACE_KEEP_INNER <= from_top < depth - TRACE_KEEP_OUTER:
+                if from_top == TRACE_KEEP_INNER:
+                    lines.append(f"[... {depth - keep} more frames ...]")
+                continue
             closure, recorded = self.frames.record(index)
             at = line if (index == depth - 1 and line != LINE_FROM_FRAME) else recorded
             name = self.function_name(self.function_of(closure))

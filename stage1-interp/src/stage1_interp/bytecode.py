@@ -1,0 +1,187 @@
+"""The bytecode: one declarative table of opcodes (operand, stack effect, meaning) and the chunk that holds code.
+
+A chunk is three parallel lists, one entry per instruction: ``ops`` (the
+opcode number), ``args`` (its one operand, 0 when it has none) and
+``lines`` (the source line clox would report). Instructions are addressed
+by index, so jump operands are instruction indices, not byte offsets.
+Keeping the operand out of line costs a little memory and makes the Python
+interpreter's dispatch one list index per instruction.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from lox_frontend import nodes
+
+
+@dataclass(frozen=True)
+class OpInfo:
+    """One row of the opcode table."""
+
+    operand: str      # what the operand is: "" (none), "const", "slot", "cell", "upvalue", "name", "target", "argc", "function"
+    pops: int         # values popped (-1: depends on the operand, see ``stack_effect``)
+    pushes: int       # values pushed
+    doc: str
+
+
+class Op(enum.IntEnum):
+    """Opcode numbers (the order of ``OPCODES``)."""
+
+    CONSTANT = 0
+    NIL = 1
+    TRUE = 2
+    FALSE = 3
+    POP = 4
+    GET_LOCAL = 5
+    SET_LOCAL = 6
+    GET_CELL = 7
+    SET_CELL = 8
+    MAKE_CELL = 9
+    GET_UPVALUE = 10
+    SET_UPVALUE = 11
+    GET_GLOBAL = 12
+    SET_GLOBAL = 13
+    DEFINE_GLOBAL = 14
+    GET_PROPERTY = 15
+    SET_PROPERTY = 16
+    EQUAL = 17
+    NOT_EQUAL = 18
+    GREATER = 19
+    GREATER_EQUAL = 20
+    LESS = 21
+    LESS_EQUAL = 22
+    ADD = 23
+    SUBTRACT = 24
+    MULTIPLY = 25
+    DIVIDE = 26
+    NOT = 27
+    NEGATE = 28
+    PRINT = 29
+    JUMP = 30
+    JUMP_IF_FALSE = 31
+    LOOP = 32
+    CALL = 33
+    CLOSURE = 34
+    RETURN = 35
+
+
+OPCODES: dict[Op, OpInfo] = {
+    Op.CONSTANT: OpInfo("const", 0, 1, "push constant k"),
+    Op.NIL: OpInfo("", 0, 1, "push nil"),
+    Op.TRUE: OpInfo("", 0, 1, "push true"),
+    Op.FALSE: OpInfo("", 0, 1, "push false"),
+    Op.POP: OpInfo("", 1, 0, "discard the top value"),
+    Op.GET_LOCAL: OpInfo("slot", 0, 1, "push local slot s"),
+    Op.SET_LOCAL: OpInfo("slot", 1, 1, "store the top into local slot s (the value stays)"),
+    Op.GET_CELL: OpInfo("slot", 0, 1, "push the value in the cell held by local slot s (a captured local)"),
+    Op.SET_CELL: OpInfo("slot", 1, 1, "store the top into the cell held by local slot s"),
+    Op.MAKE_CELL: OpInfo("slot", 0, 0, "replace local slot s's value with a new cell holding it"),
+    Op.GET_UPVALUE: OpInfo("upvalue", 0, 1, "push the value of the running closure's cell i"),
+    Op.SET_UPVALUE: OpInfo("upvalue", 1, 1, "store the top into the running closure's cell i"),
+    Op.GET_GLOBAL: OpInfo("name", 0, 1, "push global k (error if undefined)"),
+    Op.SET_GLOBAL: OpInfo("name", 1, 1, "assign global k (error if undefined; the value stays)"),
+    Op.DEFINE_GLOBAL: OpInfo("name", 1, 0, "define global k with the popped value"),
+    Op.GET_PROPERTY: OpInfo("name", 1, 1, "obj.k (no instances before stage 4: always an error)"),
+    Op.SET_PROPERTY: OpInfo("name", 2, 1, "obj.k = v (no instances before stage 4: always an error)"),
+    Op.EQUAL: OpInfo("", 2, 1, "a == b"),
+    Op.NOT_EQUAL: OpInfo("", 2, 1, "a != b"),
+    Op.GREATER: OpInfo("", 2, 1, "a > b (numbers)"),
+    Op.GREATER_EQUAL: OpInfo("", 2, 1, "a >= b, as clox: !(a < b)"),
+    Op.LESS: OpInfo("", 2, 1, "a < b (numbers)"),
+    Op.LESS_EQUAL: OpInfo("", 2, 1, "a <= b, as clox: !(a > b)"),
+    Op.ADD: OpInfo("", 2, 1, "a + b (numbers or strings)"),
+    Op.SUBTRACT: OpInfo("", 2, 1, "a - b"),
+    Op.MULTIPLY: OpInfo("", 2, 1, "a * b"),
+    Op.DIVIDE: OpInfo("", 2, 1, "a / b"),
+    Op.NOT: OpInfo("", 1, 1, "!a"),
+    Op.NEGATE: OpInfo("", 1, 1, "-a (number)"),
+    Op.PRINT: OpInfo("", 1, 0, "print the popped value"),
+    Op.JUMP: OpInfo("target", 0, 0, "continue at instruction t"),
+    Op.JUMP_IF_FALSE: OpInfo("target", 0, 0, "continue at t if the top is falsey (it stays)"),
+    Op.LOOP: OpInfo("target", 0, 0, "jump back to t: a loop back-edge (counted for tiering)"),
+    Op.CALL: OpInfo("argc", -1, 1, "call the callee under n arguments; pops n + 1, pushes the result"),
+    Op.CLOSURE: OpInfo("function", 0, 1, "push a new closure of nested function f, capturing its upvalues"),
+    Op.RETURN: OpInfo("", 1, 0, "return the popped value to the caller"),
+}
+
+assert list(OPCODES) == list(Op), "OPCODES must list every Op, in order"
+
+
+def stack_effect(op: Op, arg: int) -> int:
+    """Net change of the stack height made by one instruction."""
+    info = OPCODES[op]
+    pops = arg + 1 if op == Op.CALL else info.pops
+    return info.pushes - pops
+
+
+@dataclass
+class Chunk:
+    """The code of one function: parallel ``ops``/``args``/``lines`` lists plus its constant pool."""
+
+    ops: list[int] = field(default_factory=list)
+    args: list[int] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    constants: list[float | str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+    def emit(self, op: Op, arg: int, line: int) -> int:
+        """Append an instruction; returns its index."""
+        self.ops.append(op)
+        self.args.append(arg)
+        self.lines.append(line)
+        return len(self.ops) - 1
+
+    def patch(self, index: int, target: int) -> None:
+        """Point the jump at ``index`` to ``target``."""
+        self.args[index] = target
+
+    def __len__(self) -> int:
+        return len(self.ops)
+
+
+@dataclass(eq=False)
+class FunctionCode:
+    """A compiled Lox function: its chunk, shape, nested functions and upvalue recipe."""
+
+    name: str
+    arity: int
+    chunk: Chunk
+    slot_count: int
+    upvalues: list[nodes.UpvalueRef]
+    functions: list["FunctionCode"] = field(default_factory=list)
+    max_stack: int = 0
+    line: int = 0
+
+
+def successors(chunk: Chunk, index: int) -> tuple[int, ...]:
+    """Instructions that may run after instruction ``index``."""
+    op = chunk.ops[index]
+    if op == Op.RETURN:
+        return ()
+    if op in (Op.JUMP, Op.LOOP):
+        return (chunk.args[index],)
+    if op == Op.JUMP_IF_FALSE:
+        return (index + 1, chunk.args[index])
+    return (index + 1,)
+
+
+def stack_depths(chunk: Chunk) -> list[int]:
+    """Operand-stack height before each instruction (-1: unreachable); the compiler keeps it consistent."""
+    depths = [-1] * len(chunk)
+    work = [0] if len(chunk) else []
+    if work:
+        depths[0] = 0
+    while work:
+        index = work.pop()
+        after = depths[index] + stack_effect(Op(chunk.ops[index]), chunk.args[index])
+        for successor in successors(chunk, index):
+            if successor >= len(chunk):
+                continue
+            if depths[successor] < 0:
+                depths[successor] = after
+                work.append(successor)
+            elif depths[successor] != after:
+                raise AssertionError(f"inconsistent stack height at {successor}: {depths[successor]} vs {after}")
+    return depths

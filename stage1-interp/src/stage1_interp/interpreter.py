@@ -1,0 +1,348 @@
+"""The interpreter loop: runs bytecode on the same NaN-boxed words and native heap objects as compiled code.
+
+Lox calls between interpreted functions do not recurse on the Python stack:
+each activation is a saved (code, ip, locals, stack) tuple on a Python list.
+A call to a function that has compiled code jumps into it through ctypes;
+compiled code calling an interpreted function arrives through that
+function's entry slot, which points at a trampoline into :meth:`Interpreter.run`.
+Every activation also pushes a record on the runtime's native frame stack,
+so stack traces interleave both tiers correctly.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING
+
+from stage0_jit import values
+from stage0_jit.errors import ErrorCode, LoxRuntimeError
+from stage0_jit.frames import HEADER_WORDS, RECORD_WORDS
+from stage0_jit.heap import OutOfMemory
+from stage0_jit.layout import CELL, CLOSURE, FUNCTION, GLOBAL, HEADER_KIND_MASK, WORD, Kind
+
+from .bytecode import Op
+
+if TYPE_CHECKING:
+    from .functions import FunctionRecord
+    from .vm import TieredVM
+
+_DOUBLE = struct.Struct("<d")
+_WORD = struct.Struct("<Q")
+_to_float = _DOUBLE.unpack
+_from_word = _WORD.pack
+_to_word = _WORD.unpack
+_from_float = _DOUBLE.pack
+
+QNAN = values.QNAN
+OBJ_TAG = values.OBJ_TAG
+ADDRESS_MASK = values.ADDRESS_MASK
+NIL = values.NIL
+TRUE = values.TRUE
+FALSE = values.FALSE
+UNDEFINED = values.UNDEFINED
+ERROR = values.ERROR
+
+_CLOSURE_FUNCTION = CLOSURE.index("function")
+_CLOSURE_TAIL = CLOSURE.tail_offset // WORD
+_FUNCTION_ID = FUNCTION.index("id")
+_FUNCTION_ARITY = FUNCTION.index("arity")
+_CELL_VALUE = CELL.index("value")
+_GLOBAL_VALUE = GLOBAL.index("value")
+
+
+class Unwind(Exception):
+    """A runtime error was recorded; leave this interpreter activation (and its callers)."""
+
+
+class Interpreter:
+    """Runs interpreted activations; one instance per VM."""
+
+    def __init__(self, vm: "TieredVM") -> None:
+        self.vm = vm
+        self.runtime = vm.runtime
+
+    def fail(self, code: ErrorCode, line: int, a: int = 0, b: int = 0) -> Unwind:
+        """Record a runtime error now (trace taken from the frame stack) and return the exception to raise."""
+        self.runtime.raise_error(code, line, a, b)
+        return Unwind()
+
+    def run(self, closure: int, args: list[int]) -> int:
+        """Run one call of ``closure`` (and every interpreted call it makes); returns its result or ERROR."""
+        frames = self.runtime.frames
+        entry_depth = frames.depth
+        try:
+            return self._loop(closure, args)
+        except Unwind:
+            frames.depth = entry_depth
+            return ERROR
+        except OutOfMemory:
+            self.runtime.raise_error(ErrorCode.OUT_OF_MEMORY, frames.record(frames.depth - 1)[1])
+            frames.depth = entry_depth
+            return ERROR
+        except RecursionError:
+            self.runtime.raise_error(ErrorCode.STACK_OVERFLOW, -1)
+            frames.depth = entry_depth
+            return ERROR
+
+    def _loop(self, closure: int, args: list[int]) -> int:   # noqa: C901 - one loop, on purpose
+        vm = self.vm
+        runtime = self.runtime
+        heap = runtime.heap
+        W = heap.words
+        HB = heap.base
+        frame_words = runtime.frames.words
+        capacity = runtime.frames.capacity
+        records = vm.records
+        threshold = vm.settings.threshold
+        tiering = vm.tiering_enabled
+
+        # ---- enter the first activation
+        def enter(closure: int, args: list[int]) -> tuple["FunctionRecord", list[int], int]:
+            depth = int(frame_words[0])
+            if depth >= capacity:
+                raise self.fail(ErrorCode.STACK_OVERFLOW, -1)
+            function = W[((closure & ADDRESS_MASK) - HB >> 3) + _CLOSURE_FUNCTION]
+            record = records[W[(function - HB >> 3) + _FUNCTION_ID]]
+            slots = [closure, *args]
+            if record.extra_slots:
+                slots.extend([NIL] * record.extra_slots)
+            base = HEADER_WORDS + RECORD_WORDS * depth
+            frame_words[base] = closure
+            frame_words[base + 1] = record.code.line
+            frame_words[0] = depth + 1
+            return record, slots, depth
+
+        record, slots, depth = enter(closure, args)
+        saved: list[tuple["FunctionRecord", list[int], list[int], int, int]] = []
+        code = record.code
+        ops = code.chunk.ops
+        operands = code.chunk.args
+        lines = code.chunk.lines
+        constants = record.constants
+        cells = record.global_cells
+        closure_address = closure & ADDRESS_MASK
+        stack: list[int] = []
+        push = stack.append
+        pop = stack.pop
+        ip = 0
+
+        while True:
+            op = ops[ip]
+            arg = operands[ip]
+            ip += 1
+            if op == Op.GET_LOCAL:
+                push(slots[arg])
+            elif op == Op.CONSTANT:
+                push(constants[arg])
+            elif op == Op.POP:
+                pop()
+            elif op == Op.SET_LOCAL:
+                slots[arg] = stack[-1]
+            elif op == Op.GET_GLOBAL:
+                value = W[(cells[arg] - HB >> 3) + _GLOBAL_VALUE]
+                if value == UNDEFINED:
+                    raise self.fail(ErrorCode.UNDEFINED_VARIABLE, lines[ip - 1], cells[arg])
+                push(value)
+            elif op == Op.ADD or op == Op.SUBTRACT or op == Op.MULTIPLY or op == Op.DIVIDE:
+                b = pop()
+                a = stack[-1]
+                if (a & QNAN) != QNAN and (b & QNAN) != QNAN:
+                    x = _to_float(_from_word(a))[0]
+                    y = _to_float(_from_word(b))[0]
+                    if op == Op.ADD:
+                        r = x + y
+                    elif op == Op.SUBTRACT:
+                        r = x - y
+                    elif op == Op.MULTIPLY:
+                        r = x * y
+                    elif y != 0.0:
+                        r = x / y
+                    else:
+                        r = _ieee_divide_by_zero(x, y)
+                    stack[-1] = _to_word(_from_float(r))[0]
+                elif op == Op.ADD:
+                    stack[-1] = self.add_other(a, b, lines[ip - 1])
+                else:
+                    raise self.fail(ErrorCode.OPERANDS_MUST_BE_NUMBERS, lines[ip - 1])
+            elif op == Op.LESS or op == Op.GREATER or op == Op.LESS_EQUAL or op == Op.GREATER_EQUAL:
+                b = pop()
+                a = stack[-1]
+                if (a & QNAN) == QNAN or (b & QNAN) == QNAN:
+                    raise self.fail(ErrorCode.OPERANDS_MUST_BE_NUMBERS, lines[ip - 1])
+                x = _to_float(_from_word(a))[0]
+                y = _to_float(_from_word(b))[0]
+                if op == Op.LESS:
+                    truth = x < y
+                elif op == Op.GREATER:
+                    truth = x > y
+                elif op == Op.LESS_EQUAL:
+                    truth = not x > y      # clox: !(a > b), so NaN compares true
+                else:
+                    truth = not x < y
+                stack[-1] = TRUE if truth else FALSE
+            elif op == Op.JUMP_IF_FALSE:
+                top = stack[-1]
+                if top == FALSE or top == NIL:
+                    ip = arg
+            elif op == Op.JUMP:
+                ip = arg
+            elif op == Op.LOOP:
+                ip = arg
+                if tiering:
+                    record.back_edges += 1
+                    if record.back_edges + record.calls >= threshold and record.state == record.INTERPRETED:
+                        vm.tiering.hot(record, "loop")
+            elif op == Op.CALL:
+                callee = stack[-1 - arg]
+                line = lines[ip - 1]
+                frame_words[HEADER_WORDS + RECORD_WORDS * depth + 1] = line
+                if (callee & OBJ_TAG) == OBJ_TAG and \
+                        W[(callee & ADDRESS_MASK) - HB >> 3] & HEADER_KIND_MASK == Kind.CLOSURE:
+                    function = W[((callee & ADDRESS_MASK) - HB >> 3) + _CLOSURE_FUNCTION]
+                    callee_record = records[W[(function - HB >> 3) + _FUNCTION_ID]]
+                    if callee_record.code.arity != arg:
+                        raise self.fail(ErrorCode.WRONG_ARITY, line, callee_record.code.arity, arg)
+                    if tiering:
+                        callee_record.calls += 1
+                        if callee_record.calls + callee_record.back_edges >= threshold and \
+                                callee_record.state == callee_record.INTERPRETED:
+                            vm.tiering.hot(callee_record, "calls")
+                    if callee_record.native_entry is not None:
+                        call_args = stack[len(stack) - arg:]
+                        del stack[len(stack) - arg - 1:]
+                        result = callee_record.native_entry(values.to_signed(callee),
+                                                            *[values.to_signed(v) for v in call_args])
+                        result &= 0xFFFF_FFFF_FFFF_FFFF
+                        if result == ERROR:
+                            raise Unwind()
+                        push(result)
+                        continue
+                    # An interpreted call: save this activation, start the callee's.
+                    call_args = stack[len(stack) - arg:]
+                    del stack[len(stack) - arg - 1:]
+                    saved.append((record, slots, stack, ip, depth))
+                    record, slots, depth = enter(callee, call_args)
+                    code = record.code
+                    ops = code.chunk.ops
+                    operands = code.chunk.args
+                    lines = code.chunk.lines
+                    constants = record.constants
+                    cells = record.global_cells
+                    closure_address = callee & ADDRESS_MASK
+                    stack = []
+                    push = stack.append
+                    pop = stack.pop
+                    ip = 0
+                else:
+                    call_args = stack[len(stack) - arg:]
+                    del stack[len(stack) - arg - 1:]
+                    result = runtime.call_slow(callee, call_args, line)
+                    if result == ERROR:
+                        raise Unwind()
+                    push(result)
+            elif op == Op.RETURN:
+                result = pop()
+                frame_words[0] = depth
+                if not saved:
+                    return result
+                record, slots, stack, ip, depth = saved.pop()
+                code = record.code
+                ops = code.chunk.ops
+                operands = code.chunk.args
+                lines = code.chunk.lines
+                constants = record.constants
+                cells = record.global_cells
+                closure_address = slots[0] & ADDRESS_MASK
+                push = stack.append
+                pop = stack.pop
+                push(result)
+            elif op == Op.NIL:
+                push(NIL)
+            elif op == Op.TRUE:
+                push(TRUE)
+            elif op == Op.FALSE:
+                push(FALSE)
+            elif op == Op.GET_CELL:
+                push(W[(slots[arg] - HB >> 3) + _CELL_VALUE])
+            elif op == Op.SET_CELL:
+                heap.words[(slots[arg] - HB >> 3) + _CELL_VALUE] = stack[-1]
+            elif op == Op.MAKE_CELL:
+                slots[arg] = heap.new_cell(slots[arg])
+            elif op == Op.GET_UPVALUE:
+                cell = W[(closure_address - HB >> 3) + _CLOSURE_TAIL + arg]
+                push(W[(cell - HB >> 3) + _CELL_VALUE])
+            elif op == Op.SET_UPVALUE:
+                cell = W[(closure_address - HB >> 3) + _CLOSURE_TAIL + arg]
+                W[(cell - HB >> 3) + _CELL_VALUE] = stack[-1]
+            elif op == Op.SET_GLOBAL:
+                cell = cells[arg]
+                if W[(cell - HB >> 3) + _GLOBAL_VALUE] == UNDEFINED:
+                    raise self.fail(ErrorCode.UNDEFINED_VARIABLE, lines[ip - 1], cell)
+                W[(cell - HB >> 3) + _GLOBAL_VALUE] = stack[-1]
+            elif op == Op.DEFINE_GLOBAL:
+                W[(cells[arg] - HB >> 3) + _GLOBAL_VALUE] = pop()
+            elif op == Op.EQUAL or op == Op.NOT_EQUAL:
+                b = pop()
+                same = self.equal(stack[-1], b)
+                stack[-1] = TRUE if same == (op == Op.EQUAL) else FALSE
+            elif op == Op.NOT:
+                top = stack[-1]
+                stack[-1] = TRUE if top == FALSE or top == NIL else FALSE
+            elif op == Op.NEGATE:
+                top = stack[-1]
+                if (top & QNAN) == QNAN:
+                    raise self.fail(ErrorCode.OPERAND_MUST_BE_NUMBER, lines[ip - 1])
+                stack[-1] = top ^ values.SIGN_BIT
+            elif op == Op.PRINT:
+                runtime.print_value(pop())
+            elif op == Op.CLOSURE:
+                stack.append(self.make_closure(record, arg, slots, closure_address))
+            elif op == Op.GET_PROPERTY:
+                raise self.fail(ErrorCode.NO_PROPERTIES, lines[ip - 1])
+            elif op == Op.SET_PROPERTY:
+                raise self.fail(ErrorCode.NO_FIELDS, lines[ip - 1])
+            else:
+                raise AssertionError(f"unknown opcode {op}")
+
+    # ------------------------------------------------------------ slow paths
+    def add_other(self, a: int, b: int, line: int) -> int:
+        """``+`` on non-numbers: two strings concatenate, anything else is the error."""
+        heap = self.runtime.heap
+        if heap.is_kind(a, Kind.STRING) and heap.is_kind(b, Kind.STRING):
+            return heap.new_string(heap.string_bytes(a & ADDRESS_MASK) + heap.string_bytes(b & ADDRESS_MASK))
+        raise self.fail(ErrorCode.OPERANDS_MUST_BE_NUMBERS_OR_STRINGS, line)
+
+    def equal(self, a: int, b: int) -> bool:
+        """Lox ``==``: IEEE for numbers, content for strings, identity otherwise."""
+        if (a & QNAN) != QNAN and (b & QNAN) != QNAN:
+            return bool(_to_float(_from_word(a))[0] == _to_float(_from_word(b))[0])
+        if a == b:
+            return True
+        heap = self.runtime.heap
+        if heap.is_kind(a, Kind.STRING) and heap.is_kind(b, Kind.STRING):
+            return heap.string_bytes(a & ADDRESS_MASK) == heap.string_bytes(b & ADDRESS_MASK)
+        return False
+
+    def make_closure(self, record: "FunctionRecord", index: int, slots: list[int], closure_address: int) -> int:
+        """A closure of nested function ``index``, capturing cells from this frame or its closure."""
+        heap = self.runtime.heap
+        nested = record.code.functions[index]
+        prototype = self.vm.prototype(nested)
+        cells = []
+        for upvalue in nested.upvalues:
+            if upvalue.is_local:
+                cells.append(slots[upvalue.index])
+            else:
+                cells.append(heap.tail_word(closure_address, CLOSURE, upvalue.index))
+        return heap.new_closure(prototype, cells)
+
+
+def _ieee_divide_by_zero(x: float, y: float) -> float:
+    """x / 0 as IEEE-754 says (Python raises instead): inf with the right sign, or nan."""
+    if x != x or x == 0.0:
+        return float("nan")
+    negative = (x < 0) != (_to_word(_from_float(y))[0] >> 63 == 1)
+    return float("-inf") if negative else float("inf")
+
+
+__all__ = ["Interpreter", "Unwind", "LoxRuntimeError"]
