@@ -71,10 +71,10 @@ class NativeFrame:
         frames = self.runtime.frames
         self.depth_pointer = pointer(entry_builder, const(frames.depth_address))
         depth = entry_builder.load(self.depth_pointer, name="depth")
-        self.record = entry_builder.add(const(frames.records_address),
+        self.frame_record = entry_builder.add(const(frames.records_address),
                                         entry_builder.mul(depth, const(RECORD_WORDS * 8)), name="record")
         self.state = FunctionState(self.function, builder, entry_builder, self.function.args[0], depth,
-                                   pointer(entry_builder, self.record, 8), unwind)
+                                   pointer(entry_builder, self.frame_record, 8), unwind)
 
     @property
     def arguments(self) -> list[ir.Value]:
@@ -94,7 +94,7 @@ class NativeFrame:
         ob.ret(ERROR)
         pb = ir.IRBuilder(push)
         pb.store(pb.add(f.depth, const(1)), self.depth_pointer)
-        pb.store(f.closure, pointer(pb, self.record))
+        pb.store(f.closure, pointer(pb, self.frame_record))
         pb.store(const(self.line), f.line_pointer)
         pb.branch(self.body_block)
         ub = ir.IRBuilder(f.unwind)
@@ -110,8 +110,9 @@ class NativeFrame:
     def close_frame(self) -> None:
         """Falling off the end returns nil (the current block may be a dead one after a return)."""
         b = self.state.builder
-        b.store(self.state.depth, self.depth_pointer)
-        b.ret(NIL)
+        if not b.block.is_terminated:
+            b.store(self.state.depth, self.depth_pointer)
+            b.ret(NIL)
 
     def emit_return(self, value: ir.Value) -> None:
         """Pop the frame record and return; code after it goes to a fresh (dead) block."""

@@ -15,12 +15,50 @@ import struct
 from typing import TYPE_CHECKING
 
 from stage0_jit import values
-from stage0_jit.errors import ErrorCode, LoxRuntimeError
+from stage0_jit.errors import ErrorCode
 from stage0_jit.frames import HEADER_WORDS, RECORD_WORDS
 from stage0_jit.heap import OutOfMemory
 from stage0_jit.layout import CELL, CLOSURE, FUNCTION, GLOBAL, HEADER_KIND_MASK, WORD, Kind
 
 from .bytecode import Op
+
+# Plain ints: comparing against an IntEnum member costs an attribute lookup per test.
+OP_ADD = int(Op.ADD)
+OP_CALL = int(Op.CALL)
+OP_CLOSURE = int(Op.CLOSURE)
+OP_CONSTANT = int(Op.CONSTANT)
+OP_DEFINE_GLOBAL = int(Op.DEFINE_GLOBAL)
+OP_DIVIDE = int(Op.DIVIDE)
+OP_EQUAL = int(Op.EQUAL)
+OP_FALSE = int(Op.FALSE)
+OP_GET_CELL = int(Op.GET_CELL)
+OP_GET_GLOBAL = int(Op.GET_GLOBAL)
+OP_GET_LOCAL = int(Op.GET_LOCAL)
+OP_GET_PROPERTY = int(Op.GET_PROPERTY)
+OP_GET_UPVALUE = int(Op.GET_UPVALUE)
+OP_GREATER = int(Op.GREATER)
+OP_GREATER_EQUAL = int(Op.GREATER_EQUAL)
+OP_JUMP = int(Op.JUMP)
+OP_JUMP_IF_FALSE = int(Op.JUMP_IF_FALSE)
+OP_LESS = int(Op.LESS)
+OP_LESS_EQUAL = int(Op.LESS_EQUAL)
+OP_LOOP = int(Op.LOOP)
+OP_MAKE_CELL = int(Op.MAKE_CELL)
+OP_MULTIPLY = int(Op.MULTIPLY)
+OP_NEGATE = int(Op.NEGATE)
+OP_NIL = int(Op.NIL)
+OP_NOT = int(Op.NOT)
+OP_NOT_EQUAL = int(Op.NOT_EQUAL)
+OP_POP = int(Op.POP)
+OP_PRINT = int(Op.PRINT)
+OP_RETURN = int(Op.RETURN)
+OP_SET_CELL = int(Op.SET_CELL)
+OP_SET_GLOBAL = int(Op.SET_GLOBAL)
+OP_SET_LOCAL = int(Op.SET_LOCAL)
+OP_SET_PROPERTY = int(Op.SET_PROPERTY)
+OP_SET_UPVALUE = int(Op.SET_UPVALUE)
+OP_SUBTRACT = int(Op.SUBTRACT)
+OP_TRUE = int(Op.TRUE)
 
 if TYPE_CHECKING:
     from .functions import FunctionRecord
@@ -130,69 +168,69 @@ class Interpreter:
             op = ops[ip]
             arg = operands[ip]
             ip += 1
-            if op == Op.GET_LOCAL:
+            if op == OP_GET_LOCAL:
                 push(slots[arg])
-            elif op == Op.CONSTANT:
+            elif op == OP_CONSTANT:
                 push(constants[arg])
-            elif op == Op.POP:
+            elif op == OP_POP:
                 pop()
-            elif op == Op.SET_LOCAL:
+            elif op == OP_SET_LOCAL:
                 slots[arg] = stack[-1]
-            elif op == Op.GET_GLOBAL:
+            elif op == OP_GET_GLOBAL:
                 value = W[(cells[arg] - HB >> 3) + _GLOBAL_VALUE]
                 if value == UNDEFINED:
                     raise self.fail(ErrorCode.UNDEFINED_VARIABLE, lines[ip - 1], cells[arg])
                 push(value)
-            elif op == Op.ADD or op == Op.SUBTRACT or op == Op.MULTIPLY or op == Op.DIVIDE:
+            elif op == OP_ADD or op == OP_SUBTRACT or op == OP_MULTIPLY or op == OP_DIVIDE:
                 b = pop()
                 a = stack[-1]
                 if (a & QNAN) != QNAN and (b & QNAN) != QNAN:
                     x = _to_float(_from_word(a))[0]
                     y = _to_float(_from_word(b))[0]
-                    if op == Op.ADD:
+                    if op == OP_ADD:
                         r = x + y
-                    elif op == Op.SUBTRACT:
+                    elif op == OP_SUBTRACT:
                         r = x - y
-                    elif op == Op.MULTIPLY:
+                    elif op == OP_MULTIPLY:
                         r = x * y
                     elif y != 0.0:
                         r = x / y
                     else:
                         r = _ieee_divide_by_zero(x, y)
                     stack[-1] = _to_word(_from_float(r))[0]
-                elif op == Op.ADD:
+                elif op == OP_ADD:
                     stack[-1] = self.add_other(a, b, lines[ip - 1])
                 else:
                     raise self.fail(ErrorCode.OPERANDS_MUST_BE_NUMBERS, lines[ip - 1])
-            elif op == Op.LESS or op == Op.GREATER or op == Op.LESS_EQUAL or op == Op.GREATER_EQUAL:
+            elif op == OP_LESS or op == OP_GREATER or op == OP_LESS_EQUAL or op == OP_GREATER_EQUAL:
                 b = pop()
                 a = stack[-1]
                 if (a & QNAN) == QNAN or (b & QNAN) == QNAN:
                     raise self.fail(ErrorCode.OPERANDS_MUST_BE_NUMBERS, lines[ip - 1])
                 x = _to_float(_from_word(a))[0]
                 y = _to_float(_from_word(b))[0]
-                if op == Op.LESS:
+                if op == OP_LESS:
                     truth = x < y
-                elif op == Op.GREATER:
+                elif op == OP_GREATER:
                     truth = x > y
-                elif op == Op.LESS_EQUAL:
+                elif op == OP_LESS_EQUAL:
                     truth = not x > y      # clox: !(a > b), so NaN compares true
                 else:
                     truth = not x < y
                 stack[-1] = TRUE if truth else FALSE
-            elif op == Op.JUMP_IF_FALSE:
+            elif op == OP_JUMP_IF_FALSE:
                 top = stack[-1]
                 if top == FALSE or top == NIL:
                     ip = arg
-            elif op == Op.JUMP:
+            elif op == OP_JUMP:
                 ip = arg
-            elif op == Op.LOOP:
+            elif op == OP_LOOP:
                 ip = arg
                 if tiering:
                     record.back_edges += 1
                     if record.back_edges + record.calls >= threshold and record.state == record.INTERPRETED:
                         vm.tiering.hot(record, "loop")
-            elif op == Op.CALL:
+            elif op == OP_CALL:
                 callee = stack[-1 - arg]
                 line = lines[ip - 1]
                 frame_words[HEADER_WORDS + RECORD_WORDS * depth + 1] = line
@@ -240,7 +278,7 @@ class Interpreter:
                     if result == ERROR:
                         raise Unwind()
                     push(result)
-            elif op == Op.RETURN:
+            elif op == OP_RETURN:
                 result = pop()
                 frame_words[0] = depth
                 if not saved:
@@ -256,50 +294,50 @@ class Interpreter:
                 push = stack.append
                 pop = stack.pop
                 push(result)
-            elif op == Op.NIL:
+            elif op == OP_NIL:
                 push(NIL)
-            elif op == Op.TRUE:
+            elif op == OP_TRUE:
                 push(TRUE)
-            elif op == Op.FALSE:
+            elif op == OP_FALSE:
                 push(FALSE)
-            elif op == Op.GET_CELL:
+            elif op == OP_GET_CELL:
                 push(W[(slots[arg] - HB >> 3) + _CELL_VALUE])
-            elif op == Op.SET_CELL:
+            elif op == OP_SET_CELL:
                 heap.words[(slots[arg] - HB >> 3) + _CELL_VALUE] = stack[-1]
-            elif op == Op.MAKE_CELL:
+            elif op == OP_MAKE_CELL:
                 slots[arg] = heap.new_cell(slots[arg])
-            elif op == Op.GET_UPVALUE:
+            elif op == OP_GET_UPVALUE:
                 cell = W[(closure_address - HB >> 3) + _CLOSURE_TAIL + arg]
                 push(W[(cell - HB >> 3) + _CELL_VALUE])
-            elif op == Op.SET_UPVALUE:
+            elif op == OP_SET_UPVALUE:
                 cell = W[(closure_address - HB >> 3) + _CLOSURE_TAIL + arg]
                 W[(cell - HB >> 3) + _CELL_VALUE] = stack[-1]
-            elif op == Op.SET_GLOBAL:
+            elif op == OP_SET_GLOBAL:
                 cell = cells[arg]
                 if W[(cell - HB >> 3) + _GLOBAL_VALUE] == UNDEFINED:
                     raise self.fail(ErrorCode.UNDEFINED_VARIABLE, lines[ip - 1], cell)
                 W[(cell - HB >> 3) + _GLOBAL_VALUE] = stack[-1]
-            elif op == Op.DEFINE_GLOBAL:
+            elif op == OP_DEFINE_GLOBAL:
                 W[(cells[arg] - HB >> 3) + _GLOBAL_VALUE] = pop()
-            elif op == Op.EQUAL or op == Op.NOT_EQUAL:
+            elif op == OP_EQUAL or op == OP_NOT_EQUAL:
                 b = pop()
                 same = self.equal(stack[-1], b)
-                stack[-1] = TRUE if same == (op == Op.EQUAL) else FALSE
-            elif op == Op.NOT:
+                stack[-1] = TRUE if same == (op == OP_EQUAL) else FALSE
+            elif op == OP_NOT:
                 top = stack[-1]
                 stack[-1] = TRUE if top == FALSE or top == NIL else FALSE
-            elif op == Op.NEGATE:
+            elif op == OP_NEGATE:
                 top = stack[-1]
                 if (top & QNAN) == QNAN:
                     raise self.fail(ErrorCode.OPERAND_MUST_BE_NUMBER, lines[ip - 1])
                 stack[-1] = top ^ values.SIGN_BIT
-            elif op == Op.PRINT:
+            elif op == OP_PRINT:
                 runtime.print_value(pop())
-            elif op == Op.CLOSURE:
+            elif op == OP_CLOSURE:
                 stack.append(self.make_closure(record, arg, slots, closure_address))
-            elif op == Op.GET_PROPERTY:
+            elif op == OP_GET_PROPERTY:
                 raise self.fail(ErrorCode.NO_PROPERTIES, lines[ip - 1])
-            elif op == Op.SET_PROPERTY:
+            elif op == OP_SET_PROPERTY:
                 raise self.fail(ErrorCode.NO_FIELDS, lines[ip - 1])
             else:
                 raise AssertionError(f"unknown opcode {op}")
@@ -327,7 +365,7 @@ class Interpreter:
         """A closure of nested function ``index``, capturing cells from this frame or its closure."""
         heap = self.runtime.heap
         nested = record.code.functions[index]
-        prototype = self.vm.prototype(nested)
+        prototype = self.vm.record_for(nested).prototype
         cells = []
         for upvalue in nested.upvalues:
             if upvalue.is_local:
@@ -344,5 +382,3 @@ def _ieee_divide_by_zero(x: float, y: float) -> float:
     negative = (x < 0) != (_to_word(_from_float(y))[0] >> 63 == 1)
     return float("-inf") if negative else float("inf")
 
-
-__all__ = ["Interpreter", "Unwind", "LoxRuntimeError"]

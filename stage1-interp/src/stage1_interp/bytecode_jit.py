@@ -1,0 +1,171 @@
+"""Tier 2: bytecode to LLVM IR, through stage 0's frame skeleton and operation emitters.
+
+Each bytecode instruction becomes the same IR stage 0 emits for that
+operation (the emitters are shared, so both tiers behave identically). The
+operand stack and the frame slots become allocas: the stack height at every
+instruction is known statically (``stack_depths``), so stack slot *k* is
+simply alloca *k*, and LLVM's SROA/mem2reg turns all of them into registers.
+Jump targets start basic blocks.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from llvmlite import ir
+
+from stage0_jit.codegen import NativeFrame
+from stage0_jit.emitters import Operations
+from stage0_jit.irmodule import ModuleContext
+from stage0_jit.irvalues import FALSE, I64, NIL, TRUE, const
+from stage0_jit.layout import CELL
+
+from .bytecode import Op, stack_depths, successors
+from .functions import FunctionRecord
+
+if TYPE_CHECKING:
+    from .vm import TieredVM
+
+_ARITHMETIC = {Op.ADD: "+", Op.SUBTRACT: "-", Op.MULTIPLY: "*", Op.DIVIDE: "/"}
+_COMPARISON = {Op.LESS: "<", Op.LESS_EQUAL: "<=", Op.GREATER: ">", Op.GREATER_EQUAL: ">="}
+
+
+class BytecodeFunctionCompiler(NativeFrame):
+    """Compiles one function's bytecode into an LLVM function with the standard Lox signature."""
+
+    def __init__(self, ctx: ModuleContext, ops: Operations, vm: "TieredVM", record: FunctionRecord,
+                 symbol: str) -> None:
+        super().__init__(ctx, ops, symbol, record.code.arity, record.code.line, record.prototype)
+        self.vm = vm
+        self.record = record
+        self.code = record.code
+
+    def compile(self) -> None:
+        """Emit the whole function."""
+        self.open_frame()
+        f = self.state
+        b = f.builder
+        code = self.code
+        chunk = code.chunk
+        slots = [f.entry_builder.alloca(I64, name=f"slot{i}") for i in range(code.slot_count)]
+        stack = [f.entry_builder.alloca(I64, name=f"stack{i}") for i in range(code.max_stack)]
+        b.store(f.closure, slots[0])
+        for i, arg in enumerate(self.arguments):
+            b.store(arg, slots[1 + i])
+        for slot in slots[1 + code.arity:]:
+            b.store(NIL, slot)
+
+        depths = stack_depths(chunk)
+        leaders = {0}
+        for i in range(len(chunk)):
+            op = chunk.ops[i]
+            if op in (Op.JUMP, Op.JUMP_IF_FALSE, Op.LOOP, Op.RETURN):
+                leaders.update(successors(chunk, i))
+                leaders.add(i + 1)
+        blocks = {i: self.function.append_basic_block(f"bc{i:04d}") for i in sorted(leaders) if i < len(chunk)}
+        b.branch(blocks[0])
+
+        def top(sp: int) -> ir.Value:
+            return b.load(stack[sp - 1])
+
+        for i in range(len(chunk)):
+            if i in blocks:
+                if not b.block.is_terminated:
+                    b.branch(blocks[i])
+                b.position_at_end(blocks[i])
+            if depths[i] < 0:
+                if not b.block.is_terminated:
+                    b.unreachable()
+                continue
+            if b.block.is_terminated:
+                b.position_at_end(self.function.append_basic_block("dead"))
+            sp = depths[i]
+            op = Op(chunk.ops[i])
+            arg = chunk.args[i]
+            line = chunk.lines[i]
+            if op == Op.CONSTANT:
+                b.store(self.constant(arg), stack[sp])
+            elif op == Op.NIL:
+                b.store(NIL, stack[sp])
+            elif op == Op.TRUE:
+                b.store(TRUE, stack[sp])
+            elif op == Op.FALSE:
+                b.store(FALSE, stack[sp])
+            elif op == Op.POP:
+                pass
+            elif op == Op.GET_LOCAL:
+                b.store(b.load(slots[arg]), stack[sp])
+            elif op == Op.SET_LOCAL:
+                b.store(top(sp), slots[arg])
+            elif op == Op.GET_CELL:
+                b.store(self.ops.load_field(f, b.load(slots[arg]), CELL.offset("value")), stack[sp])
+            elif op == Op.SET_CELL:
+                self.ops.store_field(f, b.load(slots[arg]), CELL.offset("value"), top(sp))
+            elif op == Op.MAKE_CELL:
+                b.store(self.ops.new_cell(f, b.load(slots[arg]), line), slots[arg])
+            elif op == Op.GET_UPVALUE:
+                cell = self.ops.closure_cell(f, arg)
+                b.store(self.ops.load_field(f, cell, CELL.offset("value")), stack[sp])
+            elif op == Op.SET_UPVALUE:
+                self.ops.store_field(f, self.ops.closure_cell(f, arg), CELL.offset("value"), top(sp))
+            elif op == Op.GET_GLOBAL:
+                b.store(self.ops.get_global(f, self.record.global_cells[arg], line), stack[sp])
+            elif op == Op.SET_GLOBAL:
+                self.ops.set_global(f, self.record.global_cells[arg], top(sp), line)
+            elif op == Op.DEFINE_GLOBAL:
+                self.ops.define_global(f, self.record.global_cells[arg], top(sp))
+            elif op == Op.GET_PROPERTY:
+                name = chunk.names[arg]
+                b.store(self.ops.get_property(f, top(sp), name, line), stack[sp - 1])
+            elif op == Op.SET_PROPERTY:
+                name = chunk.names[arg]
+                obj = b.load(stack[sp - 2])
+                b.store(self.ops.set_property(f, obj, name, top(sp), line), stack[sp - 2])
+            elif op in (Op.EQUAL, Op.NOT_EQUAL):
+                result = self.ops.equal(f, b.load(stack[sp - 2]), top(sp), negate=op == Op.NOT_EQUAL)
+                b.store(result, stack[sp - 2])
+            elif op in _COMPARISON:
+                result = self.ops.compare(f, _COMPARISON[op], b.load(stack[sp - 2]), top(sp), line)
+                b.store(result, stack[sp - 2])
+            elif op in _ARITHMETIC:
+                result = self.ops.arithmetic(f, _ARITHMETIC[op], b.load(stack[sp - 2]), top(sp), line)
+                b.store(result, stack[sp - 2])
+            elif op == Op.NOT:
+                b.store(self.ops.not_(f, top(sp)), stack[sp - 1])
+            elif op == Op.NEGATE:
+                b.store(self.ops.negate(f, top(sp), line), stack[sp - 1])
+            elif op == Op.PRINT:
+                self.ops.print_value(f, top(sp), line)
+            elif op in (Op.JUMP, Op.LOOP):
+                b.branch(blocks[arg])
+            elif op == Op.JUMP_IF_FALSE:
+                b.cbranch(self.ops.truthy(f, top(sp)), blocks[i + 1], blocks[arg])
+            elif op == Op.CALL:
+                callee = b.load(stack[sp - arg - 1])
+                arguments = [b.load(stack[sp - arg + k]) for k in range(arg)]
+                b.store(self.ops.call(f, callee, arguments, line), stack[sp - arg - 1])
+            elif op == Op.CLOSURE:
+                b.store(self.closure(arg, slots, line), stack[sp])
+            elif op == Op.RETURN:
+                self.emit_return(top(sp))
+            else:
+                raise AssertionError(f"no IR for {op.name}")
+        self.close_frame()
+
+    def constant(self, index: int) -> ir.Value:
+        """A constant of the chunk as an i64 word (strings are heap objects made at load time)."""
+        return const(self.record.constants[index])
+
+    def closure(self, index: int, slots: list[ir.Value], line: int) -> ir.Value:
+        """Create a closure of nested function ``index`` capturing this frame's cells."""
+        f = self.state
+        nested = self.code.functions[index]
+        prototype = self.vm.record_for(nested).prototype
+        cells = []
+        for upvalue in nested.upvalues:
+            if upvalue.is_local:
+                cells.append(f.builder.load(slots[upvalue.index]))
+            else:
+                cells.append(self.ops.closure_cell(f, upvalue.index))
+        return self.ops.new_closure(f, prototype, cells, line)
+

@@ -1,0 +1,63 @@
+"""Stage 1's command line: stage 0's, plus ``--jit``, ``--threshold``, ``--trace=tier,compile`` and ``--trace-file``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import NoReturn
+
+from stage0_jit.cli import Cli as Stage0Cli
+from stage0_jit.engine import DUMP_KINDS
+from stage0_jit.settings import Settings as Stage0Settings
+from stage0_jit.vm import VM, Options
+
+from .settings import JIT_MODES, Settings
+from .vm import TieredOptions, TieredVM
+
+
+class Cli(Stage0Cli):
+    """Stage 1's flags on top of stage 0's."""
+
+    prog = "python -m stage1_interp"
+    description = ("Stage 1 of the Lox VM: a bytecode interpreter runs everything first; functions "
+                   "that get hot (calls + loop back-edges >= --threshold) are compiled by LLVM. "
+                   "Lox without classes.")
+    vm_class: type[VM] = TieredVM
+    dump_kinds = ("ast", "bytecode", *DUMP_KINDS[1:])
+    trace_kinds = ("tier", "compile")
+
+    def settings(self) -> Stage0Settings:
+        """Stage 1's settings."""
+        return Settings()
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """``--jit``, ``--threshold``, ``--trace-file``."""
+        parser.add_argument("--jit", choices=JIT_MODES, default=None,
+                            help="off: interpret only; eager: compile each function at its first call; "
+                                 "tiered (default): compile when hot")
+        parser.add_argument("--threshold", type=int, default=None, metavar="N",
+                            help="calls + loop back-edges that make a function hot (default 1000)")
+        parser.add_argument("--trace-file", default=None, metavar="PATH",
+                            help="write a Chrome/Perfetto trace-event JSON timeline of the run")
+
+    def options(self, args: argparse.Namespace, settings: Stage0Settings) -> Options:
+        """Apply the stage-1 flags to the settings."""
+        assert isinstance(settings, Settings)
+        if args.jit is not None:
+            settings.jit = args.jit
+        if args.threshold is not None:
+            if args.threshold < 1:
+                raise ValueError("--threshold must be at least 1")
+            settings.threshold = args.threshold
+        base = super().options(args, settings)
+        return TieredOptions(dumps=base.dumps, trace=base.trace, stats=base.stats, settings=settings,
+                             trace_file=args.trace_file)
+
+
+def main() -> NoReturn:
+    """Entry point of ``python -m stage1_interp``."""
+    status = Cli().main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

@@ -1,0 +1,38 @@
+"""What the VM knows of each function at run time: its bytecode, its counters, its tier."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .bytecode import FunctionCode
+
+
+@dataclass(eq=False)
+class FunctionRecord:
+    """One function prototype: code, materialised constants, hotness counters and compiled entry."""
+
+    INTERPRETED = "interpreted"
+    QUEUED = "queued"
+    COMPILED = "compiled"
+
+    code: FunctionCode
+    prototype: int                      # the FUNCTION object in the heap
+    constants: list[int]                # the chunk's constants as Lox values
+    global_cells: list[int]             # the chunk's global names as cell addresses
+    calls: int = 0
+    back_edges: int = 0
+    state: str = INTERPRETED
+    native_entry: Callable[..., int] | None = None    # compiled code, callable from Python
+    compile_seconds: float = 0.0
+    history: list[str] = field(default_factory=list)
+
+    @property
+    def extra_slots(self) -> int:
+        """Frame slots beyond the callee and the arguments (locals start as nil)."""
+        return self.code.slot_count - 1 - self.code.arity
+
+    @property
+    def name(self) -> str:
+        """The function's name as traces show it."""
+        return "<script>" if self.code.name == "script" else self.code.name

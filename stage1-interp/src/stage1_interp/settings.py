@@ -1,0 +1,25 @@
+"""Stage 1's tunables: stage 0's plus the tiering threshold and the JIT mode."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from stage0_jit.settings import Settings as Stage0Settings
+
+JIT_MODES = ("off", "eager", "tiered")
+
+
+@dataclass
+class Settings(Stage0Settings):
+    """Stage 1 settings."""
+
+    threshold: int = field(default=1000, metadata={
+        "why": "calls + loop back-edges before a function is compiled: compiling costs a few to "
+               "tens of milliseconds, so a function must run long enough to pay that back; about "
+               "1000 is where the interpreter's time for a small function exceeds its compile time"})
+    jit: str = field(default="tiered", metadata={
+        "why": "off: interpreter only; eager: compile each function at its first call; "
+               "tiered: interpret until hot"})
+    trace_event_limit: int = field(default=20_000, metadata={
+        "why": "interpreter spans kept for --trace-file; a deep recursion would otherwise write "
+               "millions of events (later ones are counted, not kept)"})

@@ -1,0 +1,121 @@
+"""Tiering: hot functions go on a compile queue; the queue is compiled and each entry slot switched to native code.
+
+A function is *hot* when its calls plus loop back-edges reach the threshold.
+Stage 1 drains the queue synchronously at that moment (stage 6 moves the
+drain to a background thread). Installing compiled code means writing its
+address into the prototype's entry slot: compiled callers jump through the
+slot, so they switch at once; the interpreter checks ``native_entry`` at every
+call. An activation already running interpreted stays interpreted (no OSR
+before stage 3): the compiled code is used from the next call on.
+
+Until a function is compiled its entry slot holds a *trampoline*: a C-callable
+Python function (one per arity) that runs the function in the interpreter, so
+compiled code can always call any function through the slot.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from stage0_jit import values
+from stage0_jit.layout import FUNCTION
+
+from .functions import FunctionRecord
+from .timeline import COMPILER_TRACK
+
+if TYPE_CHECKING:
+    from .vm import TieredVM
+
+
+class Trampolines:
+    """One C-callable entry per arity that runs a closure in the interpreter."""
+
+    def __init__(self, vm: "TieredVM") -> None:
+        self.vm = vm
+        self._by_arity: dict[int, object] = {}
+
+    def address(self, arity: int) -> int:
+        """The trampoline's address for functions of ``arity`` (made on first use)."""
+        trampoline = self._by_arity.get(arity)
+        if trampoline is None:
+            signature = ctypes.CFUNCTYPE(ctypes.c_int64, *([ctypes.c_int64] * (arity + 1)))
+            trampoline = signature(self._enter)
+            self._by_arity[arity] = trampoline
+        return int(ctypes.cast(trampoline, ctypes.c_void_p).value or 0)  # type: ignore[arg-type]
+
+    def _enter(self, closure: int, *args: int) -> int:
+        """Compiled code called an interpreted function: run it, never let an exception escape."""
+        vm = self.vm
+        try:
+            result = vm.interpret_call(values.to_unsigned(closure), [values.to_unsigned(a) for a in args])
+            return values.to_signed(result)
+        except BaseException as exc:   # noqa: BLE001 - must not cross into native code
+            vm.runtime.pending_exception = vm.runtime.pending_exception or exc
+            return values.to_signed(values.ERROR)
+
+
+class Tiering:
+    """Counters' consumer: queues hot functions, compiles the queue, installs the code."""
+
+    def __init__(self, vm: "TieredVM") -> None:
+        self.vm = vm
+        self.queue: deque[FunctionRecord] = deque()
+        self.compiled: list[FunctionRecord] = []
+
+    def hot(self, record: FunctionRecord, reason: str) -> None:
+        """A function crossed the threshold: queue it (and, in stage 1, compile right away)."""
+        vm = self.vm
+        record.state = FunctionRecord.QUEUED
+        self.queue.append(record)
+        vm.stats.add("tier.queued")
+        vm.trace("tier", f"{record.name} is hot ({record.calls} calls, {record.back_edges} back-edges; "
+                         f"by {reason}): queued")
+        vm.timeline.instant(f"hot: {record.name}", "tier", {"calls": record.calls, "back_edges": record.back_edges})
+        self.drain()
+
+    def drain(self) -> None:
+        """Compile every queued function into one module and install each one's code."""
+        if not self.queue:
+            return
+        from .bytecode_jit import BytecodeFunctionCompiler   # LLVM is imported only now
+
+        vm = self.vm
+        batch = list(self.queue)
+        self.queue.clear()
+        started_us = vm.timeline.now()
+        started = time.perf_counter()
+        engine = vm.engine
+        ctx = engine.new_module()
+        ops = vm.operations_class()(ctx)
+        symbols = []
+        for record in batch:
+            symbol = ctx.symbol(f"{record.prototype:x}_{record.code.name}")
+            BytecodeFunctionCompiler(ctx, ops, vm, record, symbol).compile()
+            symbols.append(symbol)
+        names = ", ".join(r.name for r in batch)
+        addresses = engine.compile(ctx, symbols, names)
+        elapsed = time.perf_counter() - started
+        for record, symbol in zip(batch, symbols):
+            self.install(record, addresses[symbol], elapsed / len(batch))
+        vm.timeline.span(f"compile: {names}", "compile", COMPILER_TRACK, started_us,
+                         {"functions": [r.name for r in batch]})
+        vm.trace("compile", f"compiled {names} in {elapsed * 1000:.1f} ms")
+
+    def install(self, record: FunctionRecord, address: int, seconds: float) -> None:
+        """Point the function's entry slot (and the interpreter) at its compiled code."""
+        vm = self.vm
+        signature = ctypes.CFUNCTYPE(ctypes.c_int64, *([ctypes.c_int64] * (record.code.arity + 1)))
+        entry: Callable[..., int] = signature(address)
+        record.native_entry = entry
+        record.compile_seconds = seconds
+        record.state = FunctionRecord.COMPILED
+        vm.runtime.heap.set_field(record.prototype, FUNCTION, "entry", address)
+        self.compiled.append(record)
+        vm.stats.add("tier.compiled")
+        vm.trace("tier", f"{record.name}: compiled code installed")
+        vm.timeline.instant(f"installed: {record.name}", "tier")
+

@@ -1,0 +1,118 @@
+"""Stage 1's VM: bytecode interpreted first, hot functions compiled by LLVM (tier 2).
+
+It extends stage 0's VM by overriding :meth:`TieredVM.execute` (run bytecode
+instead of compiling the AST) and reuses stage 0's runtime, heap, frame stack,
+emitters and JIT engine unchanged. LLVM is not imported until the first
+function gets hot (``engine`` is created lazily by stage 0's VM).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lox_frontend import nodes
+
+from stage0_jit import values
+from stage0_jit.emitters import Operations
+from stage0_jit.layout import FUNCTION
+from stage0_jit.vm import VM, Options
+
+from .bytecode import FunctionCode
+from .compiler import compile_script
+from .disassembler import disassemble
+from .functions import FunctionRecord
+from .interpreter import Interpreter
+from .settings import Settings
+from .tiering import Tiering, Trampolines
+from .timeline import INTERPRETER_TRACK, Timeline
+
+
+@dataclass
+class TieredOptions(Options):
+    """Stage 0's options plus the trace file."""
+
+    trace_file: str | None = None
+
+
+class TieredVM(VM):
+    """Interpreter first, LLVM for hot functions."""
+
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        assert isinstance(self.settings, Settings)
+        self.settings: Settings = self.settings
+        self.records: list[FunctionRecord] = []
+        self._records_by_code: dict[int, FunctionRecord] = {}
+        self.interpreter = Interpreter(self)
+        self.tiering = Tiering(self)
+        self.trampolines = Trampolines(self)
+        trace_file = options.trace_file if isinstance(options, TieredOptions) else None
+        self.timeline = Timeline(trace_file, self.settings.trace_event_limit)
+        mode = self.settings.jit
+        self.tiering_enabled = mode != "off"
+        if mode == "eager":
+            self.settings.threshold = 1
+
+    def operations_class(self) -> type[Operations]:
+        """Hook: the emitters tier 2 uses (stage 2 returns its feedback-guided subclass)."""
+        return Operations
+
+    def record_for(self, code: FunctionCode) -> FunctionRecord:
+        """The record (and heap prototype) of a function's code, made on first use."""
+        record = self._records_by_code.get(id(code))
+        if record is None:
+            runtime = self.runtime
+            prototype = runtime.new_function(code.name, code.arity, len(code.upvalues))
+            constants = [values.number(c) if isinstance(c, float) else runtime.constant_string(c)
+                         for c in code.chunk.constants]
+            cells = [runtime.global_cell(name) for name in code.chunk.names]
+            record = FunctionRecord(code, prototype, constants, cells)
+            runtime.heap.set_field(prototype, FUNCTION, "entry", self.trampolines.address(code.arity))
+            self._records_by_code[id(code)] = record
+            assert len(self.records) == runtime.heap.field(prototype, FUNCTION, "id")
+            self.records.append(record)
+        return record
+
+    def execute(self, script: nodes.Function) -> None:
+        """Compile the program to bytecode and run the script (compiled first under --jit=eager)."""
+        code = compile_script(script)
+        if "bytecode" in self.options.dumps:
+            self.options.diagnostics.write(disassemble(code) + "\n")
+        record = self.record_for(code)
+        closure = self.runtime.heap.new_closure(record.prototype, [])
+        if self.settings.jit == "eager":
+            record.calls += 1
+            self.tiering.hot(record, "eager")
+        if record.native_entry is not None:
+            self.check(record.native_entry(values.to_signed(closure)))
+        else:
+            self.check(self.interpret_call(closure, []))
+
+    def interpret_call(self, closure: int, args: list[int]) -> int:
+        """Run a call in the interpreter (from the script start or a trampoline); returns the result or ERROR."""
+        started = self.timeline.now() if self.timeline.enabled else 0.0
+        if self.tiering_enabled and len(self.records) > 0:
+            function = self.runtime.function_of(closure)
+            record = self.records[self.runtime.heap.field(function, FUNCTION, "id")]
+            if record.code.name != "script":
+                record.calls += 1
+                if record.calls + record.back_edges >= self.settings.threshold and \
+                        record.state == FunctionRecord.INTERPRETED:
+                    self.tiering.hot(record, "calls")
+        result = self.interpreter.run(closure, args)
+        if self.timeline.enabled:
+            name = self.runtime.function_name(self.runtime.function_of(closure))
+            self.timeline.span(f"interpret: {name}", "interpret", INTERPRETER_TRACK, started)
+        return result
+
+    def finish(self) -> None:
+        """Stage 0's report plus the tiering summary; write the trace file."""
+        if self.options.stats:
+            self.stats.add("functions.total", len(self.records))
+            self.stats.section("tiers (function: calls, back-edges, state)", [
+                f"  {r.name}: {r.calls} calls, {r.back_edges} back-edges, {r.state}"
+                + (f" ({r.compile_seconds * 1000:.1f} ms)" if r.state == FunctionRecord.COMPILED else "")
+                for r in self.records if r.calls or r.back_edges])
+        super().finish()
+        self.timeline.write()
+
