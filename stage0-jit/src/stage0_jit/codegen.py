@@ -38,11 +38,12 @@ class CompiledFunction:
 
 @dataclass
 class ModulePlan:
-    """What a compiled module holds: functions to install once linked, the script's symbol."""
+    """One module being built: its emitters, the functions to install once linked, how to compile it."""
 
     context: ModuleContext
+    ops: Operations
     functions: list[CompiledFunction] = field(default_factory=list)
-    script: CompiledFunction | None = None
+    optimise: bool = True
 
 
 class NativeFrame:
@@ -114,6 +115,7 @@ class NativeFrame:
             b.store(self.state.depth, self.depth_pointer)
             b.ret(NIL)
 
+
     def emit_return(self, value: ir.Value) -> None:
         """Pop the frame record and return; code after it goes to a fresh (dead) block."""
         b = self.state.builder
@@ -125,8 +127,9 @@ class NativeFrame:
 class FunctionCompiler(NativeFrame):
     """Emits one Lox function's body from the AST."""
 
-    def __init__(self, program: "ProgramCompiler", node: nodes.Function, prototype: int, symbol: str) -> None:
-        super().__init__(program.ctx, program.ops, symbol, len(node.params), node.line, prototype)
+    def __init__(self, program: "ProgramCompiler", plan: ModulePlan, node: nodes.Function, prototype: int,
+                 symbol: str) -> None:
+        super().__init__(plan.context, plan.ops, symbol, len(node.params), node.line, prototype)
         self.program = program
         self.node = node
         # slot -> binding currently declared there; binding -> its alloca
@@ -258,7 +261,7 @@ class FunctionCompiler(NativeFrame):
 
     def make_closure(self, node: nodes.Function) -> ir.Value:
         """Compile a nested function and emit the creation of its closure here."""
-        prototype = self.program.compile_function(node)
+        prototype = self.program.compile_function(node).prototype
         f = self.state
         cells = []
         for upvalue in node.upvalues:
@@ -355,28 +358,57 @@ class FunctionCompiler(NativeFrame):
 
 
 class ProgramCompiler:
-    """Compiles a script and every function nested in it into one module."""
+    """Compiles a script and every function nested in it: one module, plus one per huge function.
+
+    A function bigger than ``max_optimised_size`` AST nodes (typically a long
+    top-level script) gets a module of its own that is compiled without
+    optimisation: LLVM's optimiser and instruction selection grow faster than
+    linearly with function size, and such code usually runs once.
+    """
 
     operations: type[Operations] = Operations
 
-    def __init__(self, ctx: ModuleContext) -> None:
-        self.ctx = ctx
-        self.ops = self.operations(ctx)
-        self.plan = ModulePlan(ctx)
-        self.prototypes: dict[int, int] = {}
+    def __init__(self, new_module: Callable[[], ModuleContext]) -> None:
+        self.new_module = new_module
+        self.main = self.new_plan(optimise=True)
+        self.plans = [self.main]
+        self.script: CompiledFunction | None = None
 
-    def compile_script(self, script: nodes.Function) -> ModulePlan:
-        """Compile the whole program; the plan says what to install after linking."""
-        self.compile_function(script)
-        self.plan.script = self.plan.functions[-1]
-        return self.plan
+    def new_plan(self, optimise: bool) -> ModulePlan:
+        """A fresh module with its emitters."""
+        ctx = self.new_module()
+        return ModulePlan(ctx, self.operations(ctx), optimise=optimise)
 
-    def compile_function(self, node: nodes.Function) -> int:
-        """Compile one function (its nested functions first); returns its prototype address."""
-        prototype = self.ctx.runtime.new_function(node.name, len(node.params), len(node.upvalues))
-        self.prototypes[id(node)] = prototype
-        symbol = self.ctx.symbol(f"{len(self.prototypes)}_{node.name}")
-        compiler = FunctionCompiler(self, node, prototype, symbol)
-        compiler.compile()
-        self.plan.functions.append(CompiledFunction(node, prototype, symbol))
-        return prototype
+    def compile_script(self, script: nodes.Function) -> CompiledFunction:
+        """Compile the whole program; ``self.plans`` says what to link and install."""
+        self.script = self.compile_function(script)
+        return self.script
+
+    def compile_function(self, node: nodes.Function) -> CompiledFunction:
+        """Compile one function (its nested functions first)."""
+        runtime = self.main.context.runtime
+        prototype = runtime.new_function(node.name, len(node.params), len(node.upvalues))
+        plan = self.main
+        if tree_size(node) > runtime.settings.max_optimised_size:
+            plan = self.new_plan(optimise=False)
+            self.plans.append(plan)
+        symbol = plan.context.symbol(f"{prototype:x}_{node.name}")
+        FunctionCompiler(self, plan, node, prototype, symbol).compile()
+        compiled = CompiledFunction(node, prototype, symbol)
+        plan.functions.append(compiled)
+        return compiled
+
+
+def tree_size(function: nodes.Function) -> int:
+    """AST nodes in a function's body, not counting nested functions' bodies (an explicit stack: trees can be deep)."""
+    count = 0
+    stack: list[object] = list(function.body)
+    while stack:
+        node = stack.pop()
+        count += 1
+        for value in vars(node).values():
+            if isinstance(value, list):
+                stack.extend(v for v in value if hasattr(v, "line") and not isinstance(v, nodes.Function))
+            elif hasattr(value, "line") and not isinstance(value, nodes.Function):
+                stack.append(value)
+    return count

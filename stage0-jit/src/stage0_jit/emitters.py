@@ -18,7 +18,7 @@ from llvmlite import ir
 from .errors import LINE_FROM_FRAME, ErrorCode
 from .irmodule import ModuleContext
 from .irvalues import (ERROR, FALSE, I1, I64, I64P, NIL, UNDEFINED, address_of, both_numbers,
-                       box_address, const, from_bool, from_double, is_falsey, is_kind, is_number,
+                       box_address, const, from_bool, from_double, is_falsey, is_number,
                        kind_of, load_word, pointer, to_double)
 from .layout import CELL, CLOSURE, FUNCTION, GLOBAL, WORD, Kind
 
@@ -35,6 +35,7 @@ class FunctionState:
     line_pointer: ir.Value           # where calls record this frame's current line
     unwind: ir.Block                 # pops the frame and returns ERROR
     argument_buffers: dict[int, ir.Value] = field(default_factory=dict)
+    failure: tuple[ir.Block, list[ir.Value]] | None = None   # the shared error exit and its phis
 
 
 _ARITHMETIC = {"-": "fsub", "*": "fmul", "/": "fdiv", "+": "fadd"}
@@ -51,27 +52,50 @@ class Operations:
         self.ctx = ctx
 
     # ------------------------------------------------------------ errors
+    def failure_block(self, f: FunctionState) -> tuple[ir.Block, list[ir.Value]]:
+        """The function's one error exit: phis pick (code, line, a, b), it reports and unwinds.
+
+        Sharing it keeps every check down to one compare and one branch, which
+        keeps modules small and LLVM's compile time down.
+        """
+        if f.failure is None:
+            block = f.function.append_basic_block("fail")
+            fb = ir.IRBuilder(block)
+            phis = [fb.phi(I64, name=name) for name in ("code", "line", "a", "b")]
+            fb.call(self.ctx.runtime_error, phis)
+            fb.branch(f.unwind)
+            f.failure = (block, phis)
+        return f.failure
+
+    def _route_failure(self, f: FunctionState, code: ErrorCode, line: int | ir.Value,
+                       a: ir.Value | int, b_: ir.Value | int) -> ir.Block:
+        block, phis = self.failure_block(f)
+        for phi, value in zip(phis, (const(code), line, a, b_)):
+            phi.add_incoming(value if isinstance(value, ir.Value) else const(value), f.builder.block)
+        return block
+
     def fail(self, f: FunctionState, code: ErrorCode, line: int | ir.Value,
              a: ir.Value | int = 0, b_: ir.Value | int = 0) -> None:
         """Raise a runtime error (Python records message and trace) and unwind this frame."""
-        b = f.builder
-        line_value = line if isinstance(line, ir.Value) else const(line)
-        a_value = a if isinstance(a, ir.Value) else const(a)
-        b_value = b_ if isinstance(b_, ir.Value) else const(b_)
-        b.call(self.ctx.runtime_error, [const(code), line_value, a_value, b_value])
-        b.branch(f.unwind)
+        f.builder.branch(self._route_failure(f, code, line, a, b_))
 
     def fail_unless(self, f: FunctionState, ok: ir.Value, code: ErrorCode, line: int,
                     a: ir.Value | int = 0, b_: ir.Value | int = 0) -> None:
-        """Continue when ``ok``; otherwise raise ``code``."""
-        with f.builder.if_then(f.builder.not_(ok), likely=False):
-            self.fail(f, code, line, a, b_)
+        """Continue when ``ok``; otherwise raise ``code`` (one compare-and-branch to the shared exit)."""
+        b = f.builder
+        failure = self._route_failure(f, code, line, a, b_)
+        cont = b.append_basic_block("ok")
+        branch = b.cbranch(ok, cont, failure)
+        branch.set_weights([1000, 1])
+        b.position_at_end(cont)
 
     def check_result(self, f: FunctionState, result: ir.Value) -> None:
         """After a call that may have failed: unwind if it returned ERROR."""
         b = f.builder
-        with b.if_then(b.icmp_unsigned("==", result, ERROR), likely=False):
-            b.branch(f.unwind)
+        cont = b.append_basic_block("ok")
+        branch = b.cbranch(b.icmp_unsigned("==", result, ERROR), f.unwind, cont)
+        branch.set_weights([1, 1000])
+        b.position_at_end(cont)
 
     # ------------------------------------------------------------ memory
     def allocate(self, f: FunctionState, kind: Kind, size: ir.Value | int, line: int) -> ir.Value:
@@ -222,7 +246,7 @@ class Operations:
         direct = b.append_basic_block("call.direct")
         slow = b.append_basic_block("call.slow")
         done = b.append_basic_block("call.done")
-        b.cbranch(is_kind(b, callee, Kind.CLOSURE), direct, slow)
+        b.cbranch(self.ctx.is_kind(b, callee, Kind.CLOSURE), direct, slow)
         b.position_at_end(direct)
         function = self.load_field(f, address_of(b, callee), CLOSURE.offset("function"))
         arity = self.load_field(f, function, FUNCTION.offset("arity"))

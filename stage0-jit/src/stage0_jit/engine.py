@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 import llvmlite.binding as llvm
@@ -35,6 +36,8 @@ class JitEngine:
         llvm.initialize_native_asmprinter()
         target = llvm.Target.from_triple(llvm.get_process_triple())
         self.target_machine = target.create_target_machine(jit=True, opt=min(opt_level, 3))
+        # Unoptimised code generation (fast instruction selection, fast register allocation).
+        self.quick_target_machine = target.create_target_machine(jit=True, opt=0)
         self.lljit = llvm.create_lljit_compiler(self.target_machine)
         self.runtime = runtime
         self.stats = stats
@@ -48,10 +51,10 @@ class JitEngine:
         """A fresh module set up for this target, with the runtime helpers in it."""
         return ModuleContext(self.runtime, llvm.get_process_triple(), str(self.target_machine.target_data))
 
-    def dump(self, kind: str, title: str, text: str) -> None:
-        """Write one dump section to the dump stream if ``kind`` was asked for."""
+    def dump(self, kind: str, title: str, text: Callable[[], str]) -> None:
+        """Write one dump section to the dump stream if ``kind`` was asked for (text made only then)."""
         if kind in self.dumps:
-            self.dump_stream.write(f"=== {kind}: {title} ===\n{text.rstrip()}\n")
+            self.dump_stream.write(f"=== {kind}: {title} ===\n{text().rstrip()}\n")
 
     def optimise(self, module: llvm.ModuleRef) -> None:
         """Run LLVM's pipeline at the configured level (a fresh pass manager each run)."""
@@ -61,22 +64,26 @@ class JitEngine:
         builder = llvm.create_pass_builder(self.target_machine, tuning)
         builder.getModulePassManager().run(module, builder)
 
-    def compile(self, ctx: ModuleContext, exports: list[str], title: str) -> dict[str, int]:
-        """Verify, optimise and link a module; returns the address of each exported symbol."""
+    def compile(self, ctx: ModuleContext, exports: list[str], title: str, optimise: bool = True) -> dict[str, int]:
+        """Verify, optimise (unless told not to) and link a module; returns each exported symbol's address."""
         started = time.perf_counter()
         text = str(ctx.module)
-        self.dump("ir", title, text)
+        self.dump("ir", title, lambda: text)
         try:
             module = llvm.parse_assembly(text)
             module.verify()
         except RuntimeError as error:
             raise InternalCompilerError(f"LLVM rejected the generated IR for {title}: {error}") from None
         verified = time.perf_counter()
-        self.optimise(module)
-        self.dump("opt-ir", title, str(module))
-        self.dump("asm", title, self.target_machine.emit_assembly(module))
+        target_machine = self.target_machine if optimise else self.quick_target_machine
+        if optimise:
+            self.optimise(module)
+        else:
+            self.stats.add("compile.unoptimised_modules")
+        self.dump("opt-ir", title, lambda: str(module))
+        self.dump("asm", title, lambda: str(target_machine.emit_assembly(module)))
         optimised = time.perf_counter()
-        image = self.target_machine.emit_object(module)
+        image = target_machine.emit_object(module)
         builder = llvm.JITLibraryBuilder().add_object_img(image)
         for name, address in self.runtime.callbacks.addresses().items():
             builder.import_symbol(name, address)

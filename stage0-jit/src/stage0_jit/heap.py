@@ -49,7 +49,8 @@ class Heap(NativeRegion):
 
     TOP = 0      # word index of the allocation pointer
     LIMIT = 1    # word index of the end of the region
-    START = 2 * WORD
+    ZERO = 2     # a word that is always 0: a header no object has (see irvalues.is_kind)
+    START = 3 * WORD
 
     def __init__(self, reserve: int) -> None:
         super().__init__(reserve)
@@ -57,6 +58,7 @@ class Heap(NativeRegion):
         self.words[self.LIMIT] = self.base + reserve
         self.top_address = self.base + self.TOP * WORD
         self.limit_address = self.base + self.LIMIT * WORD
+        self.zero_address = self.base + self.ZERO * WORD
 
     # ------------------------------------------------------------ allocation
     def allocate(self, layout: Layout, tail_bytes: int = 0) -> int:

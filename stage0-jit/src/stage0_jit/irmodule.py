@@ -47,14 +47,22 @@ class ModuleContext:
         self.equal = self._build_equal()
         self.observe = self._build_observe()
 
+    def is_kind(self, b: ir.IRBuilder, v: ir.Value, kind: Kind) -> ir.Value:
+        """i1: ``v`` is an object of ``kind`` (see ``irvalues.is_kind``)."""
+        return is_kind(b, v, kind, self.runtime.heap.zero_address)
+
     def symbol(self, name: str) -> str:
         """A module-unique LLVM symbol name for a Lox function."""
         clean = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
         return f"lox{self.number}_{clean}"
 
-    def _helper(self, name: str, ret: ir.Type, args: list[ir.Type]) -> tuple[ir.Function, ir.IRBuilder]:
+    def _helper(self, name: str, ret: ir.Type, args: list[ir.Type], inline: bool = True
+                ) -> tuple[ir.Function, ir.IRBuilder]:
+        """A new internal function; ``inline=False`` keeps slow paths out of the callers' code."""
         function = ir.Function(self.module, ir.FunctionType(ret, args), f"{name}")
         function.linkage = "internal"
+        if not inline:
+            function.attributes.add("noinline")
         builder = ir.IRBuilder(function.append_basic_block("entry"))
         return function, builder
 
@@ -76,9 +84,9 @@ class ModuleContext:
 
     def _build_concat_or_error(self) -> ir.Function:
         """``i64 lox_concat_or_error(a, b, line)``: two strings concatenated, else the '+' error."""
-        f, b = self._helper("lox_concat_or_error", I64, [I64, I64, I64])
+        f, b = self._helper("lox_concat_or_error", I64, [I64, I64, I64], inline=False)
         x, y, line = f.args
-        strings = b.and_(is_kind(b, x, Kind.STRING), is_kind(b, y, Kind.STRING))
+        strings = b.and_(self.is_kind(b, x, Kind.STRING), self.is_kind(b, y, Kind.STRING))
         with b.if_then(b.not_(strings), likely=False):
             b.ret(b.call(self.runtime_error, [
                 const(ErrorCode.OPERANDS_MUST_BE_NUMBERS_OR_STRINGS), line, const(0), const(0)]))
@@ -102,13 +110,13 @@ class ModuleContext:
 
     def _build_equal(self) -> ir.Function:
         """``i1 lox_equal(a, b)``: Lox ``==`` (IEEE for numbers, content for strings, identity otherwise)."""
-        f, b = self._helper("lox_equal", I1, [I64, I64])
+        f, b = self._helper("lox_equal", I1, [I64, I64], inline=False)
         x, y = f.args
         with b.if_then(b.and_(is_number(b, x), is_number(b, y))):
             b.ret(b.fcmp_ordered("==", to_double(b, x), to_double(b, y)))
         with b.if_then(b.icmp_unsigned("==", x, y)):
             b.ret(ir.Constant(I1, 1))
-        strings = b.and_(is_kind(b, x, Kind.STRING), is_kind(b, y, Kind.STRING))
+        strings = b.and_(self.is_kind(b, x, Kind.STRING), self.is_kind(b, y, Kind.STRING))
         with b.if_then(b.not_(strings)):
             b.ret(ir.Constant(I1, 0))
         xa, ya = address_of(b, x), address_of(b, y)

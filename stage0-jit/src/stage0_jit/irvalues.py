@@ -33,7 +33,9 @@ ERROR = const(values.ERROR)
 
 
 def pointer(b: ir.IRBuilder, address: ir.Value, byte_offset: int = 0) -> ir.Value:
-    """An ``i64*`` to the word at ``address + byte_offset``."""
+    """An ``i64*`` to the word at ``address + byte_offset`` (folded when the address is a constant)."""
+    if isinstance(address, ir.Constant):
+        return ir.Constant(I64, address.constant + byte_offset).inttoptr(I64P)
     if byte_offset:
         address = b.add(address, const(byte_offset))
     return b.inttoptr(address, I64P)
@@ -74,21 +76,14 @@ def kind_of(b: ir.IRBuilder, address: ir.Value) -> ir.Value:
     return b.and_(load_word(b, address), const(HEADER_KIND_MASK))
 
 
-def is_kind(b: ir.IRBuilder, v: ir.Value, kind: Kind) -> ir.Value:
-    """i1: ``v`` is an object of ``kind`` (branches so a non-object is never dereferenced)."""
-    entry = b.block
-    check = b.append_basic_block("is_kind.check")
-    done = b.append_basic_block("is_kind.done")
-    obj = is_obj(b, v)
-    b.cbranch(obj, check, done)
-    b.position_at_end(check)
-    same = b.icmp_unsigned("==", kind_of(b, address_of(b, v)), const(int(kind)))
-    b.branch(done)
-    b.position_at_end(done)
-    phi = b.phi(I1)
-    phi.add_incoming(ir.Constant(I1, 0), entry)
-    phi.add_incoming(same, check)
-    return phi
+def is_kind(b: ir.IRBuilder, v: ir.Value, kind: Kind, zero_address: int) -> ir.Value:
+    """i1: ``v`` is an object of ``kind``.
+
+    Branch-free: a non-object reads the heap's always-zero word instead of a
+    header, and no kind is 0, so the compare fails without dereferencing ``v``.
+    """
+    header_address = b.select(is_obj(b, v), address_of(b, v), const(zero_address))
+    return b.icmp_unsigned("==", kind_of(b, header_address), const(int(kind)))
 
 
 def to_double(b: ir.IRBuilder, v: ir.Value) -> ir.Value:

@@ -22,6 +22,11 @@ class Settings:
                "nothing is freed before stage 5, so allocation-heavy programs need room"})
     opt_level: int = field(default=2, metadata={
         "why": "LLVM's O2 pipeline: the usual trade of compile time for code quality"})
+    max_optimised_size: int = field(default=1500, metadata={
+        "why": "LLVM's optimiser and instruction selector slow down more than linearly on huge "
+               "functions (a long top-level script); a function with more AST nodes (or, in "
+               "later stages, bytecode instructions) than this is compiled without optimisation, "
+               "in a module of its own: fast to compile, and such code usually runs once"})
     observe_arguments: bool = field(default=True, metadata={
         "why": "record whether each number argument is an integer (the type observations "
                "later stages specialise on); costs a few instructions per call"})

@@ -101,15 +101,19 @@ class VM:
 
     def execute(self, script: nodes.Function) -> None:
         """Stage 0: compile every function of the program into one module, then run the script."""
-        ctx = self.engine.new_module()
-        plan = ProgramCompiler(ctx).compile_script(script)
-        addresses = self.engine.compile(ctx, [f.symbol for f in plan.functions], "script")
-        for compiled in plan.functions:
-            self.runtime.heap.set_field(compiled.prototype, FUNCTION, "entry", addresses[compiled.symbol])
-        self.trace("compile", f"compiled {len(plan.functions)} functions in one module")
-        assert plan.script is not None
-        closure = self.runtime.heap.new_closure(plan.script.prototype, [])
-        entry = SCRIPT_ENTRY(addresses[plan.script.symbol])
+        compiler = ProgramCompiler(self.engine.new_module)
+        script_function = compiler.compile_script(script)
+        addresses: dict[str, int] = {}
+        for plan in compiler.plans:
+            symbols = [f.symbol for f in plan.functions]
+            title = "script" if plan is compiler.main else f"{plan.functions[0].node.name} (unoptimised)"
+            addresses.update(self.engine.compile(plan.context, symbols, title, optimise=plan.optimise))
+            for compiled in plan.functions:
+                self.runtime.heap.set_field(compiled.prototype, FUNCTION, "entry", addresses[compiled.symbol])
+        self.trace("compile", f"compiled {sum(len(p.functions) for p in compiler.plans)} functions "
+                              f"in {len(compiler.plans)} module(s)")
+        closure = self.runtime.heap.new_closure(script_function.prototype, [])
+        entry = SCRIPT_ENTRY(addresses[script_function.symbol])
         self.check(entry(values.to_signed(closure)))
 
     def check(self, result: int) -> int:

@@ -7,7 +7,11 @@ clox emits it (``parser.previous.line``):
 - ``Binary`` / ``Unary``: the last token of the right (only) operand;
 - ``Call``: the closing ``)``; ``Get``: the property name; ``Set``/``Assign``:
   the last token of the assigned value; ``Variable``: the identifier;
-- statements: the line of their keyword (``print``, ``return``, ...).
+- statements: the line of their keyword (``print``, ``return``, ...);
+  an ``ExpressionStmt``: the line of its first token; ``Grouping`` /
+  ``Logical``: their last token; ``Super``: the method name;
+  ``Function.line``: its name (``1`` for the script), ``end_line``: its
+  closing ``}`` (the script: the last line).
 
 Resolution is filled in by the resolver while the parser runs (as clox's
 single-pass compiler does), so every tier reads the same answers:
@@ -20,6 +24,25 @@ single-pass compiler does), so every tier reads the same answers:
   :class:`LocalSlot`, an :class:`UpvalueSlot` (index in the running closure), or
   a :class:`GlobalName` (late-bound, looked up by name);
 - each :class:`Function` lists the variables it captures in ``upvalues``.
+
+Shapes worth knowing (the parser in ``parser.py`` produces them):
+
+- ``this`` resolves like a variable: in a method it is ``LocalSlot`` of a
+  binding named ``"this"`` with slot 0 (not listed in ``params``); in a
+  function nested in a method it is an upvalue of that slot (an
+  ``UpvalueRef(is_local=True, index=0)``). ``this`` is never assigned.
+- ``obj.m(args)`` is ``Call(Get(obj, "m"), args)`` and ``super.m(args)`` is
+  ``Call(Super("m"), args)``; the ``Call`` carries the line of ``)``.
+- ``super`` lives in a scope around the class body, in the function that
+  declares the class: a local named ``"super"`` (``Class.super_binding``),
+  captured by every method that uses ``super``.
+- Binary operators, ``and`` / ``or``, calls and property gets chain to the
+  left (``a + b + c`` is ``(a + b) + c``) and are parsed by a loop, so such a
+  chain can make a tree arbitrarily deep on its left spine. All other
+  nesting (parentheses, operands, argument lists, assigned values, blocks,
+  statement bodies, functions) is limited to ``MAX_NESTING`` levels, each
+  adding only a few tree levels: walk trees with an explicit stack, or with
+  a raised recursion limit.
 """
 
 from __future__ import annotations

@@ -1,0 +1,38 @@
+"""CPython twin of bench/calls.lox: many small function calls with arithmetic."""
+
+import time
+
+
+def add(a, b):
+    return a + b
+
+
+def mul(a, b):
+    return a * b
+
+
+def sub(a, b):
+    return a - b
+
+
+def wrap(x, m):
+    while x >= m:
+        x = sub(x, m)
+    return x
+
+
+def step(x, i):
+    return wrap(add(mul(x, 3), add(i, 7)), 999983)
+
+
+start = time.perf_counter()
+x = 1
+y = 0
+i = 0
+while i < 600000:
+    x = step(x, i)
+    y = wrap(add(mul(y, 2), x), 999983)
+    i = i + 1
+print("%g" % x)
+print("%g" % y)
+print(time.perf_counter() - start)

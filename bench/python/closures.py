@@ -1,0 +1,49 @@
+"""CPython twin of bench/closures.lox: many closures created and called."""
+
+import time
+
+
+def makeCounter():
+    count = 0
+
+    def increment():
+        nonlocal count
+        count = count + 1
+        return count
+
+    return increment
+
+
+def makeAdder(n):
+    def add(x):
+        return x + n
+
+    return add
+
+
+def compose(f, g):
+    def composed(x):
+        return f(g(x))
+
+    return composed
+
+
+start = time.perf_counter()
+total = 0
+made = makeCounter()
+addThree = makeAdder(3)
+i = 0
+while i < 150000:
+    counter = makeCounter()
+    counter()
+    counter()
+    both = compose(makeAdder(i), addThree)
+    total = total + both(counter())
+    twice = compose(addThree, addThree)
+    total = total + twice(counter()) - made() + made()
+    while total >= 999983:
+        total = total - 999983
+    i = i + 1
+print("%g" % total)
+print("%g" % made())
+print(time.perf_counter() - start)

@@ -1,0 +1,3 @@
+"""CPython twin of bench/startup.lox: start, print 42, exit."""
+
+print(42)

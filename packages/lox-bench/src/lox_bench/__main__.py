@@ -1,0 +1,5 @@
+"""Entry point for ``python -m lox_bench``."""
+
+from lox_bench.cli import main
+
+raise SystemExit(main())
