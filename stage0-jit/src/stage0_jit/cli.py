@@ -14,9 +14,9 @@ import sys
 import threading
 from typing import NoReturn, Sequence
 
-from .engine import DUMP_KINDS, InternalCompilerError
+from .errors import InternalCompilerError
 from .settings import Settings
-from .vm import EXIT_NO_INPUT, EXIT_OK, EXIT_RUNTIME_ERROR, EXIT_USAGE, VM, Options
+from .vm import DUMP_KINDS, EXIT_NO_INPUT, EXIT_OK, EXIT_RUNTIME_ERROR, EXIT_USAGE, VM, Options
 
 THREAD_STACK_BYTES = 1 << 30   # virtual; only touched pages are committed
 RECURSION_LIMIT = 1_000_000

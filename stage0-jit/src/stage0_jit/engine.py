@@ -20,11 +20,7 @@ from .irmodule import ModuleContext
 from .runtime import Runtime
 from .stats import Stats
 
-DUMP_KINDS = ("ast", "ir", "opt-ir", "asm")
-
-
-class InternalCompilerError(Exception):
-    """The code generator produced IR that LLVM rejects: a bug in the VM, never in the program."""
+from .errors import InternalCompilerError
 
 
 class JitEngine:

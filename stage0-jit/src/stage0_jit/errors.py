@@ -51,3 +51,7 @@ class LoxRuntimeError(Exception):
     def report(self) -> str:
         """The text printed to standard error: the message, then one line per frame."""
         return "\n".join([self.message, *self.trace]) + "\n"
+
+
+class InternalCompilerError(Exception):
+    """The code generator produced IR that LLVM rejects: a bug in the VM, never in the program."""

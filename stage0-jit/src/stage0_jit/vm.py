@@ -10,13 +10,11 @@ from __future__ import annotations
 import ctypes
 import sys
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from lox_frontend import CompileErrors, astdump, nodes, parse
 
 from . import values
-from .codegen import ProgramCompiler
-from .engine import JitEngine
 from .errors import LoxRuntimeError
 from .heap import OutOfMemory
 from .layout import FUNCTION
@@ -31,6 +29,10 @@ EXIT_RUNTIME_ERROR = 70
 EXIT_NO_INPUT = 74
 
 SCRIPT_ENTRY = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64)
+DUMP_KINDS = ("ast", "ir", "opt-ir", "asm")
+
+if TYPE_CHECKING:   # LLVM is imported only when something is compiled (stage 1 relies on it)
+    from .engine import JitEngine
 
 
 @dataclass
@@ -64,6 +66,7 @@ class VM:
     def engine(self) -> JitEngine:
         """The JIT, created on first use (stage 1 relies on this to keep LLVM unloaded)."""
         if self._engine is None:
+            from .engine import JitEngine
             self._engine = JitEngine(self.runtime, self.stats, self.options.dumps,
                                      self.options.diagnostics, self.settings.opt_level)
         return self._engine
@@ -101,6 +104,7 @@ class VM:
 
     def execute(self, script: nodes.Function) -> None:
         """Stage 0: compile every function of the program into one module, then run the script."""
+        from .codegen import ProgramCompiler
         compiler = ProgramCompiler(self.engine.new_module)
         script_function = compiler.compile_script(script)
         addresses: dict[str, int] = {}

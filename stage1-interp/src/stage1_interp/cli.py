@@ -8,9 +8,8 @@ import sys
 from typing import NoReturn
 
 from stage0_jit.cli import Cli as Stage0Cli
-from stage0_jit.engine import DUMP_KINDS
 from stage0_jit.settings import Settings as Stage0Settings
-from stage0_jit.vm import VM, Options
+from stage0_jit.vm import DUMP_KINDS, VM, Options
 
 from .settings import JIT_MODES, Settings
 from .vm import TieredOptions, TieredVM

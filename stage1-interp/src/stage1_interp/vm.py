@@ -9,11 +9,11 @@ function gets hot (``engine`` is created lazily by stage 0's VM).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lox_frontend import nodes
 
 from stage0_jit import values
-from stage0_jit.emitters import Operations
 from stage0_jit.layout import FUNCTION
 from stage0_jit.vm import VM, Options
 
@@ -25,6 +25,9 @@ from .interpreter import Interpreter
 from .settings import Settings
 from .tiering import Tiering, Trampolines
 from .timeline import INTERPRETER_TRACK, Timeline
+
+if TYPE_CHECKING:
+    from stage0_jit.emitters import Operations
 
 
 @dataclass
@@ -55,6 +58,7 @@ class TieredVM(VM):
 
     def operations_class(self) -> type[Operations]:
         """Hook: the emitters tier 2 uses (stage 2 returns its feedback-guided subclass)."""
+        from stage0_jit.emitters import Operations
         return Operations
 
     def record_for(self, code: FunctionCode) -> FunctionRecord:
