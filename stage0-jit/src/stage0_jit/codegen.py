@@ -338,6 +338,11 @@ class FunctionCompiler(NativeFrame):
         return value
 
     def expr_Call(self, e: nodes.Call) -> ir.Value:
+        if isinstance(e.callee, nodes.Get):
+            # ``a.m(args)`` is one operation (clox's invoke): receiver, arguments, then the lookup.
+            receiver = self.expression(e.callee.obj)
+            arguments = [self.expression(a) for a in e.arguments]
+            return self.ops.invoke(self.state, receiver, e.callee.name, arguments, e.line)
         callee = self.expression(e.callee)
         args = [self.expression(a) for a in e.arguments]
         return self.ops.call(self.state, callee, args, e.line)

@@ -226,6 +226,12 @@ class Operations:
         f.builder.position_at_end(f.builder.append_basic_block("after.set"))
         return NIL
 
+    def invoke(self, f: FunctionState, obj: ir.Value, name: str, args: list[ir.Value], line: int) -> ir.Value:
+        """``obj.name(args)`` (clox's invoke): always 'Only instances have methods.' without instances."""
+        self.fail(f, ErrorCode.NO_METHODS, line)
+        f.builder.position_at_end(f.builder.append_basic_block("after.invoke"))
+        return NIL
+
     # ------------------------------------------------------------ calls
     def record_line(self, f: FunctionState, line: int) -> None:
         """Store this frame's current line (read by stack traces of errors in callees)."""

@@ -19,6 +19,7 @@ class ErrorCode(enum.IntEnum):
     NO_FIELDS = 9
     OUT_OF_MEMORY = 10
     NATIVE_ARGUMENT = 11        # a: native id (message built by the native)
+    NO_METHODS = 12
 
 
 MESSAGES: dict[ErrorCode, str] = {
@@ -33,6 +34,7 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.NO_FIELDS: "Only instances have fields.",
     ErrorCode.OUT_OF_MEMORY: "Out of memory.",
     ErrorCode.NATIVE_ARGUMENT: "{detail}",
+    ErrorCode.NO_METHODS: "Only instances have methods.",
 }
 
 # An error raised with this line is reported at the line the innermost frame

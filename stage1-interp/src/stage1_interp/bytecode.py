@@ -20,7 +20,7 @@ from lox_frontend import nodes
 class OpInfo:
     """One row of the opcode table."""
 
-    operand: str      # what the operand is: "" (none), "const", "slot", "cell", "upvalue", "name", "target", "argc", "function"
+    operand: str      # "" (none), "const", "slot", "upvalue", "name", "target", "argc", "function", "invoke"
     pops: int         # values popped (-1: depends on the operand, see ``stack_effect``)
     pushes: int       # values pushed
     doc: str
@@ -65,6 +65,7 @@ class Op(enum.IntEnum):
     CALL = 33
     CLOSURE = 34
     RETURN = 35
+    INVOKE = 36
 
 
 OPCODES: dict[Op, OpInfo] = {
@@ -104,6 +105,8 @@ OPCODES: dict[Op, OpInfo] = {
     Op.CALL: OpInfo("argc", -1, 1, "call the callee under n arguments; pops n + 1, pushes the result"),
     Op.CLOSURE: OpInfo("function", 0, 1, "push a new closure of nested function f, capturing its upvalues"),
     Op.RETURN: OpInfo("", 1, 0, "return the popped value to the caller"),
+    Op.INVOKE: OpInfo("invoke", -1, 1, "receiver.name(n arguments); operand = name index * 256 + n; "
+                                       "pops n + 1, pushes the result (no instances before stage 4: an error)"),
 }
 
 assert list(OPCODES) == list(Op), "OPCODES must list every Op, in order"
@@ -112,8 +115,28 @@ assert list(OPCODES) == list(Op), "OPCODES must list every Op, in order"
 def stack_effect(op: Op, arg: int) -> int:
     """Net change of the stack height made by one instruction."""
     info = OPCODES[op]
-    pops = arg + 1 if op == Op.CALL else info.pops
+    if op == Op.CALL:
+        pops = arg + 1
+    elif op == Op.INVOKE:
+        pops = invoke_argc(arg) + 1
+    else:
+        pops = info.pops
     return info.pushes - pops
+
+
+def invoke_operand(name_index: int, argc: int) -> int:
+    """Pack INVOKE's two operands (argc is at most 255)."""
+    return name_index * 256 + argc
+
+
+def invoke_argc(operand: int) -> int:
+    """INVOKE's argument count."""
+    return operand % 256
+
+
+def invoke_name(operand: int) -> int:
+    """INVOKE's name index."""
+    return operand // 256
 
 
 @dataclass

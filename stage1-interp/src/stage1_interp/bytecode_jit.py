@@ -20,7 +20,7 @@ from stage0_jit.irmodule import ModuleContext
 from stage0_jit.irvalues import FALSE, I64, NIL, TRUE, const
 from stage0_jit.layout import CELL
 
-from .bytecode import Op, stack_depths, successors
+from .bytecode import Op, invoke_argc, invoke_name, stack_depths, successors
 from .functions import FunctionRecord
 
 if TYPE_CHECKING:
@@ -144,6 +144,12 @@ class BytecodeFunctionCompiler(NativeFrame):
                 callee = b.load(stack[sp - arg - 1])
                 arguments = [b.load(stack[sp - arg + k]) for k in range(arg)]
                 b.store(self.ops.call(f, callee, arguments, line), stack[sp - arg - 1])
+            elif op == Op.INVOKE:
+                argc = invoke_argc(arg)
+                receiver = b.load(stack[sp - argc - 1])
+                arguments = [b.load(stack[sp - argc + k]) for k in range(argc)]
+                result = self.ops.invoke(f, receiver, chunk.names[invoke_name(arg)], arguments, line)
+                b.store(result, stack[sp - argc - 1])
             elif op == Op.CLOSURE:
                 b.store(self.closure(arg, slots, line), stack[sp])
             elif op == Op.RETURN:

@@ -13,7 +13,7 @@ from typing import Any
 
 from lox_frontend import nodes
 
-from .bytecode import Chunk, FunctionCode, Op, stack_depths
+from .bytecode import Chunk, FunctionCode, Op, invoke_operand, stack_depths
 
 _BINARY = {
     "+": Op.ADD, "-": Op.SUBTRACT, "*": Op.MULTIPLY, "/": Op.DIVIDE,
@@ -241,6 +241,13 @@ class FunctionCompiler:
         self.store(e.resolution, e.line)
 
     def expr_Call(self, e: nodes.Call) -> None:
+        if isinstance(e.callee, nodes.Get):
+            # ``a.m(args)`` is one instruction (clox's invoke): receiver, arguments, then the lookup.
+            self.expression(e.callee.obj)
+            for argument in e.arguments:
+                self.expression(argument)
+            self.emit(Op.INVOKE, invoke_operand(self.name(e.callee.name), len(e.arguments)), e.line)
+            return
         self.expression(e.callee)
         for argument in e.arguments:
             self.expression(argument)

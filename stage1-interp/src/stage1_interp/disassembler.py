@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .bytecode import OPCODES, FunctionCode, Op
+from .bytecode import OPCODES, FunctionCode, Op, invoke_argc, invoke_name
 
 
 def operand_text(code: FunctionCode, op: Op, arg: int) -> str:
@@ -17,6 +17,8 @@ def operand_text(code: FunctionCode, op: Op, arg: int) -> str:
         return f"{arg:4d} '{chunk.names[arg]}'"
     if kind == "target":
         return f"-> {arg:04d}"
+    if kind == "invoke":
+        return f"{invoke_name(arg):4d} '{chunk.names[invoke_name(arg)]}' ({invoke_argc(arg)} args)"
     if kind == "function":
         return f"{arg:4d} <fn {code.functions[arg].name}>"
     if kind:

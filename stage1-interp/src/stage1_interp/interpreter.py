@@ -35,6 +35,7 @@ OP_GET_CELL = int(Op.GET_CELL)
 OP_GET_GLOBAL = int(Op.GET_GLOBAL)
 OP_GET_LOCAL = int(Op.GET_LOCAL)
 OP_GET_PROPERTY = int(Op.GET_PROPERTY)
+OP_INVOKE = int(Op.INVOKE)
 OP_GET_UPVALUE = int(Op.GET_UPVALUE)
 OP_GREATER = int(Op.GREATER)
 OP_GREATER_EQUAL = int(Op.GREATER_EQUAL)
@@ -339,6 +340,9 @@ class Interpreter:
                 raise self.fail(ErrorCode.NO_PROPERTIES, lines[ip - 1])
             elif op == OP_SET_PROPERTY:
                 raise self.fail(ErrorCode.NO_FIELDS, lines[ip - 1])
+            elif op == OP_INVOKE:
+                frame_words[HEADER_WORDS + RECORD_WORDS * depth + 1] = lines[ip - 1]
+                raise self.fail(ErrorCode.NO_METHODS, lines[ip - 1])
             else:
                 raise AssertionError(f"unknown opcode {op}")
 
