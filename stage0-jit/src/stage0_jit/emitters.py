@@ -51,6 +51,13 @@ class Operations:
     def __init__(self, ctx: ModuleContext) -> None:
         self.ctx = ctx
 
+    def enter_site(self, site: object, offset: int) -> None:
+        """Hook: the next operation emitted is the one at ``offset`` of ``site`` (a function's record).
+
+        Stage 0 ignores it; feedback-driven emitters (stage 2) look up that
+        site's inline cache here.
+        """
+
     # ------------------------------------------------------------ errors
     def failure_block(self, f: FunctionState) -> tuple[ir.Block, list[ir.Value]]:
         """The function's one error exit: phis pick (code, line, a, b), it reports and unwinds.

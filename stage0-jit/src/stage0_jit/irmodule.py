@@ -32,6 +32,9 @@ class ModuleContext:
         self.module = ir.Module(name=f"lox{self.number}")
         self.module.triple = triple
         self.module.data_layout = data_layout
+        # Lox functions defined in this module, by prototype address: a call that
+        # knows its callee (stage 2) can call these directly, and LLVM may inline them.
+        self.known_functions: dict[int, ir.Function] = {}
         m = self.module
         # Python callbacks (slow paths), imported by name through the JIT's symbol table.
         self.print = ir.Function(m, ir.FunctionType(ir.VoidType(), [I64]), "lox_print")

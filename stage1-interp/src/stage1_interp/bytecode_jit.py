@@ -80,6 +80,7 @@ class BytecodeFunctionCompiler(NativeFrame):
             if b.block.is_terminated:
                 b.position_at_end(self.function.append_basic_block("dead"))
             sp = depths[i]
+            self.ops.enter_site(self.record, i)
             op = Op(chunk.ops[i])
             arg = chunk.args[i]
             line = chunk.lines[i]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .bytecode import FunctionCode
 
@@ -25,7 +26,7 @@ class FunctionRecord:
     state: str = INTERPRETED
     native_entry: Callable[..., int] | None = None    # compiled code, callable from Python
     compile_seconds: float = 0.0
-    history: list[str] = field(default_factory=list)
+    feedback: dict[int, Any] = field(default_factory=dict)   # by bytecode offset; filled by stage 2
 
     @property
     def extra_slots(self) -> int:

@@ -12,7 +12,7 @@ so stack traces interleave both tiers correctly.
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from stage0_jit import values
 from stage0_jit.errors import ErrorCode
@@ -89,6 +89,22 @@ _CELL_VALUE = CELL.index("value")
 _GLOBAL_VALUE = GLOBAL.index("value")
 
 
+class FeedbackHook(Protocol):
+    """What the interpreter reports when a later stage collects type feedback (stage 1 passes None)."""
+
+    def binary(self, record: "FunctionRecord", offset: int, a: int, b: int) -> None:
+        """Operands of an arithmetic, comparison or equality instruction."""
+
+    def unary(self, record: "FunctionRecord", offset: int, a: int) -> None:
+        """Operand of a negation."""
+
+    def call(self, record: "FunctionRecord", offset: int, callee: int) -> None:
+        """The value called by a CALL instruction."""
+
+    def global_read(self, record: "FunctionRecord", offset: int, value: int) -> None:
+        """The value a GET_GLOBAL read."""
+
+
 class Unwind(Exception):
     """A runtime error was recorded; leave this interpreter activation (and its callers)."""
 
@@ -134,6 +150,7 @@ class Interpreter:
         records = vm.records
         threshold = vm.settings.threshold
         tiering = vm.tiering_enabled
+        feedback = vm.feedback          # None unless a later stage collects type feedback
 
         # ---- enter the first activation
         def enter(closure: int, args: list[int]) -> tuple["FunctionRecord", list[int], int]:
@@ -181,10 +198,14 @@ class Interpreter:
                 value = W[(cells[arg] - HB >> 3) + _GLOBAL_VALUE]
                 if value == UNDEFINED:
                     raise self.fail(ErrorCode.UNDEFINED_VARIABLE, lines[ip - 1], cells[arg])
+                if feedback is not None:
+                    feedback.global_read(record, ip - 1, value)
                 push(value)
             elif op == OP_ADD or op == OP_SUBTRACT or op == OP_MULTIPLY or op == OP_DIVIDE:
                 b = pop()
                 a = stack[-1]
+                if feedback is not None:
+                    feedback.binary(record, ip - 1, a, b)
                 if (a & QNAN) != QNAN and (b & QNAN) != QNAN:
                     x = _to_float(_from_word(a))[0]
                     y = _to_float(_from_word(b))[0]
@@ -206,6 +227,8 @@ class Interpreter:
             elif op == OP_LESS or op == OP_GREATER or op == OP_LESS_EQUAL or op == OP_GREATER_EQUAL:
                 b = pop()
                 a = stack[-1]
+                if feedback is not None:
+                    feedback.binary(record, ip - 1, a, b)
                 if (a & QNAN) == QNAN or (b & QNAN) == QNAN:
                     raise self.fail(ErrorCode.OPERANDS_MUST_BE_NUMBERS, lines[ip - 1])
                 x = _to_float(_from_word(a))[0]
@@ -234,6 +257,8 @@ class Interpreter:
             elif op == OP_CALL:
                 callee = stack[-1 - arg]
                 line = lines[ip - 1]
+                if feedback is not None:
+                    feedback.call(record, ip - 1, callee)
                 frame_words[HEADER_WORDS + RECORD_WORDS * depth + 1] = line
                 if (callee & OBJ_TAG) == OBJ_TAG and \
                         W[(callee & ADDRESS_MASK) - HB >> 3] & HEADER_KIND_MASK == Kind.CLOSURE:
@@ -322,6 +347,8 @@ class Interpreter:
                 W[(cells[arg] - HB >> 3) + _GLOBAL_VALUE] = pop()
             elif op == OP_EQUAL or op == OP_NOT_EQUAL:
                 b = pop()
+                if feedback is not None:
+                    feedback.binary(record, ip - 1, stack[-1], b)
                 same = self.equal(stack[-1], b)
                 stack[-1] = TRUE if same == (op == OP_EQUAL) else FALSE
             elif op == OP_NOT:
@@ -329,6 +356,8 @@ class Interpreter:
                 stack[-1] = TRUE if top == FALSE or top == NIL else FALSE
             elif op == OP_NEGATE:
                 top = stack[-1]
+                if feedback is not None:
+                    feedback.unary(record, ip - 1, top)
                 if (top & QNAN) == QNAN:
                     raise self.fail(ErrorCode.OPERAND_MUST_BE_NUMBER, lines[ip - 1])
                 stack[-1] = top ^ values.SIGN_BIT

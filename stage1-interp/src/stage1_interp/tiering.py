@@ -89,17 +89,33 @@ class Tiering:
         started_us = vm.timeline.now()
         started = time.perf_counter()
         engine = vm.engine
-        ctx = engine.new_module()
-        ops = vm.operations_class()(ctx)
-        symbols = []
-        for record in batch:
-            symbol = ctx.symbol(f"{record.prototype:x}_{record.code.name}")
-            BytecodeFunctionCompiler(ctx, ops, vm, record, symbol).compile()
-            symbols.append(symbol)
+        limit = vm.settings.max_optimised_size
+        # Normal functions share one module (so calls between them can be direct);
+        # a huge one (a long script under --jit=eager) gets its own, compiled unoptimised.
+        groups = [[r for r in batch if len(r.code.chunk) <= limit]] + \
+                 [[r] for r in batch if len(r.code.chunk) > limit]
+        addresses: dict[str, int] = {}
+        symbols: list[tuple[FunctionRecord, str]] = []
+        for group in groups:
+            if not group:
+                continue
+            ctx = engine.new_module()
+            ops = vm.operations_class()(ctx)
+            compilers = []
+            for record in group:
+                symbol = ctx.symbol(f"{record.prototype:x}_{record.code.name}")
+                compiler = BytecodeFunctionCompiler(ctx, ops, vm, record, symbol)
+                ctx.known_functions[record.prototype] = compiler.function
+                compilers.append(compiler)
+                symbols.append((record, symbol))
+            for compiler in compilers:
+                compiler.compile()
+            optimise = len(group) > 1 or len(group[0].code.chunk) <= limit
+            addresses.update(engine.compile(ctx, [c.function.name for c in compilers],
+                                            ", ".join(r.name for r in group), optimise=optimise))
         names = ", ".join(r.name for r in batch)
-        addresses = engine.compile(ctx, symbols, names)
         elapsed = time.perf_counter() - started
-        for record, symbol in zip(batch, symbols):
+        for record, symbol in symbols:
             self.install(record, addresses[symbol], elapsed / len(batch))
         vm.timeline.span(f"compile: {names}", "compile", COMPILER_TRACK, started_us,
                          {"functions": [r.name for r in batch]})

@@ -21,7 +21,7 @@ from .bytecode import FunctionCode
 from .compiler import compile_script
 from .disassembler import disassemble
 from .functions import FunctionRecord
-from .interpreter import Interpreter
+from .interpreter import FeedbackHook, Interpreter
 from .settings import Settings
 from .tiering import Tiering, Trampolines
 from .timeline import INTERPRETER_TRACK, Timeline
@@ -46,6 +46,7 @@ class TieredVM(VM):
         self.settings: Settings = self.settings
         self.records: list[FunctionRecord] = []
         self._records_by_code: dict[int, FunctionRecord] = {}
+        self.feedback: FeedbackHook | None = None      # stage 2 installs its recorder here
         self.interpreter = Interpreter(self)
         self.tiering = Tiering(self)
         self.trampolines = Trampolines(self)

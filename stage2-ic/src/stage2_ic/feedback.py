@@ -1,0 +1,190 @@
+"""Type feedback: one inline cache per (function, bytecode offset), filled by the interpreter.
+
+Each cache remembers the *cases* it has seen: operand type pairs for
+arithmetic, comparison and equality, the operand type of a negation, the
+function called at a call site, the kind of value a global read produced.
+Its state follows the classic ladder, and every step is recorded:
+
+    uninitialised -> monomorphic (1 case) -> polymorphic (2..limit) -> megamorphic (more)
+
+The code generator (``guards.py``) reads the state when it compiles the
+function: monomorphic and polymorphic sites get guarded fast paths,
+uninitialised and megamorphic ones the generic operation.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Hashable
+
+from stage0_jit import values
+from stage0_jit.heap import Heap, NativeRegion
+from stage0_jit.layout import CLOSURE, FUNCTION as _FUNCTION, HEADER_KIND_MASK, WORD, Kind
+
+if TYPE_CHECKING:
+    from stage1_interp.functions import FunctionRecord
+
+    from .vm import ICVM
+
+
+class ICState(enum.Enum):
+    """An inline cache's state."""
+
+    UNINITIALISED = "uninitialised"
+    MONOMORPHIC = "monomorphic"
+    POLYMORPHIC = "polymorphic"
+    MEGAMORPHIC = "megamorphic"
+
+
+_KIND_TAGS = {Kind.STRING: "string", Kind.CLOSURE: "function", Kind.NATIVE: "native"}
+
+
+def type_tag(heap: Heap, v: int) -> str:
+    """The feedback type of a value: number, string, nil, bool, function, native or object."""
+    if (v & values.QNAN) != values.QNAN:
+        return "number"
+    if v == values.NIL:
+        return "nil"
+    if v == values.TRUE or v == values.FALSE:
+        return "bool"
+    if values.is_obj(v):
+        kind = heap.words[(v & values.ADDRESS_MASK) - heap.base >> 3] & HEADER_KIND_MASK
+        return _KIND_TAGS.get(Kind(kind), "object")
+    return "object"
+
+
+@dataclass(frozen=True)
+class CallTarget:
+    """A call-site case: the function prototype called (and the closure, if always the same one)."""
+
+    prototype: int
+    name: str
+    arity: int
+
+
+@dataclass(eq=False)
+class InlineCache:
+    """The feedback of one site."""
+
+    function: str
+    offset: int
+    line: int
+    operation: str
+    state: ICState = ICState.UNINITIALISED
+    cases: list[Hashable] = field(default_factory=list)
+    closure: int | None = None           # call sites: the one closure always called, if any
+    closure_varies: bool = False
+    miss_counter: int = -1               # index in MissCounters once compiled code guards this site
+
+    def observe(self, case: Hashable, limit: int) -> tuple[ICState, ICState] | None:
+        """Add a case; returns (old, new) state when that changed the state."""
+        if case in self.cases or self.state == ICState.MEGAMORPHIC:
+            return None
+        old = self.state
+        if len(self.cases) >= limit:
+            self.state = ICState.MEGAMORPHIC
+        else:
+            self.cases.append(case)
+            self.state = ICState.MONOMORPHIC if len(self.cases) == 1 else ICState.POLYMORPHIC
+        return (old, self.state) if self.state != old else None
+
+    @property
+    def guarded(self) -> bool:
+        """True when compiled code specialises this site (monomorphic or polymorphic)."""
+        return self.state in (ICState.MONOMORPHIC, ICState.POLYMORPHIC)
+
+    def describe(self) -> str:
+        """``fib line 3 LESS`` style label."""
+        return f"{self.function} line {self.line} {self.operation}"
+
+
+class MissCounters(NativeRegion):
+    """One native counter per guarded site: compiled code bumps it when a guard fails."""
+
+    def __init__(self, capacity: int = 1 << 16) -> None:
+        super().__init__(capacity * WORD)
+        self.capacity = capacity
+        self.sites: list[InlineCache] = []
+
+    def assign(self, cache: InlineCache) -> int | None:
+        """The counter's address for a site (given on first use); None when the table is full."""
+        if cache.miss_counter < 0:
+            if len(self.sites) >= self.capacity:
+                return None
+            cache.miss_counter = len(self.sites)
+            self.sites.append(cache)
+        return self.base + cache.miss_counter * WORD
+
+    def count(self, cache: InlineCache) -> int:
+        """Guard misses recorded for a site."""
+        return int(self.words[cache.miss_counter]) if cache.miss_counter >= 0 else 0
+
+
+class FeedbackRecorder:
+    """The interpreter's feedback hook (see stage 1's ``FeedbackHook``): fills the inline caches."""
+
+    def __init__(self, vm: "ICVM") -> None:
+        self.vm = vm
+        self.heap = vm.runtime.heap
+        self.limit = vm.settings.polymorphism_limit
+        self.transitions: dict[tuple[str, str], int] = {}
+
+    def cache(self, record: "FunctionRecord", offset: int) -> InlineCache:
+        """The site's cache, made on first use."""
+        cache: InlineCache | None = record.feedback.get(offset)
+        if cache is None:
+            chunk = record.code.chunk
+            from stage1_interp.bytecode import Op
+            cache = InlineCache(record.name, offset, chunk.lines[offset], Op(chunk.ops[offset]).name)
+            record.feedback[offset] = cache
+        return cache
+
+    def note(self, cache: InlineCache, case: Hashable) -> None:
+        """Record a case; trace and count any state change."""
+        change = cache.observe(case, self.limit)
+        if change is not None:
+            old, new = change
+            key = (old.value, new.value)
+            self.transitions[key] = self.transitions.get(key, 0) + 1
+            self.vm.trace("ic", f"{cache.describe()}: {old.value} -> {new.value}, saw {self.show(case)}")
+
+    @staticmethod
+    def show(case: Hashable) -> str:
+        """A case as the trace prints it."""
+        if isinstance(case, CallTarget):
+            return f"<fn {case.name}>"
+        if isinstance(case, tuple):
+            return "(" + ", ".join(str(c) for c in case) + ")"
+        return str(case)
+
+    def binary(self, record: "FunctionRecord", offset: int, a: int, b: int) -> None:
+        """Operand types of a binary operation."""
+        self.note(self.cache(record, offset), (type_tag(self.heap, a), type_tag(self.heap, b)))
+
+    def unary(self, record: "FunctionRecord", offset: int, a: int) -> None:
+        """Operand type of a negation."""
+        self.note(self.cache(record, offset), (type_tag(self.heap, a),))
+
+    def call(self, record: "FunctionRecord", offset: int, callee: int) -> None:
+        """The function a call site called (by prototype; a closure identity is kept while it never varies)."""
+        cache = self.cache(record, offset)
+        heap = self.heap
+        if type_tag(heap, callee) == "function":
+            prototype = heap.field(callee & values.ADDRESS_MASK, CLOSURE, "function")
+            target = self.vm.records[heap.field(prototype, _FUNCTION, "id")]
+            case: Hashable = CallTarget(prototype, target.name, target.code.arity)
+            if cache.closure is None and not cache.closure_varies:
+                cache.closure = callee
+            elif cache.closure != callee:
+                cache.closure, cache.closure_varies = None, True
+        else:
+            case = type_tag(heap, callee)
+        self.note(cache, case)
+
+    def global_read(self, record: "FunctionRecord", offset: int, value: int) -> None:
+        """The type a global read produced."""
+        self.note(self.cache(record, offset), type_tag(self.heap, value))
+
+
+

@@ -1,0 +1,209 @@
+"""Feedback-guided emitters: one guard (compare and branch) before a cached fast path, the generic path on a miss.
+
+Each specialisation is named for the case it handles: ``do_numbers`` (both
+operands were always numbers), ``do_strings`` (``+`` always saw two strings),
+``do_known_calls`` (the call site always called the same one to four
+functions). The fast path is fast because the guard proves what the generic
+path has to test for, so the rest is straight-line code: a double
+operation with no dispatch, or a direct call with the arity check folded
+away (the guard pins the function, so its arity is a constant). When a guard
+fails, the site's native miss counter is bumped and the generic stage-0
+operation runs: slower, never wrong. Deoptimisation comes in stage 3.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from llvmlite import ir
+
+from stage0_jit.emitters import FunctionState, Operations
+from stage0_jit.irmodule import ModuleContext
+from stage0_jit.irvalues import I64, address_of, both_numbers, const, from_bool, from_double, to_double
+from stage0_jit.layout import CLOSURE, FUNCTION, GLOBAL, Kind
+from stage0_jit import values
+
+from .feedback import CallTarget, InlineCache
+
+if TYPE_CHECKING:
+    from .vm import ICVM
+
+_FLOAT_OPS = {"+": "fadd", "-": "fsub", "*": "fmul", "/": "fdiv"}
+NUMBERS = ("number", "number")
+
+
+class GuardedOperations(Operations):
+    """Stage 0's emitters, overridden where the current site's inline cache allows a guarded fast path."""
+
+    def __init__(self, ctx: ModuleContext, vm: "ICVM") -> None:
+        super().__init__(ctx)
+        self.vm = vm
+        self.cache: InlineCache | None = None
+
+    def enter_site(self, site: object, offset: int) -> None:
+        """Look up the inline cache of the operation about to be emitted."""
+        feedback = getattr(site, "feedback", None)
+        self.cache = feedback.get(offset) if feedback is not None else None
+
+    def guarded_cases(self) -> list[object]:
+        """The site's cases when compiled code may specialise on them, else []."""
+        cache = self.cache
+        if cache is None or not cache.guarded:
+            return []
+        return list(cache.cases)
+
+    def count_miss(self, f: FunctionState) -> None:
+        """Bump the current site's guard-miss counter (native memory, no call)."""
+        if self.cache is None:
+            return
+        address = self.vm.miss_counters.assign(self.cache)
+        if address is None:
+            return
+        b = f.builder
+        counter = b.inttoptr(const(address), I64.as_pointer())
+        b.store(b.add(b.load(counter), const(1)), counter)
+
+    def guard(self, f: FunctionState, ok: ir.Value, fast: str) -> tuple[ir.Block, ir.Block, ir.Block]:
+        """Branch on ``ok`` (expected true) to a fast block or a miss block; returns (fast, miss, done)."""
+        b = f.builder
+        fast_block = b.append_basic_block(f"{fast}.fast")
+        miss_block = b.append_basic_block(f"{fast}.miss")
+        done = b.append_basic_block(f"{fast}.done")
+        b.cbranch(ok, fast_block, miss_block).set_weights([1000, 1])
+        return fast_block, miss_block, done
+
+    @staticmethod
+    def join(f: FunctionState, done: ir.Block, incoming: list[tuple[ir.Value, ir.Block]]) -> ir.Value:
+        """Merge the fast and generic results."""
+        b = f.builder
+        b.position_at_end(done)
+        phi = b.phi(I64)
+        for value, block in incoming:
+            phi.add_incoming(value, block)
+        return phi
+
+    # ------------------------------------------------------------ arithmetic and comparison
+    def arithmetic(self, f: FunctionState, op: str, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
+        """Numbers (or, for ``+``, strings) seen every time: guard and take the fast path."""
+        cases = self.guarded_cases()
+        if cases and all(c == NUMBERS for c in cases):
+            return self.do_numbers(f, op, x, y, line)
+        if op == "+" and cases == [("string", "string")]:
+            return self.do_strings(f, x, y, line)
+        return super().arithmetic(f, op, x, y, line)
+
+    def do_numbers(self, f: FunctionState, op: str, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
+        """One guard for both operands, then the bare double operation."""
+        b = f.builder
+        fast, miss, done = self.guard(f, both_numbers(b, x, y), "num")
+        b.position_at_end(fast)
+        result = from_double(b, getattr(b, _FLOAT_OPS[op])(to_double(b, x), to_double(b, y)))
+        b.branch(done)
+        b.position_at_end(miss)
+        self.count_miss(f)
+        slow = super().arithmetic(f, op, x, y, line)
+        slow_end = b.block
+        b.branch(done)
+        return self.join(f, done, [(result, fast), (slow, slow_end)])
+
+    def do_strings(self, f: FunctionState, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
+        """``+`` that only ever saw strings: skip the number test, concatenate (the helper re-checks)."""
+        joined = f.builder.call(self.ctx.concat_or_error, [x, y, const(line)])
+        self.check_result(f, joined)
+        return joined
+
+    def equal(self, f: FunctionState, x: ir.Value, y: ir.Value, negate: bool) -> ir.Value:
+        """Two numbers every time: an inline IEEE compare instead of the generic equality helper."""
+        cases = self.guarded_cases()
+        if not (cases and all(c == NUMBERS for c in cases)):
+            return super().equal(f, x, y, negate)
+        b = f.builder
+        fast, miss, done = self.guard(f, both_numbers(b, x, y), "eq")
+        b.position_at_end(fast)
+        same = b.fcmp_ordered("==", to_double(b, x), to_double(b, y))
+        result = from_bool(b, b.not_(same) if negate else same)
+        b.branch(done)
+        b.position_at_end(miss)
+        self.count_miss(f)
+        slow = super().equal(f, x, y, negate)
+        slow_end = b.block
+        b.branch(done)
+        return self.join(f, done, [(result, fast), (slow, slow_end)])
+
+    # ------------------------------------------------------------ globals
+    def get_global(self, f: FunctionState, cell: int, line: int) -> ir.Value:
+        """A global defined when the code is compiled can never become undefined again: no check."""
+        if self.vm.runtime.heap.field(cell, GLOBAL, "value") != values.UNDEFINED:
+            return self.load_field(f, const(cell), GLOBAL.offset("value"))
+        return super().get_global(f, cell, line)
+
+    def set_global(self, f: FunctionState, cell: int, value: ir.Value, line: int) -> None:
+        """Assigning a global already defined at compile time needs no check either."""
+        if self.vm.runtime.heap.field(cell, GLOBAL, "value") != values.UNDEFINED:
+            self.store_field(f, const(cell), GLOBAL.offset("value"), value)
+        else:
+            super().set_global(f, cell, value, line)
+
+    # ------------------------------------------------------------ calls
+    def call(self, f: FunctionState, callee: ir.Value, args: list[ir.Value], line: int) -> ir.Value:
+        """Known callees (1 to 4 functions): guard on each, call it directly."""
+        cache = self.cache
+        targets = [c for c in self.guarded_cases() if isinstance(c, CallTarget) and c.arity == len(args)]
+        if cache is None or not targets:
+            return super().call(f, callee, args, line)
+        return self.do_known_calls(f, cache, targets, callee, args, line)
+
+    def do_known_calls(self, f: FunctionState, cache: InlineCache, targets: list[object], callee: ir.Value,
+                       args: list[ir.Value], line: int) -> ir.Value:
+        """A chain of guards, each followed by a direct call with no arity check; the generic call last."""
+        b = f.builder
+        self.record_line(f, line)
+        done = b.append_basic_block("known.done")
+        incoming: list[tuple[ir.Value, ir.Block]] = []
+        for target in targets:
+            assert isinstance(target, CallTarget)
+            if cache.closure is not None and len(targets) == 1:
+                # The site always called this very closure: one compare proves everything.
+                ok = b.icmp_unsigned("==", callee, const(cache.closure))
+            else:
+                ok = self.is_closure_of(f, callee, target.prototype)
+            hit = b.append_basic_block(f"known.{target.name}")
+            next_guard = b.append_basic_block("known.next")
+            b.cbranch(ok, hit, next_guard).set_weights([1000, 1])
+            b.position_at_end(hit)
+            result = self.direct_call(f, target, callee, args)
+            incoming.append((result, b.block))
+            b.branch(done)
+            b.position_at_end(next_guard)
+        self.count_miss(f)
+        generic = super().call(f, callee, args, line)
+        incoming.append((generic, b.block))
+        b.branch(done)
+        result = self.join(f, done, incoming)
+        self.check_result(f, result)
+        return result
+
+    def is_closure_of(self, f: FunctionState, callee: ir.Value, prototype: int) -> ir.Value:
+        """i1: ``callee`` is a closure of function ``prototype`` (kind test, then the function field)."""
+        b = f.builder
+        is_closure = self.ctx.is_kind(b, callee, Kind.CLOSURE)
+        # Branch-free: a non-closure reads the heap's always-zero word, which is no prototype.
+        field_address = b.select(is_closure, b.add(address_of(b, callee), const(CLOSURE.offset("function"))),
+                                 const(self.vm.runtime.heap.zero_address))
+        function = self.load_field(f, field_address, 0)
+        return b.and_(is_closure, b.icmp_unsigned("==", function, const(prototype)))
+
+    def direct_call(self, f: FunctionState, target: CallTarget, closure: ir.Value, args: list[ir.Value]) -> ir.Value:
+        """Call a known function: the LLVM function if it is in this module (LLVM may inline it),
+        its installed code address if compiled earlier, else through its entry slot."""
+        b = f.builder
+        known = self.ctx.known_functions.get(target.prototype)
+        if known is not None:
+            return b.call(known, [closure, *args])
+        entry = self.vm.runtime.heap.field(target.prototype, FUNCTION, "entry")
+        record = self.vm.records[self.vm.runtime.heap.field(target.prototype, FUNCTION, "id")]
+        signature = ir.FunctionType(I64, [I64] * (1 + len(args)))
+        if record.native_entry is not None:
+            return b.call(b.inttoptr(const(entry), signature.as_pointer()), [closure, *args])
+        return self.call_entry(f, const(target.prototype), closure, args)
+

@@ -1,0 +1,20 @@
+"""Stage 2's tunables: stage 1's plus the polymorphism limit and the IC switch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from stage1_interp.settings import Settings as Stage1Settings
+
+
+@dataclass
+class Settings(Stage1Settings):
+    """Stage 2 settings."""
+
+    polymorphism_limit: int = field(default=4, metadata={
+        "why": "cases a site may cache before it goes megamorphic: a chain of up to 4 guards is "
+               "still cheaper than the generic path; past that the chain costs more than it saves"})
+    ic: bool = field(default=True, metadata={
+        "why": "compiled code specialises on feedback; --ic=off compiles generic code (stage 1's)"})
+    observe_arguments: bool = field(default=False, metadata={
+        "why": "stage 0's per-call integer counting is superseded by the interpreter's feedback"})

@@ -1,0 +1,64 @@
+"""Stage 2's VM: stage 1 plus type feedback in the interpreter and guarded fast paths in compiled code.
+
+Two hooks of stage 1 do all the work: ``vm.feedback`` (the interpreter
+reports operand types, callees and global values to a :class:`FeedbackRecorder`)
+and ``operations_class`` (tier 2 emits through :class:`GuardedOperations`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from stage0_jit.vm import Options
+
+from stage1_interp.vm import TieredVM
+
+from .feedback import FeedbackRecorder, ICState, InlineCache, MissCounters
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from stage0_jit.emitters import Operations
+    from stage0_jit.irmodule import ModuleContext
+
+
+class ICVM(TieredVM):
+    """Interpreter with feedback, LLVM with inline caches."""
+
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        assert isinstance(self.settings, Settings)
+        self.settings: Settings = self.settings
+        self.recorder = FeedbackRecorder(self)
+        self.feedback = self.recorder
+        self.miss_counters = MissCounters()
+
+    def operations_class(self) -> "type[Operations]":
+        """Guarded emitters, unless ``--ic=off`` (then stage 1's generic ones)."""
+        if not self.settings.ic:
+            return super().operations_class()
+        from .guards import GuardedOperations
+        vm = self
+
+        class BoundGuardedOperations(GuardedOperations):
+            def __init__(self, ctx: "ModuleContext") -> None:
+                super().__init__(ctx, vm)
+
+        return BoundGuardedOperations
+
+    def caches(self) -> list[InlineCache]:
+        """Every inline cache of every function."""
+        return [cache for record in self.records for cache in record.feedback.values()]
+
+    def finish(self) -> None:
+        """Stage 1's report plus IC states, transitions and guard misses."""
+        if self.options.stats:
+            caches = self.caches()
+            for state in ICState:
+                self.stats.add(f"ic.state.{state.value}", sum(1 for c in caches if c.state == state))
+            for (old, new), count in sorted(self.recorder.transitions.items()):
+                self.stats.add(f"ic.transition.{old}->{new}", count)
+            guarded = [c for c in self.miss_counters.sites]
+            self.stats.section("guard misses per site (guarded sites in compiled code)", [
+                f"  {c.describe()}: {self.miss_counters.count(c)} misses ({c.state.value}: "
+                f"{', '.join(self.recorder.show(k) for k in c.cases)})" for c in guarded])
+        super().finish()

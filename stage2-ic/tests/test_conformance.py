@@ -1,0 +1,22 @@
+"""Stage 2 runs the whole class-free corpus in each of its modes (stage 1's plus --ic=off)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lox_testing import Case, corpus_cases, run_case
+
+MODES: dict[str, list[str]] = {
+    "off": ["--jit=off"],
+    "eager": ["--jit=eager"],
+    "ic-off": ["--ic=off"],
+    "default": [],
+    # A low threshold compiles functions mid-program, with the feedback gathered so far.
+    "threshold3": ["--threshold=3"],
+}
+
+
+@pytest.mark.parametrize("case", corpus_cases(groups=["core"], modes=MODES), ids=str)
+def test_corpus(case: Case) -> None:
+    """One corpus program in one mode matches its expectation comments."""
+    run_case("stage2_ic", case)
