@@ -25,14 +25,24 @@ def step(x, i):
     return wrap(add(mul(x, 3), add(i, 7)), 999983)
 
 
-start = time.perf_counter()
 x = 1
 y = 0
-i = 0
-while i < 600000:
-    x = step(x, i)
-    y = wrap(add(mul(y, 2), x), 999983)
-    i = i + 1
+
+
+def batch(start_at):
+    global x, y
+    i = start_at
+    while i < start_at + 100:
+        x = step(x, i)
+        y = wrap(add(mul(y, 2), x), 999983)
+        i = i + 1
+
+
+start = time.perf_counter()
+n = 0
+while n < 6000:
+    batch(n * 100)
+    n = n + 1
 print("%g" % x)
 print("%g" % y)
 print(time.perf_counter() - start)

@@ -28,12 +28,13 @@ def compose(f, g):
     return composed
 
 
-start = time.perf_counter()
 total = 0
 made = makeCounter()
 addThree = makeAdder(3)
-i = 0
-while i < 150000:
+
+
+def round_(i):
+    global total
     counter = makeCounter()
     counter()
     counter()
@@ -43,7 +44,20 @@ while i < 150000:
     total = total + twice(counter()) - made() + made()
     while total >= 999983:
         total = total - 999983
-    i = i + 1
+
+
+def batch(start_at):
+    i = start_at
+    while i < start_at + 100:
+        round_(i)
+        i = i + 1
+
+
+start = time.perf_counter()
+n = 0
+while n < 1500:
+    batch(n * 100)
+    n = n + 1
 print("%g" % total)
 print("%g" % made())
 print(time.perf_counter() - start)

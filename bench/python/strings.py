@@ -27,8 +27,8 @@ built = 0
 matches = 0
 same = 0
 differ = 0
-r = 0
-while r < 2000:
+def words():
+    global built, matches, same, differ
     a = 0
     while a < 4:
         pa = piece(a)
@@ -53,11 +53,13 @@ while r < 2000:
                 c = c + 1
             b = b + 1
         a = a + 1
-    r = r + 1
+
 
 long = 0
-r = 0
-while r < 200:
+
+
+def longWords(r):
+    global long
     left = repeat("lox", 100 + r)
     right = repeat("lox", 100 + r)
     if left == right:
@@ -66,6 +68,15 @@ while r < 200:
         long = long + 1000
     if left + "x" == right + "y":
         long = long + 1000
+
+
+r = 0
+while r < 2000:
+    words()
+    r = r + 1
+r = 0
+while r < 200:
+    longWords(r)
     r = r + 1
 print("%g" % built)
 print("%g" % matches)

@@ -27,6 +27,9 @@ class FunctionRecord:
     native_entry: Callable[..., int] | None = None    # compiled code, callable from Python
     compile_seconds: float = 0.0
     feedback: dict[int, Any] = field(default_factory=dict)   # by bytecode offset; filled by stage 2
+    # Whether compiled code for it could ever run: the script runs once, and without
+    # OSR (stage 3) its compiled code would never be entered, so it is not counted or profiled.
+    compilable: bool = True
 
     @property
     def extra_slots(self) -> int:

@@ -150,7 +150,7 @@ class Interpreter:
         records = vm.records
         threshold = vm.settings.threshold
         tiering = vm.tiering_enabled
-        feedback = vm.feedback          # None unless a later stage collects type feedback
+        recorder = vm.feedback          # None unless a later stage collects type feedback
 
         # ---- enter the first activation
         def enter(closure: int, args: list[int]) -> tuple["FunctionRecord", list[int], int]:
@@ -169,6 +169,7 @@ class Interpreter:
             return record, slots, depth
 
         record, slots, depth = enter(closure, args)
+        feedback = recorder if record.compilable else None
         saved: list[tuple["FunctionRecord", list[int], list[int], int, int]] = []
         code = record.code
         ops = code.chunk.ops
@@ -250,7 +251,7 @@ class Interpreter:
                 ip = arg
             elif op == OP_LOOP:
                 ip = arg
-                if tiering:
+                if tiering and record.compilable:
                     record.back_edges += 1
                     if record.back_edges + record.calls >= threshold and record.state == record.INTERPRETED:
                         vm.tiering.hot(record, "loop")
@@ -286,6 +287,7 @@ class Interpreter:
                     del stack[len(stack) - arg - 1:]
                     saved.append((record, slots, stack, ip, depth))
                     record, slots, depth = enter(callee, call_args)
+                    feedback = recorder if record.compilable else None
                     code = record.code
                     ops = code.chunk.ops
                     operands = code.chunk.args
@@ -310,6 +312,7 @@ class Interpreter:
                 if not saved:
                     return result
                 record, slots, stack, ip, depth = saved.pop()
+                feedback = recorder if record.compilable else None
                 code = record.code
                 ops = code.chunk.ops
                 operands = code.chunk.args

@@ -71,7 +71,7 @@ class TieredVM(VM):
             constants = [values.number(c) if isinstance(c, float) else runtime.constant_string(c)
                          for c in code.chunk.constants]
             cells = [runtime.global_cell(name) for name in code.chunk.names]
-            record = FunctionRecord(code, prototype, constants, cells)
+            record = FunctionRecord(code, prototype, constants, cells, compilable=code.name != "script")
             runtime.heap.set_field(prototype, FUNCTION, "entry", self.trampolines.address(code.arity))
             self._records_by_code[id(code)] = record
             assert len(self.records) == runtime.heap.field(prototype, FUNCTION, "id")
@@ -99,7 +99,7 @@ class TieredVM(VM):
         if self.tiering_enabled and len(self.records) > 0:
             function = self.runtime.function_of(closure)
             record = self.records[self.runtime.heap.field(function, FUNCTION, "id")]
-            if record.code.name != "script":
+            if record.compilable:
                 record.calls += 1
                 if record.calls + record.back_edges >= self.settings.threshold and \
                         record.state == FunctionRecord.INTERPRETED:

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from .vm import ICVM
 
 
+_QNAN = values.QNAN
+
+
 class ICState(enum.Enum):
     """An inline cache's state."""
 
@@ -76,6 +79,7 @@ class InlineCache:
     closure: int | None = None           # call sites: the one closure always called, if any
     closure_varies: bool = False
     miss_counter: int = -1               # index in MissCounters once compiled code guards this site
+    numbers_only: bool = False           # cases == [(number, number)]: lets the recorder return early
 
     def observe(self, case: Hashable, limit: int) -> tuple[ICState, ICState] | None:
         """Add a case; returns (old, new) state when that changed the state."""
@@ -87,6 +91,7 @@ class InlineCache:
         else:
             self.cases.append(case)
             self.state = ICState.MONOMORPHIC if len(self.cases) == 1 else ICState.POLYMORPHIC
+        self.numbers_only = self.cases == [("number", "number")]
         return (old, self.state) if self.state != old else None
 
     @property
@@ -159,7 +164,10 @@ class FeedbackRecorder:
         return str(case)
 
     def binary(self, record: "FunctionRecord", offset: int, a: int, b: int) -> None:
-        """Operand types of a binary operation."""
+        """Operand types of a binary operation (the common all-numbers case returns at once)."""
+        cache = record.feedback.get(offset)
+        if cache is not None and cache.numbers_only and (a & _QNAN) != _QNAN and (b & _QNAN) != _QNAN:
+            return
         self.note(self.cache(record, offset), (type_tag(self.heap, a), type_tag(self.heap, b)))
 
     def unary(self, record: "FunctionRecord", offset: int, a: int) -> None:
