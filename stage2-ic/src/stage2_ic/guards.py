@@ -107,10 +107,21 @@ class GuardedOperations(Operations):
         return self.join(f, done, [(result, fast), (slow, slow_end)])
 
     def do_strings(self, f: FunctionState, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
-        """``+`` that only ever saw strings: skip the number test, concatenate (the helper re-checks)."""
-        joined = f.builder.call(self.ctx.concat_or_error, [x, y, const(line)])
+        """``+`` that only ever saw strings: guard on two strings, concatenate with no number test first."""
+        b = f.builder
+        strings = b.and_(self.ctx.is_kind(b, x, Kind.STRING), self.ctx.is_kind(b, y, Kind.STRING))
+        fast, miss, done = self.guard(f, strings, "str")
+        b.position_at_end(fast)
+        joined = b.call(self.ctx.concat_or_error, [x, y, const(line)])
         self.check_result(f, joined)
-        return joined
+        fast_end = b.block
+        b.branch(done)
+        b.position_at_end(miss)
+        self.count_miss(f)
+        slow = super().arithmetic(f, "+", x, y, line)
+        slow_end = b.block
+        b.branch(done)
+        return self.join(f, done, [(joined, fast_end), (slow, slow_end)])
 
     def equal(self, f: FunctionState, x: ir.Value, y: ir.Value, negate: bool) -> ir.Value:
         """Two numbers every time: an inline IEEE compare instead of the generic equality helper."""
