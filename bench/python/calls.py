@@ -32,7 +32,7 @@ y = 0
 def batch(start_at):
     global x, y
     i = start_at
-    while i < start_at + 100:
+    while i < start_at + 1000:
         x = step(x, i)
         y = wrap(add(mul(y, 2), x), 999983)
         i = i + 1
@@ -40,8 +40,8 @@ def batch(start_at):
 
 start = time.perf_counter()
 n = 0
-while n < 6000:
-    batch(n * 100)
+while n < 600:
+    batch(n * 1000)
     n = n + 1
 print("%g" % x)
 print("%g" % y)

@@ -48,15 +48,15 @@ def round_(i):
 
 def batch(start_at):
     i = start_at
-    while i < start_at + 100:
+    while i < start_at + 1000:
         round_(i)
         i = i + 1
 
 
 start = time.perf_counter()
 n = 0
-while n < 1500:
-    batch(n * 100)
+while n < 150:
+    batch(n * 1000)
     n = n + 1
 print("%g" % total)
 print("%g" % made())

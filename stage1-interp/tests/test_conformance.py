@@ -10,9 +10,8 @@ MODES: dict[str, list[str]] = {
     "off": ["--jit=off"],
     "eager": ["--jit=eager"],
     "default": [],
-    # A low threshold makes functions tier up in the middle of every small test program.
-    "threshold3": ["--threshold=3"],
 }
+# (Stage 2 also runs the corpus with --threshold=3, which tiers functions up mid-program.)
 
 
 @pytest.mark.parametrize("case", corpus_cases(groups=["core"], modes=MODES), ids=str)

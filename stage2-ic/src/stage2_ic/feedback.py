@@ -79,6 +79,7 @@ class InlineCache:
     closure: int | None = None           # call sites: the one closure always called, if any
     closure_varies: bool = False
     miss_counter: int = -1               # index in MissCounters once compiled code guards this site
+    last_prototype: int = 0              # call sites: the function of the last closure noted
     numbers_only: bool = False           # cases == [(number, number)]: lets the recorder return early
 
     def observe(self, case: Hashable, limit: int) -> tuple[ICState, ICState] | None:
@@ -176,16 +177,23 @@ class FeedbackRecorder:
 
     def call(self, record: "FunctionRecord", offset: int, callee: int) -> None:
         """The function a call site called (by prototype; a closure identity is kept while it never varies)."""
-        cache = self.cache(record, offset)
+        cache = record.feedback.get(offset)
+        if cache is not None and cache.closure == callee:
+            return                                   # the usual case: the same closure again
+        if cache is None:
+            cache = self.cache(record, offset)
         heap = self.heap
         if type_tag(heap, callee) == "function":
             prototype = heap.field(callee & values.ADDRESS_MASK, CLOSURE, "function")
-            target = self.vm.records[heap.field(prototype, _FUNCTION, "id")]
-            case: Hashable = CallTarget(prototype, target.name, target.code.arity)
             if cache.closure is None and not cache.closure_varies:
                 cache.closure = callee
             elif cache.closure != callee:
                 cache.closure, cache.closure_varies = None, True
+            if cache.last_prototype == prototype:
+                return                               # another closure of a function already seen
+            cache.last_prototype = prototype
+            target = self.vm.records[heap.field(prototype, _FUNCTION, "id")]
+            case: Hashable = CallTarget(prototype, target.name, target.code.arity)
         else:
             case = type_tag(heap, callee)
         self.note(cache, case)
