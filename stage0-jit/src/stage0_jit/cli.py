@@ -104,6 +104,9 @@ class Cli:
             for assignment in args.set:
                 settings.set_from_text(assignment)
             options = self.options(args, settings)
+            settings.validate()
+        except SystemExit as done:       # --help: argparse has printed it and wants to exit
+            return int(done.code or 0) if isinstance(done.code, int) or done.code is None else EXIT_USAGE
         except (UsageError, ValueError) as error:
             sys.stderr.write(f"{parser.format_usage()}{self.prog}: error: {error}\n")
             return EXIT_USAGE

@@ -31,6 +31,14 @@ class Settings:
         "why": "record whether each number argument is an integer (the type observations "
                "later stages specialise on); costs a few instructions per call"})
 
+    def validate(self) -> None:
+        """Reject values that make no sense (raises ValueError, reported as a usage error)."""
+        for name in ("max_call_depth", "heap_reserve_mb", "max_optimised_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if not 0 <= self.opt_level <= 3:
+            raise ValueError("opt_level must be 0, 1, 2 or 3")
+
     def describe(self) -> list[tuple[str, object, str]]:
         """(name, current value, reason) for every setting, for ``--help-settings``."""
         return [(f.name, getattr(self, f.name), str(f.metadata.get("why", ""))) for f in fields(self)]

@@ -24,7 +24,7 @@ class Cli(Stage0Cli):
                    "Lox without classes.")
     vm_class: type[VM] = TieredVM
     dump_kinds = ("ast", "bytecode", *DUMP_KINDS[1:])
-    trace_kinds = ("tier", "compile")
+    trace_kinds: tuple[str, ...] = ("tier", "compile")
 
     def settings(self) -> Stage0Settings:
         """Stage 1's settings."""
@@ -46,8 +46,6 @@ class Cli(Stage0Cli):
         if args.jit is not None:
             settings.jit = args.jit
         if args.threshold is not None:
-            if args.threshold < 1:
-                raise ValueError("--threshold must be at least 1")
             settings.threshold = args.threshold
         base = super().options(args, settings)
         return TieredOptions(dumps=base.dumps, trace=base.trace, stats=base.stats, settings=settings,

@@ -130,10 +130,6 @@ class Interpreter:
         except Unwind:
             frames.depth = entry_depth
             return ERROR
-        except OutOfMemory:
-            self.runtime.raise_error(ErrorCode.OUT_OF_MEMORY, frames.record(frames.depth - 1)[1])
-            frames.depth = entry_depth
-            return ERROR
         except RecursionError:
             self.runtime.raise_error(ErrorCode.STACK_OVERFLOW, -1)
             frames.depth = entry_depth
@@ -183,110 +179,136 @@ class Interpreter:
         pop = stack.pop
         ip = 0
 
-        while True:
-            op = ops[ip]
-            arg = operands[ip]
-            ip += 1
-            if op == OP_GET_LOCAL:
-                push(slots[arg])
-            elif op == OP_CONSTANT:
-                push(constants[arg])
-            elif op == OP_POP:
-                pop()
-            elif op == OP_SET_LOCAL:
-                slots[arg] = stack[-1]
-            elif op == OP_GET_GLOBAL:
-                value = W[(cells[arg] - HB >> 3) + _GLOBAL_VALUE]
-                if value == UNDEFINED:
-                    raise self.fail(ErrorCode.UNDEFINED_VARIABLE, lines[ip - 1], cells[arg])
-                if feedback is not None:
-                    feedback.global_read(record, ip - 1, value)
-                push(value)
-            elif op == OP_ADD or op == OP_SUBTRACT or op == OP_MULTIPLY or op == OP_DIVIDE:
-                b = pop()
-                a = stack[-1]
-                if feedback is not None:
-                    feedback.binary(record, ip - 1, a, b)
-                if (a & QNAN) != QNAN and (b & QNAN) != QNAN:
+        try:
+            while True:
+                op = ops[ip]
+                arg = operands[ip]
+                ip += 1
+                if op == OP_GET_LOCAL:
+                    push(slots[arg])
+                elif op == OP_CONSTANT:
+                    push(constants[arg])
+                elif op == OP_POP:
+                    pop()
+                elif op == OP_SET_LOCAL:
+                    slots[arg] = stack[-1]
+                elif op == OP_GET_GLOBAL:
+                    value = W[(cells[arg] - HB >> 3) + _GLOBAL_VALUE]
+                    if value == UNDEFINED:
+                        raise self.fail(ErrorCode.UNDEFINED_VARIABLE, lines[ip - 1], cells[arg])
+                    if feedback is not None:
+                        feedback.global_read(record, ip - 1, value)
+                    push(value)
+                elif op == OP_ADD or op == OP_SUBTRACT or op == OP_MULTIPLY or op == OP_DIVIDE:
+                    b = pop()
+                    a = stack[-1]
+                    if feedback is not None:
+                        feedback.binary(record, ip - 1, a, b)
+                    if (a & QNAN) != QNAN and (b & QNAN) != QNAN:
+                        x = _to_float(_from_word(a))[0]
+                        y = _to_float(_from_word(b))[0]
+                        if op == OP_ADD:
+                            r = x + y
+                        elif op == OP_SUBTRACT:
+                            r = x - y
+                        elif op == OP_MULTIPLY:
+                            r = x * y
+                        elif y != 0.0:
+                            r = x / y
+                        else:
+                            r = _ieee_divide_by_zero(x, y)
+                        stack[-1] = _to_word(_from_float(r))[0]
+                    elif op == OP_ADD:
+                        stack[-1] = self.add_other(a, b, lines[ip - 1])
+                    else:
+                        raise self.fail(ErrorCode.OPERANDS_MUST_BE_NUMBERS, lines[ip - 1])
+                elif op == OP_LESS or op == OP_GREATER or op == OP_LESS_EQUAL or op == OP_GREATER_EQUAL:
+                    b = pop()
+                    a = stack[-1]
+                    if feedback is not None:
+                        feedback.binary(record, ip - 1, a, b)
+                    if (a & QNAN) == QNAN or (b & QNAN) == QNAN:
+                        raise self.fail(ErrorCode.OPERANDS_MUST_BE_NUMBERS, lines[ip - 1])
                     x = _to_float(_from_word(a))[0]
                     y = _to_float(_from_word(b))[0]
-                    if op == OP_ADD:
-                        r = x + y
-                    elif op == OP_SUBTRACT:
-                        r = x - y
-                    elif op == OP_MULTIPLY:
-                        r = x * y
-                    elif y != 0.0:
-                        r = x / y
+                    if op == OP_LESS:
+                        truth = x < y
+                    elif op == OP_GREATER:
+                        truth = x > y
+                    elif op == OP_LESS_EQUAL:
+                        truth = not x > y      # clox: !(a > b), so NaN compares true
                     else:
-                        r = _ieee_divide_by_zero(x, y)
-                    stack[-1] = _to_word(_from_float(r))[0]
-                elif op == OP_ADD:
-                    stack[-1] = self.add_other(a, b, lines[ip - 1])
-                else:
-                    raise self.fail(ErrorCode.OPERANDS_MUST_BE_NUMBERS, lines[ip - 1])
-            elif op == OP_LESS or op == OP_GREATER or op == OP_LESS_EQUAL or op == OP_GREATER_EQUAL:
-                b = pop()
-                a = stack[-1]
-                if feedback is not None:
-                    feedback.binary(record, ip - 1, a, b)
-                if (a & QNAN) == QNAN or (b & QNAN) == QNAN:
-                    raise self.fail(ErrorCode.OPERANDS_MUST_BE_NUMBERS, lines[ip - 1])
-                x = _to_float(_from_word(a))[0]
-                y = _to_float(_from_word(b))[0]
-                if op == OP_LESS:
-                    truth = x < y
-                elif op == OP_GREATER:
-                    truth = x > y
-                elif op == OP_LESS_EQUAL:
-                    truth = not x > y      # clox: !(a > b), so NaN compares true
-                else:
-                    truth = not x < y
-                stack[-1] = TRUE if truth else FALSE
-            elif op == OP_JUMP_IF_FALSE:
-                top = stack[-1]
-                if top == FALSE or top == NIL:
+                        truth = not x < y
+                    stack[-1] = TRUE if truth else FALSE
+                elif op == OP_JUMP_IF_FALSE:
+                    top = stack[-1]
+                    if top == FALSE or top == NIL:
+                        ip = arg
+                elif op == OP_JUMP:
                     ip = arg
-            elif op == OP_JUMP:
-                ip = arg
-            elif op == OP_LOOP:
-                ip = arg
-                if tiering and record.compilable:
-                    record.back_edges += 1
-                    if record.back_edges + record.calls >= threshold and record.state == record.INTERPRETED:
-                        vm.tiering.hot(record, "loop")
-            elif op == OP_CALL:
-                callee = stack[-1 - arg]
-                line = lines[ip - 1]
-                if feedback is not None:
-                    feedback.call(record, ip - 1, callee)
-                frame_words[HEADER_WORDS + RECORD_WORDS * depth + 1] = line
-                if (callee & OBJ_TAG) == OBJ_TAG and \
-                        W[(callee & ADDRESS_MASK) - HB >> 3] & HEADER_KIND_MASK == Kind.CLOSURE:
-                    function = W[((callee & ADDRESS_MASK) - HB >> 3) + _CLOSURE_FUNCTION]
-                    callee_record = records[W[(function - HB >> 3) + _FUNCTION_ID]]
-                    if callee_record.code.arity != arg:
-                        raise self.fail(ErrorCode.WRONG_ARITY, line, callee_record.code.arity, arg)
-                    if tiering:
-                        callee_record.calls += 1
-                        if callee_record.calls + callee_record.back_edges >= threshold and \
-                                callee_record.state == callee_record.INTERPRETED:
-                            vm.tiering.hot(callee_record, "calls")
-                    if callee_record.native_entry is not None:
+                elif op == OP_LOOP:
+                    ip = arg
+                    if tiering and record.compilable:
+                        record.back_edges += 1
+                        if record.back_edges + record.calls >= threshold and record.state == record.INTERPRETED:
+                            vm.tiering.hot(record, "loop")
+                elif op == OP_CALL:
+                    callee = stack[-1 - arg]
+                    line = lines[ip - 1]
+                    if feedback is not None:
+                        feedback.call(record, ip - 1, callee)
+                    frame_words[HEADER_WORDS + RECORD_WORDS * depth + 1] = line
+                    if (callee & OBJ_TAG) == OBJ_TAG and \
+                            W[(callee & ADDRESS_MASK) - HB >> 3] & HEADER_KIND_MASK == Kind.CLOSURE:
+                        function = W[((callee & ADDRESS_MASK) - HB >> 3) + _CLOSURE_FUNCTION]
+                        callee_record = records[W[(function - HB >> 3) + _FUNCTION_ID]]
+                        if callee_record.code.arity != arg:
+                            raise self.fail(ErrorCode.WRONG_ARITY, line, callee_record.code.arity, arg)
+                        if tiering:
+                            callee_record.calls += 1
+                            if callee_record.calls + callee_record.back_edges >= threshold and \
+                                    callee_record.state == callee_record.INTERPRETED:
+                                vm.tiering.hot(callee_record, "calls")
+                        if callee_record.native_entry is not None:
+                            call_args = stack[len(stack) - arg:]
+                            del stack[len(stack) - arg - 1:]
+                            result = callee_record.native_entry(values.to_signed(callee),
+                                                                *[values.to_signed(v) for v in call_args])
+                            result &= 0xFFFF_FFFF_FFFF_FFFF
+                            if result == ERROR:
+                                raise Unwind()
+                            push(result)
+                            continue
+                        # An interpreted call: save this activation, start the callee's.
                         call_args = stack[len(stack) - arg:]
                         del stack[len(stack) - arg - 1:]
-                        result = callee_record.native_entry(values.to_signed(callee),
-                                                            *[values.to_signed(v) for v in call_args])
-                        result &= 0xFFFF_FFFF_FFFF_FFFF
+                        saved.append((record, slots, stack, ip, depth))
+                        record, slots, depth = enter(callee, call_args)
+                        feedback = recorder if record.compilable else None
+                        code = record.code
+                        ops = code.chunk.ops
+                        operands = code.chunk.args
+                        lines = code.chunk.lines
+                        constants = record.constants
+                        cells = record.global_cells
+                        closure_address = callee & ADDRESS_MASK
+                        stack = []
+                        push = stack.append
+                        pop = stack.pop
+                        ip = 0
+                    else:
+                        call_args = stack[len(stack) - arg:]
+                        del stack[len(stack) - arg - 1:]
+                        result = runtime.call_slow(callee, call_args, line)
                         if result == ERROR:
                             raise Unwind()
                         push(result)
-                        continue
-                    # An interpreted call: save this activation, start the callee's.
-                    call_args = stack[len(stack) - arg:]
-                    del stack[len(stack) - arg - 1:]
-                    saved.append((record, slots, stack, ip, depth))
-                    record, slots, depth = enter(callee, call_args)
+                elif op == OP_RETURN:
+                    result = pop()
+                    frame_words[0] = depth
+                    if not saved:
+                        return result
+                    record, slots, stack, ip, depth = saved.pop()
                     feedback = recorder if record.compilable else None
                     code = record.code
                     ops = code.chunk.ops
@@ -294,89 +316,67 @@ class Interpreter:
                     lines = code.chunk.lines
                     constants = record.constants
                     cells = record.global_cells
-                    closure_address = callee & ADDRESS_MASK
-                    stack = []
+                    closure_address = slots[0] & ADDRESS_MASK
                     push = stack.append
                     pop = stack.pop
-                    ip = 0
-                else:
-                    call_args = stack[len(stack) - arg:]
-                    del stack[len(stack) - arg - 1:]
-                    result = runtime.call_slow(callee, call_args, line)
-                    if result == ERROR:
-                        raise Unwind()
                     push(result)
-            elif op == OP_RETURN:
-                result = pop()
-                frame_words[0] = depth
-                if not saved:
-                    return result
-                record, slots, stack, ip, depth = saved.pop()
-                feedback = recorder if record.compilable else None
-                code = record.code
-                ops = code.chunk.ops
-                operands = code.chunk.args
-                lines = code.chunk.lines
-                constants = record.constants
-                cells = record.global_cells
-                closure_address = slots[0] & ADDRESS_MASK
-                push = stack.append
-                pop = stack.pop
-                push(result)
-            elif op == OP_NIL:
-                push(NIL)
-            elif op == OP_TRUE:
-                push(TRUE)
-            elif op == OP_FALSE:
-                push(FALSE)
-            elif op == OP_GET_CELL:
-                push(W[(slots[arg] - HB >> 3) + _CELL_VALUE])
-            elif op == OP_SET_CELL:
-                heap.words[(slots[arg] - HB >> 3) + _CELL_VALUE] = stack[-1]
-            elif op == OP_MAKE_CELL:
-                slots[arg] = heap.new_cell(slots[arg])
-            elif op == OP_GET_UPVALUE:
-                cell = W[(closure_address - HB >> 3) + _CLOSURE_TAIL + arg]
-                push(W[(cell - HB >> 3) + _CELL_VALUE])
-            elif op == OP_SET_UPVALUE:
-                cell = W[(closure_address - HB >> 3) + _CLOSURE_TAIL + arg]
-                W[(cell - HB >> 3) + _CELL_VALUE] = stack[-1]
-            elif op == OP_SET_GLOBAL:
-                cell = cells[arg]
-                if W[(cell - HB >> 3) + _GLOBAL_VALUE] == UNDEFINED:
-                    raise self.fail(ErrorCode.UNDEFINED_VARIABLE, lines[ip - 1], cell)
-                W[(cell - HB >> 3) + _GLOBAL_VALUE] = stack[-1]
-            elif op == OP_DEFINE_GLOBAL:
-                W[(cells[arg] - HB >> 3) + _GLOBAL_VALUE] = pop()
-            elif op == OP_EQUAL or op == OP_NOT_EQUAL:
-                b = pop()
-                if feedback is not None:
-                    feedback.binary(record, ip - 1, stack[-1], b)
-                same = self.equal(stack[-1], b)
-                stack[-1] = TRUE if same == (op == OP_EQUAL) else FALSE
-            elif op == OP_NOT:
-                top = stack[-1]
-                stack[-1] = TRUE if top == FALSE or top == NIL else FALSE
-            elif op == OP_NEGATE:
-                top = stack[-1]
-                if feedback is not None:
-                    feedback.unary(record, ip - 1, top)
-                if (top & QNAN) == QNAN:
-                    raise self.fail(ErrorCode.OPERAND_MUST_BE_NUMBER, lines[ip - 1])
-                stack[-1] = top ^ values.SIGN_BIT
-            elif op == OP_PRINT:
-                runtime.print_value(pop())
-            elif op == OP_CLOSURE:
-                stack.append(self.make_closure(record, arg, slots, closure_address))
-            elif op == OP_GET_PROPERTY:
-                raise self.fail(ErrorCode.NO_PROPERTIES, lines[ip - 1])
-            elif op == OP_SET_PROPERTY:
-                raise self.fail(ErrorCode.NO_FIELDS, lines[ip - 1])
-            elif op == OP_INVOKE:
-                frame_words[HEADER_WORDS + RECORD_WORDS * depth + 1] = lines[ip - 1]
-                raise self.fail(ErrorCode.NO_METHODS, lines[ip - 1])
-            else:
-                raise AssertionError(f"unknown opcode {op}")
+                elif op == OP_NIL:
+                    push(NIL)
+                elif op == OP_TRUE:
+                    push(TRUE)
+                elif op == OP_FALSE:
+                    push(FALSE)
+                elif op == OP_GET_CELL:
+                    push(W[(slots[arg] - HB >> 3) + _CELL_VALUE])
+                elif op == OP_SET_CELL:
+                    heap.words[(slots[arg] - HB >> 3) + _CELL_VALUE] = stack[-1]
+                elif op == OP_MAKE_CELL:
+                    slots[arg] = heap.new_cell(slots[arg])
+                elif op == OP_GET_UPVALUE:
+                    cell = W[(closure_address - HB >> 3) + _CLOSURE_TAIL + arg]
+                    push(W[(cell - HB >> 3) + _CELL_VALUE])
+                elif op == OP_SET_UPVALUE:
+                    cell = W[(closure_address - HB >> 3) + _CLOSURE_TAIL + arg]
+                    W[(cell - HB >> 3) + _CELL_VALUE] = stack[-1]
+                elif op == OP_SET_GLOBAL:
+                    cell = cells[arg]
+                    if W[(cell - HB >> 3) + _GLOBAL_VALUE] == UNDEFINED:
+                        raise self.fail(ErrorCode.UNDEFINED_VARIABLE, lines[ip - 1], cell)
+                    W[(cell - HB >> 3) + _GLOBAL_VALUE] = stack[-1]
+                elif op == OP_DEFINE_GLOBAL:
+                    W[(cells[arg] - HB >> 3) + _GLOBAL_VALUE] = pop()
+                elif op == OP_EQUAL or op == OP_NOT_EQUAL:
+                    b = pop()
+                    if feedback is not None:
+                        feedback.binary(record, ip - 1, stack[-1], b)
+                    same = self.equal(stack[-1], b)
+                    stack[-1] = TRUE if same == (op == OP_EQUAL) else FALSE
+                elif op == OP_NOT:
+                    top = stack[-1]
+                    stack[-1] = TRUE if top == FALSE or top == NIL else FALSE
+                elif op == OP_NEGATE:
+                    top = stack[-1]
+                    if feedback is not None:
+                        feedback.unary(record, ip - 1, top)
+                    if (top & QNAN) == QNAN:
+                        raise self.fail(ErrorCode.OPERAND_MUST_BE_NUMBER, lines[ip - 1])
+                    stack[-1] = top ^ values.SIGN_BIT
+                elif op == OP_PRINT:
+                    runtime.print_value(pop())
+                elif op == OP_CLOSURE:
+                    stack.append(self.make_closure(record, arg, slots, closure_address))
+                elif op == OP_GET_PROPERTY:
+                    raise self.fail(ErrorCode.NO_PROPERTIES, lines[ip - 1])
+                elif op == OP_SET_PROPERTY:
+                    raise self.fail(ErrorCode.NO_FIELDS, lines[ip - 1])
+                elif op == OP_INVOKE:
+                    frame_words[HEADER_WORDS + RECORD_WORDS * depth + 1] = lines[ip - 1]
+                    raise self.fail(ErrorCode.NO_METHODS, lines[ip - 1])
+                else:
+                    raise AssertionError(f"unknown opcode {op}")
+        except OutOfMemory:
+            # Allocation failed in this activation: report it at the instruction's line.
+            raise self.fail(ErrorCode.OUT_OF_MEMORY, lines[ip - 1]) from None
 
     # ------------------------------------------------------------ slow paths
     def add_other(self, a: int, b: int, line: int) -> int:

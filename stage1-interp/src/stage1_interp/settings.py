@@ -23,3 +23,11 @@ class Settings(Stage0Settings):
     trace_event_limit: int = field(default=20_000, metadata={
         "why": "interpreter spans kept for --trace-file; a deep recursion would otherwise write "
                "millions of events (later ones are counted, not kept)"})
+
+    def validate(self) -> None:
+        """Stage 0's checks plus the threshold and the JIT mode."""
+        super().validate()
+        if self.threshold < 1:
+            raise ValueError("threshold must be at least 1")
+        if self.jit not in JIT_MODES:
+            raise ValueError(f"jit must be one of {', '.join(JIT_MODES)}")

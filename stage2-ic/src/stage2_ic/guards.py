@@ -164,7 +164,7 @@ class GuardedOperations(Operations):
             return super().call(f, callee, args, line)
         return self.do_known_calls(f, cache, targets, callee, args, line)
 
-    def do_known_calls(self, f: FunctionState, cache: InlineCache, targets: list[object], callee: ir.Value,
+    def do_known_calls(self, f: FunctionState, cache: InlineCache, targets: list[CallTarget], callee: ir.Value,
                        args: list[ir.Value], line: int) -> ir.Value:
         """A chain of guards, each followed by a direct call with no arity check; the generic call last."""
         b = f.builder
@@ -172,7 +172,6 @@ class GuardedOperations(Operations):
         done = b.append_basic_block("known.done")
         incoming: list[tuple[ir.Value, ir.Block]] = []
         for target in targets:
-            assert isinstance(target, CallTarget)
             if cache.closure is not None and len(targets) == 1:
                 # The site always called this very closure: one compare proves everything.
                 ok = b.icmp_unsigned("==", callee, const(cache.closure))

@@ -24,3 +24,10 @@ class Settings(Stage1Settings):
         "why": "functions per module (hot ones plus copied-in callees): bounds one compile's size"})
     observe_arguments: bool = field(default=False, metadata={
         "why": "stage 0's per-call integer counting is superseded by the interpreter's feedback"})
+
+    def validate(self) -> None:
+        """Stage 1's checks plus the IC limits."""
+        super().validate()
+        for name in ("polymorphism_limit", "inline_max_functions"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
