@@ -51,7 +51,11 @@ class Settings:
             raise ValueError(f"unknown setting {name!r}; known: {', '.join(sorted(known))}")
         current = getattr(self, name)
         if isinstance(current, bool):
-            value: object = text.lower() in ("1", "true", "yes", "on")
+            words = {"1": True, "true": True, "yes": True, "on": True,
+                     "0": False, "false": False, "no": False, "off": False}
+            if text.lower() not in words:
+                raise ValueError(f"{name} takes on/off (or true/false, yes/no, 1/0), not {text!r}")
+            value: object = words[text.lower()]
         elif isinstance(current, int):
             value = int(text)
         else:

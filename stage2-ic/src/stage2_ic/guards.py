@@ -204,12 +204,11 @@ class GuardedOperations(Operations):
         return b.and_(is_closure, b.icmp_unsigned("==", function, const(prototype)))
 
     def direct_call(self, f: FunctionState, target: CallTarget, closure: ir.Value, args: list[ir.Value]) -> ir.Value:
-        """Call a known function directly: its LLVM function when it is in this module (a small
-        callee is first copied in, so LLVM can inline it), else its installed code or entry slot."""
+        """Call a known function directly: its LLVM function when it is in this module (compiled in
+        the same batch: recursion, or callees that got hot together), else its installed code, else
+        through its entry slot (the arity check is gone in every case: the guard fixed the function)."""
         b = f.builder
         known = self.ctx.known_functions.get(target.prototype)
-        if known is None:
-            known = self.copy_in(target)
         if known is not None:
             return b.call(known, [closure, *args])
         entry = self.vm.runtime.heap.field(target.prototype, FUNCTION, "entry")
@@ -218,29 +217,3 @@ class GuardedOperations(Operations):
         if record.native_entry is not None:
             return b.call(b.inttoptr(const(entry), signature.as_pointer()), [closure, *args])
         return self.call_entry(f, const(target.prototype), closure, args)
-
-    def copy_in(self, target: CallTarget) -> ir.Function | None:
-        """Compile a small known callee's bytecode into this module as a private function.
-
-        The copy is the same code its own compilation would produce (same
-        feedback, same frame record, so traces do not change); being in this
-        module lets LLVM inline it into the caller. Bounded by the settings
-        ``inline_max_size`` (bytecode instructions) and ``inline_max_functions``.
-        """
-        settings = self.vm.settings
-        record = self.vm.records[self.vm.runtime.heap.field(target.prototype, FUNCTION, "id")]
-        if len(record.code.chunk) > settings.inline_max_size or \
-                len(self.ctx.known_functions) >= settings.inline_max_functions:
-            return None
-        from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
-
-        saved = self.cache
-        compiler = BytecodeFunctionCompiler(self.ctx, self, self.vm, record,
-                                            self.ctx.symbol(f"copy_{record.prototype:x}_{record.code.name}"))
-        compiler.function.linkage = "internal"
-        self.ctx.known_functions[target.prototype] = compiler.function
-        compiler.compile()
-        self.cache = saved
-        self.vm.stats.add("ic.callees_copied_in")
-        self.vm.trace("ic", f"{record.name} copied into the caller's module (inlinable)")
-        return compiler.function

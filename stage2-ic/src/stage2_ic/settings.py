@@ -16,18 +16,11 @@ class Settings(Stage1Settings):
                "still cheaper than the generic path; past that the chain costs more than it saves"})
     ic: bool = field(default=True, metadata={
         "why": "compiled code specialises on feedback; --ic=off compiles generic code (stage 1's)"})
-    inline_max_size: int = field(default=80, metadata={
-        "why": "a known callee at most this many bytecode instructions long is compiled into its "
-               "caller's module so LLVM can inline it: small helpers are where call overhead "
-               "dominates, and copying big ones would multiply compile time"})
-    inline_max_functions: int = field(default=12, metadata={
-        "why": "functions per module (hot ones plus copied-in callees): bounds one compile's size"})
     observe_arguments: bool = field(default=False, metadata={
         "why": "stage 0's per-call integer counting is superseded by the interpreter's feedback"})
 
     def validate(self) -> None:
         """Stage 1's checks plus the IC limits."""
         super().validate()
-        for name in ("polymorphism_limit", "inline_max_functions"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1")
+        if self.polymorphism_limit < 1:
+            raise ValueError("polymorphism_limit must be at least 1")

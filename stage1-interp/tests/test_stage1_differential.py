@@ -7,7 +7,7 @@ exit status must agree, and the status must be 0 or 70 (the programs are
 valid; some end in a deliberate runtime error).
 
 The number of examples is ``$LOX_DIFF_EXAMPLES`` (default 15): run
-``LOX_DIFF_EXAMPLES=500 pytest stage1-interp/tests/test_differential.py``
+``LOX_DIFF_EXAMPLES=500 pytest stage1-interp/tests/test_stage1_differential.py``
 for a long hunt. A failure prints the program and a diff of the outputs;
 hypothesis shrinks it to a small program first.
 """

@@ -11,7 +11,7 @@ status must be 0 or 70 (the programs are valid; some end in a deliberate
 runtime error).
 
 The number of examples is ``$LOX_DIFF_EXAMPLES`` (default 10): run
-``LOX_DIFF_EXAMPLES=500 pytest stage2-ic/tests/test_differential.py``
+``LOX_DIFF_EXAMPLES=500 pytest stage2-ic/tests/test_stage2_differential.py``
 for a long hunt. A failure prints the program and a diff of the outputs;
 hypothesis shrinks it to a small program first.
 """
