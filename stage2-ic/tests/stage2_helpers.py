@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -20,10 +16,12 @@ from stage2_ic.feedback import InlineCache
 from stage2_ic.settings import Settings
 from stage2_ic.vm import ICVM
 
+from lox_testing import process
+from lox_testing.process import TIMEOUT, Run, assert_clean
+
 VM = "stage2_ic"
 
-#: Seconds one run may take (the machines are loaded; nothing here needs more than a few).
-TIMEOUT = float(os.environ.get("LOX_TEST_TIMEOUT", "120"))
+__all__ = ["TIMEOUT", "Run", "assert_clean", "lox_env", "make_vm", "record", "caches", "cache", "run_vm", "run_program"]
 
 #: Address space for the heap of an in-process VM (the default reserves 8 GiB).
 HEAP_MB = 64
@@ -68,65 +66,22 @@ def cache(vm: ICVM, name: str, operation: str) -> InlineCache:
 
 
 # ---------------------------------------------------------------- subprocesses
-def source_roots(*modules: ModuleType) -> list[str]:
-    """The directories the given packages are imported from (their ``src`` in a checkout)."""
-    roots = []
-    for module in modules:
-        assert module.__file__ is not None
-        roots.append(str(Path(module.__file__).resolve().parents[1]))
-    return roots
+MODULES: tuple[ModuleType, ...] = (stage2_ic, stage1_interp, stage0_jit, lox_frontend)
+
 
 
 def lox_env() -> dict[str, str]:
-    """The environment for a subprocess that must import the same packages as this test run."""
-    env = dict(os.environ)
-    roots = source_roots(stage2_ic, stage1_interp, stage0_jit, lox_frontend)
-    env["PYTHONPATH"] = os.pathsep.join([*roots, *filter(None, [env.get("PYTHONPATH")])])
-    env.pop("LOX_DEBUG", None)
-    return env
-
-
-@dataclass(frozen=True)
-class Run:
-    """What one run of the VM did."""
-
-    args: tuple[str, ...]
-    status: int
-    stdout: str
-    stderr: str
-
-    @property
-    def stderr_lines(self) -> list[str]:
-        return self.stderr.splitlines()
-
-    def describe(self) -> str:
-        """For assertion messages."""
-        return (f"command: {' '.join(self.args)}\nexit: {self.status}\n"
-                f"stdout: {self.stdout[:2000]!r}\nstderr: {self.stderr[:6000]!r}")
-
+    """The environment for a subprocess that imports the same packages as this test run."""
+    return process.lox_env(MODULES)
 
 def run_vm(*args: str, stdin: bytes = b"") -> Run:
-    """Run ``python -m stage2_ic args...``; returns what happened."""
-    command = (sys.executable, "-m", VM, *args)
-    done = subprocess.run(command, input=stdin, capture_output=True, timeout=TIMEOUT, env=lox_env(), check=False)
-    return Run(command, done.returncode, done.stdout.decode("utf-8", errors="backslashreplace"),
-               done.stderr.decode("utf-8", errors="backslashreplace"))
+    """Run ``python -m stage2_ic args...``; returns what happened (see lox_testing.process)."""
+    return process.run_vm(VM, *args, modules=MODULES, stdin=stdin)
 
 
 def run_program(tmp_path: Path, source: str, *flags: str) -> Run:
     """Write ``source`` to a file in ``tmp_path`` and run it with ``flags``."""
-    path = tmp_path / "program.lox"
-    path.write_text(source, encoding="latin-1")
-    return run_vm(*flags, str(path))
-
-
-def assert_clean(run: Run, *allowed: int) -> None:
-    """The process ended by itself with one of the ``allowed`` statuses and no Python traceback."""
-    assert run.status >= 0, f"killed by signal {-run.status}\n{run.describe()}"
-    assert "Traceback" not in run.stderr, run.describe()
-    assert "Internal error" not in run.stderr, run.describe()
-    if allowed:
-        assert run.status in allowed, run.describe()
+    return process.run_program(VM, tmp_path, source, *flags, modules=MODULES)
 
 
 #: Stage 2's modes (the same as the conformance and differential tests use).
@@ -142,9 +97,4 @@ MODES: dict[str, tuple[str, ...]] = {
 def run_everywhere(tmp_path: Path, source: str, modes: dict[str, tuple[str, ...]] | None = None) -> Run:
     """Run ``source`` in every mode; assert they all agree (stdout, stderr, status); returns one run."""
     runs = {mode: run_program(tmp_path, source, *flags) for mode, flags in (modes or MODES).items()}
-    reference_mode, reference = next(iter(runs.items()))
-    for mode, run in runs.items():
-        assert_clean(run)
-        assert (run.stdout, run.stderr, run.status) == (reference.stdout, reference.stderr, reference.status), \
-            f"{mode} differs from {reference_mode}:\n{run.describe()}\n--- {reference_mode}:\n{reference.describe()}"
-    return reference
+    return process.assert_same_everywhere(runs)
