@@ -323,11 +323,7 @@ class FunctionCompiler(NativeFrame):
         right = self.expression(e.right)
         right_end = b.block
         b.branch(done)
-        b.position_at_end(done)
-        phi = b.phi(I64)
-        phi.add_incoming(left, left_end)
-        phi.add_incoming(right, right_end)
-        return phi
+        return self.ops.join(self.state, done, [(left, left_end), (right, right_end)])
 
     def expr_Variable(self, e: nodes.Variable) -> ir.Value:
         return self.read(e.resolution, e.line)

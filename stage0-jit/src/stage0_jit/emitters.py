@@ -58,6 +58,16 @@ class Operations:
         site's inline cache here.
         """
 
+    @staticmethod
+    def join(f: FunctionState, done: ir.Block, incoming: list[tuple[ir.Value, ir.Block]]) -> ir.Value:
+        """Continue at ``done`` with the value of whichever ``(value, from block)`` path arrived."""
+        b = f.builder
+        b.position_at_end(done)
+        phi = b.phi(I64)
+        for value, block in incoming:
+            phi.add_incoming(value, block)
+        return phi
+
     # ------------------------------------------------------------ errors
     def failure_block(self, f: FunctionState) -> tuple[ir.Block, list[ir.Value]]:
         """The function's one error exit: phis pick (code, line, a, b), it reports and unwinds.
@@ -165,11 +175,7 @@ class Operations:
         self.check_result(f, joined)
         other_end = b.block
         b.branch(done)
-        b.position_at_end(done)
-        phi = b.phi(I64)
-        phi.add_incoming(summed, numbers)
-        phi.add_incoming(joined, other_end)
-        return phi
+        return self.join(f, done, [(summed, numbers), (joined, other_end)])
 
     def compare(self, f: FunctionState, op: str, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
         """``< <= > >=``: both numbers, else 'Operands must be numbers.'."""
@@ -276,10 +282,7 @@ class Operations:
         result_slow = b.call(self.ctx.call_slow, [callee, buffer, const(len(args)), const(line)])
         slow_end = b.block
         b.branch(done)
-        b.position_at_end(done)
-        result = b.phi(I64)
-        result.add_incoming(result_fast, fast_end)
-        result.add_incoming(result_slow, slow_end)
+        result = self.join(f, done, [(result_fast, fast_end), (result_slow, slow_end)])
         self.check_result(f, result)
         return result
 

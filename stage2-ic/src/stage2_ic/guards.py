@@ -72,16 +72,6 @@ class GuardedOperations(Operations):
         b.cbranch(ok, fast_block, miss_block).set_weights([1000, 1])
         return fast_block, miss_block, done
 
-    @staticmethod
-    def join(f: FunctionState, done: ir.Block, incoming: list[tuple[ir.Value, ir.Block]]) -> ir.Value:
-        """Merge the fast and generic results."""
-        b = f.builder
-        b.position_at_end(done)
-        phi = b.phi(I64)
-        for value, block in incoming:
-            phi.add_incoming(value, block)
-        return phi
-
     # ------------------------------------------------------------ arithmetic and comparison
     def arithmetic(self, f: FunctionState, op: str, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
         """Numbers (or, for ``+``, strings) seen every time: guard and take the fast path."""
