@@ -106,7 +106,10 @@ class Runtime:
         self.heap = Heap(settings.heap_reserve_mb << 20)
         self.frames = FrameStack(settings.max_call_depth)
         self.observations = ArgumentObservations()
-        self.out: BinaryIO = stdout if stdout is not None else sys.stdout.buffer
+        # The program's output gets a buffer of its own (even when Python's stdout is
+        # unbuffered); it is flushed before anything else is written or read.
+        self.out: BinaryIO = stdout if stdout is not None else open(  # noqa: SIM115 - lives as long as the VM
+            sys.stdout.fileno(), "wb", buffering=1 << 16, closefd=False)
         self.stdin: BinaryIO = stdin if stdin is not None else sys.stdin.buffer
         self.globals: dict[str, int] = {}          # name -> GLOBAL cell address
         self.functions: list[FunctionInfo] = []
