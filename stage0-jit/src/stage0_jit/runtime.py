@@ -286,8 +286,11 @@ class Runtime:
         return self.raise_error(ErrorCode.NOT_CALLABLE, line)
 
     def call_closure(self, closure: int, args: list[int], line: int) -> int:
-        """Hook: a closure call the compiled fast path did not take (later stages: interpreted code)."""
-        return self.raise_error(ErrorCode.NOT_CALLABLE, line)
+        """A closure call that reached the slow path with the right arity: jump through its entry slot."""
+        function = self.function_of(closure)
+        signature = ctypes.CFUNCTYPE(ctypes.c_int64, *([ctypes.c_int64] * (len(args) + 1)))
+        entry = signature(self.heap.field(function, FUNCTION, "entry"))
+        return values.to_unsigned(entry(values.to_signed(closure), *[values.to_signed(a) for a in args]))
 
 
 PRINT_TYPE = ctypes.CFUNCTYPE(None, ctypes.c_int64)
