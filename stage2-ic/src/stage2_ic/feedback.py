@@ -80,6 +80,7 @@ class InlineCache:
     closure_varies: bool = False
     miss_counter: int = -1               # index in MissCounters once compiled code guards this site
     last_prototype: int = 0              # call sites: the function of the last closure noted
+    last_value: int | None = None        # global reads: the value noted last
     numbers_only: bool = False           # cases == [(number, number)]: lets the recorder return early
 
     def observe(self, case: Hashable, limit: int) -> tuple[ICState, ICState] | None:
@@ -199,8 +200,14 @@ class FeedbackRecorder:
         self.note(cache, case)
 
     def global_read(self, record: "FunctionRecord", offset: int, value: int) -> None:
-        """The type a global read produced."""
-        self.note(self.cache(record, offset), type_tag(self.heap, value))
+        """The type a global read produced (the same value as last time returns at once)."""
+        cache = record.feedback.get(offset)
+        if cache is not None and cache.last_value == value:
+            return
+        if cache is None:
+            cache = self.cache(record, offset)
+        cache.last_value = value
+        self.note(cache, type_tag(self.heap, value))
 
 
 
