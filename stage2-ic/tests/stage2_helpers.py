@@ -31,7 +31,8 @@ HEAP_MB = 64
 def make_vm(*, trace: frozenset[str] = frozenset(), diagnostics: io.StringIO | None = None,
             **settings: object) -> ICVM:
     """An ICVM with a small heap; ``settings`` override :class:`stage2_ic.settings.Settings` fields."""
-    chosen = Settings(heap_reserve_mb=HEAP_MB)
+    # These VMs are for reading caches: record from the first call (the default waits a few runs).
+    chosen = Settings(heap_reserve_mb=HEAP_MB, feedback_after=0)
     for name, value in settings.items():
         assert hasattr(chosen, name), name
         setattr(chosen, name, value)

@@ -43,6 +43,10 @@ fun fib(n) {
 print fib(20);
 """
 
+#: These tests read the caches of functions that run only a few times; by default a
+#: function starts recording after ``feedback_after`` calls + back-edges.
+RECORD_FROM_FIRST_CALL = ("--set", "feedback_after=0")
+
 
 def stats_counter(stderr: str, name: str) -> int:
     """The value of one ``--stats`` counter."""
@@ -116,7 +120,7 @@ def test_set_ic_to_nonsense_is_rejected_like_the_flag(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- --trace=ic
 def test_trace_ic_prints_each_transition_to_stderr(tmp_path: Path) -> None:
     plain = run_program(tmp_path, ADD_TWO_WAYS)
-    traced = run_program(tmp_path, ADD_TWO_WAYS, "--trace=ic")
+    traced = run_program(tmp_path, ADD_TWO_WAYS, "--trace=ic", *RECORD_FROM_FIRST_CALL)
     assert_clean(plain, 0)
     assert_clean(traced, 0)
     assert traced.stdout == plain.stdout == "3\nab\n"
@@ -131,7 +135,7 @@ def test_trace_ic_shows_a_call_site_going_megamorphic(tmp_path: Path) -> None:
     source = "".join(f"fun f{i}(x) {{ return {i}; }}\n" for i in range(1, 6)) + \
         "fun apply(g) { return g(0); }\n" + \
         "print apply(f1) + apply(f2) + apply(f3) + apply(f4) + apply(f5) + apply(f1);\n"
-    run = run_program(tmp_path, source, "--trace=ic")
+    run = run_program(tmp_path, source, "--trace=ic", *RECORD_FROM_FIRST_CALL)
     assert_clean(run, 0)
     assert run.stdout == "16\n"
     assert run.stderr_lines == [
@@ -142,7 +146,7 @@ def test_trace_ic_shows_a_call_site_going_megamorphic(tmp_path: Path) -> None:
 
 
 def test_polymorphism_limit_setting_changes_the_ladder(tmp_path: Path) -> None:
-    run = run_program(tmp_path, ADD_TWO_WAYS, "--trace=ic", "--set", "polymorphism_limit=1")
+    run = run_program(tmp_path, ADD_TWO_WAYS, "--trace=ic", "--set", "polymorphism_limit=1", *RECORD_FROM_FIRST_CALL)
     assert_clean(run, 0)
     assert run.stdout == "3\nab\n"
     assert run.stderr_lines[-1] == "[ic] add line 1 ADD: monomorphic -> megamorphic, saw (string, string)"
@@ -185,7 +189,7 @@ def test_stats_count_polymorphic_and_megamorphic_sites(tmp_path: Path) -> None:
     source = ADD_TWO_WAYS + "".join(f"fun f{i}(x) {{ return {i}; }}\n" for i in range(1, 6)) + \
         "fun apply(g) { return g(0); }\n" + \
         "print apply(f1) + apply(f2) + apply(f3) + apply(f4) + apply(f5);\n"
-    run = run_program(tmp_path, source, "--stats")
+    run = run_program(tmp_path, source, "--stats", *RECORD_FROM_FIRST_CALL)
     assert_clean(run, 0)
     err = run.stderr
     assert stats_counter(err, "ic.state.polymorphic") == 1       # add's ADD
@@ -338,3 +342,14 @@ def test_repl_redefinition_after_callers_are_compiled() -> None:
         assert run.stdout == "> " * 4 + "2\n" + "> " * 2 + "10\n" + "> " * 2 + "> 7\n> \n", flags
         assert run.stderr_lines == ["Can only call functions and classes.", "[line 1] in g()",
                                     "[line 1] in script"], flags
+
+
+def test_feedback_starts_after_a_few_runs(tmp_path: Path) -> None:
+    """By default a function records nothing until it has run ``feedback_after`` times (calls + back-edges)."""
+    source = ("fun once(a, b) { return a + b; }\nfun often(a, b) { return a - b; }\nprint once(1, 2);\n"
+              "var s = 0;\nfor (var i = 0; i < 20; i = i + 1) s = often(s, 1);\nprint s;\n")
+    run = run_program(tmp_path, source, "--trace=ic")
+    assert_clean(run, 0)
+    assert run.stdout == "3\n-20\n"
+    assert not any(line.startswith("[ic] once ") for line in run.stderr_lines), run.describe()
+    assert any(line.startswith("[ic] often line 2 SUBTRACT") for line in run.stderr_lines), run.describe()

@@ -147,6 +147,10 @@ class Interpreter:
         threshold = vm.settings.threshold
         tiering = vm.tiering_enabled
         recorder = vm.feedback          # None unless a later stage collects type feedback
+        # Feedback starts once a function has run a little (calls + back-edges): most
+        # functions run only a few times and would never use it (V8 allocates its
+        # feedback vectors lazily for the same reason).
+        feedback_after = vm.feedback_after
 
         # ---- enter the first activation
         def enter(closure: int, args: list[int]) -> tuple["FunctionRecord", list[int], int]:
@@ -165,7 +169,7 @@ class Interpreter:
             return record, slots, depth
 
         record, slots, depth = enter(closure, args)
-        feedback = recorder if record.compilable else None
+        feedback = recorder if record.compilable and record.calls + record.back_edges >= feedback_after else None
         saved: list[tuple["FunctionRecord", list[int], list[int], int, int]] = []
         code = record.code
         ops = code.chunk.ops
@@ -284,7 +288,7 @@ class Interpreter:
                         del stack[len(stack) - arg - 1:]
                         saved.append((record, slots, stack, ip, depth))
                         record, slots, depth = enter(callee, call_args)
-                        feedback = recorder if record.compilable else None
+                        feedback = recorder if record.compilable and record.calls + record.back_edges >= feedback_after else None
                         code = record.code
                         ops = code.chunk.ops
                         operands = code.chunk.args
@@ -309,7 +313,7 @@ class Interpreter:
                     if not saved:
                         return result
                     record, slots, stack, ip, depth = saved.pop()
-                    feedback = recorder if record.compilable else None
+                    feedback = recorder if record.compilable and record.calls + record.back_edges >= feedback_after else None
                     code = record.code
                     ops = code.chunk.ops
                     operands = code.chunk.args

@@ -47,6 +47,7 @@ class TieredVM(VM):
         self.records: list[FunctionRecord] = []
         self._records_by_code: dict[int, FunctionRecord] = {}
         self.feedback: FeedbackHook | None = None      # stage 2 installs its recorder here
+        self.feedback_after = 0                         # ... and says when a function starts recording
         self.interpreter = Interpreter(self)
         self.tiering = Tiering(self)
         self.trampolines = Trampolines(self)

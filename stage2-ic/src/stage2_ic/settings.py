@@ -14,6 +14,10 @@ class Settings(Stage1Settings):
     polymorphism_limit: int = field(default=4, metadata={
         "why": "cases a site may cache before it goes megamorphic: a chain of up to 4 guards is "
                "still cheaper than the generic path; past that the chain costs more than it saves"})
+    feedback_after: int = field(default=8, metadata={
+        "why": "calls + loop back-edges before a function records feedback: most functions run "
+               "only a few times, and recording from Python costs microseconds per instruction; "
+               "a function that gets hot has hundreds of runs left to record"})
     ic: bool = field(default=True, metadata={
         "why": "compiled code specialises on feedback; --ic=off compiles generic code (stage 1's)"})
     observe_arguments: bool = field(default=False, metadata={
@@ -22,5 +26,7 @@ class Settings(Stage1Settings):
     def validate(self) -> None:
         """Stage 1's checks plus the IC limits."""
         super().validate()
+        if self.feedback_after < 0:
+            raise ValueError("feedback_after must be at least 0")
         if self.polymorphism_limit < 1:
             raise ValueError("polymorphism_limit must be at least 1")

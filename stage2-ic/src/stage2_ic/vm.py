@@ -30,6 +30,8 @@ class ICVM(TieredVM):
         self.settings: Settings = self.settings
         self.recorder = FeedbackRecorder(self)
         self.feedback = self.recorder
+        # Under --jit=eager (threshold 1) functions compile at once: record from the start.
+        self.feedback_after = min(self.settings.feedback_after, self.settings.threshold - 1)
         self.miss_counters = MissCounters()
 
     def operations_class(self) -> "type[Operations]":
