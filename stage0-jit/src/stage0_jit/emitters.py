@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 
 from llvmlite import ir
 
-from .errors import LINE_FROM_FRAME, ErrorCode
+from .errors import ErrorCode
 from .irmodule import ModuleContext
-from .irvalues import (ERROR, FALSE, I1, I64, I64P, NIL, UNDEFINED, address_of, both_numbers,
+from .irvalues import (ERROR, I64, NIL, UNDEFINED, address_of, both_numbers,
                        box_address, const, from_bool, from_double, is_falsey, is_number,
-                       kind_of, load_word, pointer, to_double)
+                       load_word, pointer, to_double)
 from .layout import CELL, CLOSURE, FUNCTION, GLOBAL, WORD, Kind
 
 

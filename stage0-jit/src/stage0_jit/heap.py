@@ -14,7 +14,7 @@ import ctypes
 import mmap
 
 from . import values
-from .layout import (CELL, CLOSURE, FUNCTION, GLOBAL, HEADER_KIND_MASK, LAYOUTS, NATIVE, STRING,
+from .layout import (CELL, CLOSURE, FUNCTION, GLOBAL, HEADER_KIND_MASK, NATIVE, STRING,
                      WORD, Kind, Layout, round_up)
 
 MAP_NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000)
@@ -154,6 +154,3 @@ class Heap(NativeRegion):
         self.set_field(address, GLOBAL, "value", values.UNDEFINED)
         self.set_field(address, GLOBAL, "name", name)
         return address
-
-
-__all__ = ["Heap", "NativeRegion", "OutOfMemory", "LAYOUTS", "Kind"]

@@ -13,9 +13,8 @@ import itertools
 
 from llvmlite import ir
 
-from . import values
 from .errors import ErrorCode
-from .irvalues import (DOUBLE, ERROR, I1, I8P, I32, I64, I64P, address_of, box_address, const,
+from .irvalues import (DOUBLE, I1, I8P, I32, I64, I64P, address_of, box_address, const,
                        is_kind, is_number, load_word, pointer, to_double)
 from .layout import STRING, WORD, Kind
 from .runtime import Runtime

@@ -20,7 +20,7 @@ from . import values
 from .errors import LINE_FROM_FRAME, MESSAGES, ErrorCode, LoxRuntimeError
 from .frames import FrameStack
 from .heap import Heap, OutOfMemory
-from .layout import CLOSURE, FUNCTION, GLOBAL, NATIVE, STRING, Kind
+from .layout import CLOSURE, FUNCTION, GLOBAL, NATIVE, Kind
 from .observations import ArgumentObservations
 from .settings import Settings
 
@@ -347,6 +347,3 @@ class Callbacks:
             "lox_runtime_error": address(self.runtime_error),
             "lox_call_slow": address(self.call_slow),
         }
-
-
-__all__ = ["Runtime", "Native", "NATIVES", "NativeError", "FunctionInfo", "STRING"]

@@ -269,10 +269,7 @@ class Interpreter:
                         if callee_record.code.arity != arg:
                             raise self.fail(ErrorCode.WRONG_ARITY, line, callee_record.code.arity, arg)
                         if tiering:
-                            callee_record.calls += 1
-                            if callee_record.calls + callee_record.back_edges >= threshold and \
-                                    callee_record.state == callee_record.INTERPRETED:
-                                vm.tiering.hot(callee_record, "calls")
+                            vm.tiering.count_call(callee_record)
                         if callee_record.native_entry is not None:
                             call_args = stack[len(stack) - arg:]
                             del stack[len(stack) - arg - 1:]

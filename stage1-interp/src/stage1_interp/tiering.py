@@ -66,6 +66,13 @@ class Tiering:
         self.queue: deque[FunctionRecord] = deque()
         self.compiled: list[FunctionRecord] = []
 
+    def count_call(self, record: FunctionRecord) -> None:
+        """One more call of ``record``: queue it when calls plus back-edges reach the threshold."""
+        record.calls += 1
+        if record.calls + record.back_edges >= self.vm.settings.threshold and \
+                record.state == FunctionRecord.INTERPRETED:
+            self.hot(record, "calls")
+
     def hot(self, record: FunctionRecord, reason: str) -> None:
         """A function crossed the threshold: queue it (and, in stage 1, compile right away)."""
         vm = self.vm

@@ -101,10 +101,7 @@ class TieredVM(VM):
             function = self.runtime.function_of(closure)
             record = self.records[self.runtime.heap.field(function, FUNCTION, "id")]
             if record.compilable:
-                record.calls += 1
-                if record.calls + record.back_edges >= self.settings.threshold and \
-                        record.state == FunctionRecord.INTERPRETED:
-                    self.tiering.hot(record, "calls")
+                self.tiering.count_call(record)
         result = self.interpreter.run(closure, args)
         if self.timeline.enabled:
             name = self.runtime.function_name(self.runtime.function_of(closure))
