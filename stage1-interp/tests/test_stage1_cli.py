@@ -120,6 +120,47 @@ def test_nothing_tiers_up_with_the_jit_off(tmp_path: Path) -> None:
     assert run.stderr == ""
 
 
+WARM_AND_HOT = """\
+fun often(x) {
+  return x + 1;
+}
+fun sometimes(x) {
+  return x * 2;
+}
+fun rarely(x) {
+  return x - 1;
+}
+var total = 0;
+for (var i = 0; i < 100; i = i + 1) {
+  total = often(total);
+  if (i < 40) total = sometimes(total) - total;
+  if (i < 5) total = rarely(total) + 1;
+}
+print total;
+"""
+
+
+def test_warm_functions_are_compiled_with_the_hot_one(tmp_path: Path) -> None:
+    # At threshold 100 and warm fraction 0.25, `sometimes` (40 calls) is warm when
+    # `often` gets hot: both go in one module; `rarely` (5 calls) stays interpreted.
+    run = run_program(VM, tmp_path, WARM_AND_HOT, "--trace=tier", "--stats", "--threshold=100")
+    assert_clean(run, 0)
+    assert run.stdout == "100\n"
+    lines = run.stderr_lines
+    assert "[tier] often is hot (100 calls, 0 back-edges; by calls): queued" in lines
+    assert "[tier] sometimes is warm (40 calls, 0 back-edges): queued with often" in lines
+    assert not any("rarely" in line and "queued" in line for line in lines)
+    assert re.search(r"^compile\.modules +1$", run.stderr, re.M)
+    assert re.search(r"^tier\.queued_warm +1$", run.stderr, re.M)
+
+
+def test_warm_fraction_zero_compiles_only_hot_functions(tmp_path: Path) -> None:
+    run = run_program(VM, tmp_path, WARM_AND_HOT, "--trace=tier", "--threshold=100", "--set", "warm_fraction=0")
+    assert_clean(run, 0)
+    assert run.stdout == "100\n"
+    assert not any("warm" in line for line in run.stderr_lines)
+
+
 def test_default_threshold_is_not_reached_by_100_calls(tmp_path: Path) -> None:
     run = run_program(VM, tmp_path, HOT, "--trace=tier,compile")
     assert_clean(run, 0)

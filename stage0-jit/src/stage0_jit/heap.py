@@ -18,6 +18,8 @@ from .layout import (CELL, CLOSURE, FUNCTION, GLOBAL, HEADER_KIND_MASK, NATIVE, 
                      WORD, Kind, Layout, round_up)
 
 MAP_NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000)
+_STRING_LENGTH = STRING.index("length")   # word index of a string's length
+_STRING_CHARS = STRING.tail_offset         # byte offset of its characters
 
 
 class OutOfMemory(Exception):
@@ -108,13 +110,15 @@ class Heap(NativeRegion):
 
     def string_bytes(self, address: int) -> bytes:
         """The bytes of the string at ``address``."""
-        length = self.field(address, STRING, "length")
-        start = address - self.base + STRING.tail_offset
+        offset = address - self.base
+        length = self.words[(offset >> 3) + _STRING_LENGTH]
+        start = offset + _STRING_CHARS
         return bytes(self.bytes[start:start + length])
 
     def is_kind(self, value: int, kind: Kind) -> bool:
-        """True when ``value`` is an object of ``kind``."""
-        return values.is_obj(value) and self.kind(values.address_of(value)) == kind
+        """True when ``value`` is an object of ``kind`` (the header compared as a plain int: no enum made)."""
+        return values.is_obj(value) and \
+            self.words[(values.address_of(value) - self.base) >> 3] & HEADER_KIND_MASK == kind
 
     # ------------------------------------------------------------ other kinds
     def new_function(self, name: int, arity: int, function_id: int, upvalue_count: int,

@@ -45,16 +45,20 @@ class Layout:
     tail: Holds | None = None  # None: no tail; RAW: bytes; VALUE/POINTER: words
     doc: str = ""
 
-    def offset(self, field: str) -> int:
-        """Byte offset of ``field`` from the object's start (the header is word 0)."""
-        for i, (name, _) in enumerate(self.fields):
-            if name == field:
-                return (i + 1) * WORD
-        raise KeyError(f"{self.kind.name} has no field {field!r}")
+    def __post_init__(self) -> None:
+        # Field name -> word index, computed once: the interpreter reads fields on every call.
+        object.__setattr__(self, "_indices", {name: i + 1 for i, (name, _) in enumerate(self.fields)})
 
     def index(self, field: str) -> int:
         """Word index of ``field`` (the header is word 0)."""
-        return self.offset(field) // WORD
+        try:
+            return self._indices[field]   # type: ignore[attr-defined, no-any-return]
+        except KeyError:
+            raise KeyError(f"{self.kind.name} has no field {field!r}") from None
+
+    def offset(self, field: str) -> int:
+        """Byte offset of ``field`` from the object's start (the header is word 0)."""
+        return self.index(field) * WORD
 
     @property
     def fixed_size(self) -> int:

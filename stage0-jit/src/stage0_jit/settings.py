@@ -58,6 +58,8 @@ class Settings:
             value: object = words[text.lower()]
         elif isinstance(current, int):
             value = int(text)
+        elif isinstance(current, float):
+            value = float(text)
         else:
             value = text
         setattr(self, name, value)

@@ -17,6 +17,12 @@ class Settings(Stage0Settings):
         "why": "calls + loop back-edges before a function is compiled: compiling costs a few to "
                "tens of milliseconds, so a function must run long enough to pay that back; about "
                "1000 is where the interpreter's time for a small function exceeds its compile time"})
+    warm_fraction: float = field(default=0.25, metadata={
+        "why": "when a function gets hot, functions already this fraction of the way to the "
+               "threshold are compiled with it, in the same module: they are usually about to be "
+               "hot too, a module's fixed cost is paid once, and their code is placed together "
+               "(measured: calls.lox's six functions in six modules ran 1.3-1.5x slower than in one); "
+               "0 turns it off"})
     jit: str = field(default="tiered", metadata={
         "why": "off: interpreter only; eager: compile each function at its first call; "
                "tiered: interpret until hot"})
@@ -29,5 +35,7 @@ class Settings(Stage0Settings):
         super().validate()
         if self.threshold < 1:
             raise ValueError("threshold must be at least 1")
+        if not 0.0 <= self.warm_fraction <= 1.0:
+            raise ValueError("warm_fraction must be between 0 and 1")
         if self.jit not in JIT_MODES:
             raise ValueError(f"jit must be one of {', '.join(JIT_MODES)}")

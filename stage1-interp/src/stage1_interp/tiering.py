@@ -82,7 +82,25 @@ class Tiering:
         vm.trace("tier", f"{record.name} is hot ({record.calls} calls, {record.back_edges} back-edges; "
                          f"by {reason}): queued")
         vm.timeline.instant(f"hot: {record.name}", "tier", {"calls": record.calls, "back_edges": record.back_edges})
+        self.queue_warm(record)
         self.drain()
+
+    def queue_warm(self, hot: FunctionRecord) -> None:
+        """Queue the functions close to hot (``warm_fraction`` of the threshold) to compile with ``hot``."""
+        vm = self.vm
+        fraction = vm.settings.warm_fraction
+        if fraction <= 0 or vm.settings.jit == "eager":
+            return
+        warm_at = vm.settings.threshold * fraction
+        for record in vm.records:
+            if record.state == FunctionRecord.INTERPRETED and record.compilable and \
+                    record.calls + record.back_edges >= warm_at:
+                record.state = FunctionRecord.QUEUED
+                self.queue.append(record)
+                vm.stats.add("tier.queued")
+                vm.stats.add("tier.queued_warm")
+                vm.trace("tier", f"{record.name} is warm ({record.calls} calls, {record.back_edges} "
+                                 f"back-edges): queued with {hot.name}")
 
     def drain(self) -> None:
         """Compile every queued function into one module and install each one's code."""
