@@ -62,7 +62,7 @@ def test_help_mentions_every_flag() -> None:
 
 
 def test_help_exits_0() -> None:
-    """VM bug: argparse's SystemExit inside the worker thread leaves the default status 70 (cli.py, Cli.main)."""
+    """--help is handled on the worker thread: its status must still reach the process (not the default 70)."""
     assert run_vm(VM, "--help").status == 0
 
 

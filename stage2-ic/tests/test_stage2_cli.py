@@ -251,6 +251,72 @@ def test_opt_ir_of_fib_without_ic_calls_through_the_entry_slot(tmp_path: Path) -
     assert re.search(r"call i64 %[\w.]+\(", ir), ir           # an indirect call: the loaded entry slot
 
 
+def test_fib_self_calls_are_inlined_one_level(tmp_path: Path) -> None:
+    run = run_program(tmp_path, FIB, "--dump=opt-ir", "--trace=compile", "--stats")
+    assert_clean(run, 0)
+    assert run.stdout == "6765\n"
+    assert "[compile] fib calls itself: its self-calls are inlined one level" in run.stderr_lines
+    assert stats_counter(run.stderr, "compile.inline_copies") == 1
+    ir = function_ir(run.stderr, "fib")
+    assert DIRECT_FIB_CALL.search(ir), ir                      # the inlined copy calls the real fib
+    assert "_inline(" not in ir, ir                            # ... and no call to the copy is left
+
+
+def test_inline_recursion_off(tmp_path: Path) -> None:
+    run = run_program(tmp_path, FIB, "--dump=opt-ir", "--trace=compile", "--set", "inline_recursion=off")
+    assert_clean(run, 0)
+    assert run.stdout == "6765\n"
+    assert not any("inlined" in line for line in run.stderr_lines)
+    assert "_inline" not in function_ir(run.stderr, "fib")
+
+
+DEEP_ERROR = """\
+fun down(n) {
+  if (n == 0) return nil + 1;
+  return down(n - 1) + 1;
+}
+for (var i = 0; i < 1500; i = i + 1) {
+  if (down(0 * i + 3) == nil) print "never";
+}
+"""
+
+
+def test_error_inside_inlined_recursion_reports_every_frame(tmp_path: Path) -> None:
+    # The first call already fails; the expected trace is the same whether the frames
+    # are interpreted, compiled, or inlined copies of the compiled function.
+    run = run_everywhere(tmp_path, DEEP_ERROR)
+    assert run.status == 70
+    assert run.stderr_lines == ["Operands must be two numbers or two strings.", "[line 2] in down()",
+                                "[line 3] in down()", "[line 3] in down()", "[line 3] in down()",
+                                "[line 6] in script"]
+
+
+HOT_THEN_DEEP_ERROR = """\
+var bad = false;
+fun down(n) {
+  if (n == 0) {
+    if (bad) return nil + 1;
+    return 0;
+  }
+  return down(n - 1) + 1;
+}
+var total = 0;
+for (var i = 0; i < 1500; i = i + 1) total = total + down(4);
+print total;
+bad = true;
+print down(3);
+"""
+
+
+def test_error_after_recursion_is_compiled_and_inlined(tmp_path: Path) -> None:
+    run = run_everywhere(tmp_path, HOT_THEN_DEEP_ERROR)
+    assert run.status == 70
+    assert run.stdout == "6000\n"
+    assert run.stderr_lines == ["Operands must be two numbers or two strings.", "[line 4] in down()",
+                                "[line 7] in down()", "[line 7] in down()", "[line 7] in down()",
+                                "[line 13] in script"]
+
+
 # ---------------------------------------------------------------- --ic=off changes speed, never output
 MIXED = """\
 fun add(a, b) { return a + b; }

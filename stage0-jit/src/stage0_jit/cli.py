@@ -8,27 +8,18 @@ overflow the C stack.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import threading
 from typing import NoReturn, Sequence
 
 from .errors import InternalCompilerError
+from .flags import Arguments, Flag, FlagTable, UsageError
 from .settings import Settings
 from .vm import DUMP_KINDS, EXIT_NO_INPUT, EXIT_OK, EXIT_RUNTIME_ERROR, EXIT_USAGE, VM, Options
 
 THREAD_STACK_BYTES = 1 << 30   # virtual; only touched pages are committed
 RECURSION_LIMIT = 1_000_000
-
-
-class UsageError(Exception):
-    """Wrong command-line usage (exit 64)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
 
 
 class Cli:
@@ -45,30 +36,29 @@ class Cli:
         """Hook: this stage's settings object."""
         return Settings()
 
-    def build_parser(self) -> argparse.ArgumentParser:
+    def build_parser(self) -> FlagTable:
         """All flags of this stage."""
-        p = _Parser(prog=self.prog, description=self.description,
-                    epilog="Exit status: 0 ok, 64 usage, 65 compile error, 70 runtime error, "
-                           "74 file not readable. Diagnostics go to standard error.")
-        p.add_argument("file", nargs="?", help="Lox program to run; without it, an interactive prompt")
-        p.add_argument("--dump", default="", metavar="KINDS",
-                       help=f"comma-separated: {','.join(self.dump_kinds)} (to standard error)")
-        p.add_argument("--trace", default="", metavar="CATEGORIES",
-                       help=f"comma-separated: {','.join(self.trace_kinds)} (to standard error)")
-        p.add_argument("--stats", action="store_true", help="print counters and timers at exit")
-        p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                       help="override a tunable (see --help-settings)")
-        p.add_argument("--help-settings", action="store_true", help="list every tunable with its default and reason")
-        self.add_arguments(p)
-        return p
+        table = FlagTable(self.prog, self.description,
+                          epilog="Exit status: 0 ok, 64 usage, 65 compile error, 70 runtime error, "
+                                 "74 file not readable. Diagnostics go to standard error.",
+                          positional=("file", "Lox program to run; without it, an interactive prompt"))
+        table.add(Flag("--dump", f"comma-separated: {','.join(self.dump_kinds)} (to standard error)",
+                       metavar="KINDS"))
+        table.add(Flag("--trace", f"comma-separated: {','.join(self.trace_kinds)} (to standard error)",
+                       metavar="CATEGORIES"))
+        table.add(Flag("--stats", "print counters and timers at exit", switch=True))
+        table.add(Flag("--set", "override a tunable (see --help-settings)", metavar="NAME=VALUE", repeat=True))
+        table.add(Flag("--help-settings", "list every tunable with its default and reason", switch=True))
+        self.add_arguments(table)
+        return table
 
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+    def add_arguments(self, table: FlagTable) -> None:
         """Hook: a stage's extra flags."""
 
-    def options(self, args: argparse.Namespace, settings: Settings) -> Options:
+    def options(self, args: Arguments, settings: Settings) -> Options:
         """Hook: build the VM options from parsed flags."""
-        return Options(dumps=self.kinds(args.dump, self.dump_kinds, "--dump"),
-                       trace=self.kinds(args.trace, self.trace_kinds, "--trace"),
+        return Options(dumps=self.kinds(args.dump or "", self.dump_kinds, "--dump"),
+                       trace=self.kinds(args.trace or "", self.trace_kinds, "--trace"),
                        stats=args.stats, settings=settings)
 
     @staticmethod
@@ -99,16 +89,17 @@ class Cli:
         """Everything after the thread switch."""
         parser = self.build_parser()
         try:
-            args = parser.parse_args(argv)
+            args = parser.parse(argv)
+            if args.help:
+                sys.stdout.write(parser.help())
+                return EXIT_OK
             settings = self.settings()
             for assignment in args.set:
                 settings.set_from_text(assignment)
             options = self.options(args, settings)
             settings.validate()
-        except SystemExit as done:       # --help: argparse has printed it and wants to exit
-            return int(done.code or 0) if isinstance(done.code, int) or done.code is None else EXIT_USAGE
         except (UsageError, ValueError) as error:
-            sys.stderr.write(f"{parser.format_usage()}{self.prog}: error: {error}\n")
+            sys.stderr.write(f"{parser.usage()}{self.prog}: error: {error}\n")
             return EXIT_USAGE
         if args.help_settings:
             for name, value, why in settings.describe():

@@ -51,6 +51,9 @@ class Operations:
     def __init__(self, ctx: ModuleContext) -> None:
         self.ctx = ctx
 
+    def finish_module(self) -> None:
+        """Hook: every function of the module has been emitted (stage 2 emits its inline copies here)."""
+
     def enter_site(self, site: object, offset: int) -> None:
         """Hook: the next operation emitted is the one at ``offset`` of ``site`` (a function's record).
 

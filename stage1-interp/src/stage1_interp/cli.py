@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from typing import NoReturn
 
 from stage0_jit.cli import Cli as Stage0Cli
+from stage0_jit.flags import Arguments, Flag, FlagTable
 from stage0_jit.settings import Settings as Stage0Settings
 from stage0_jit.vm import DUMP_KINDS, VM, Options
 
@@ -30,17 +30,16 @@ class Cli(Stage0Cli):
         """Stage 1's settings."""
         return Settings()
 
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+    def add_arguments(self, table: FlagTable) -> None:
         """``--jit``, ``--threshold``, ``--trace-file``."""
-        parser.add_argument("--jit", choices=JIT_MODES, default=None,
-                            help="off: interpret only; eager: compile each function at its first call; "
-                                 "tiered (default): compile when hot")
-        parser.add_argument("--threshold", type=int, default=None, metavar="N",
-                            help="calls + loop back-edges that make a function hot (default 1000)")
-        parser.add_argument("--trace-file", default=None, metavar="PATH",
-                            help="write a Chrome/Perfetto trace-event JSON timeline of the run")
+        table.add(Flag("--jit", "off: interpret only; eager: compile each function at its first call; "
+                                "tiered (default): compile when hot", choices=JIT_MODES))
+        table.add(Flag("--threshold", "calls + loop back-edges that make a function hot (default 1000)",
+                       metavar="N", convert=int))
+        table.add(Flag("--trace-file", "write a Chrome/Perfetto trace-event JSON timeline of the run",
+                       metavar="PATH"))
 
-    def options(self, args: argparse.Namespace, settings: Stage0Settings) -> Options:
+    def options(self, args: Arguments, settings: Stage0Settings) -> Options:
         """Apply the stage-1 flags to the settings."""
         assert isinstance(settings, Settings)
         if args.jit is not None:

@@ -135,6 +135,7 @@ class Tiering:
                 symbols.append((record, symbol))
             for compiler in compilers:
                 compiler.compile()
+            ops.finish_module()
             optimise = len(group) > 1 or len(group[0].code.chunk) <= limit
             addresses.update(engine.compile(ctx, [c.function.name for c in compilers],
                                             ", ".join(r.name for r in group), optimise=optimise))

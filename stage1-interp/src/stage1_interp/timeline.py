@@ -9,7 +9,6 @@ counted instead of kept, so deep recursion cannot produce a huge file.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -63,4 +62,6 @@ class Timeline:
         document = {"traceEvents": names + self.events, "displayTimeUnit": "ms",
                     "otherData": {"interpreter_spans_dropped": self.dropped}}
         with open(self.path, "w", encoding="utf-8") as handle:
+            import json   # only when a trace file is written: start-up stays free of it
+
             json.dump(document, handle)

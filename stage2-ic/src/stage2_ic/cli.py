@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from typing import NoReturn
 
+from stage0_jit.flags import Arguments, Flag, FlagTable
 from stage0_jit.settings import Settings as Stage0Settings
 from stage0_jit.vm import VM, Options
 
@@ -31,13 +31,13 @@ class Cli(Stage1Cli):
         """Stage 2's settings."""
         return Settings()
 
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+    def add_arguments(self, table: FlagTable) -> None:
         """Stage 1's flags plus ``--ic``."""
-        super().add_arguments(parser)
-        parser.add_argument("--ic", choices=("on", "off"), default=None,
-                            help="off: compiled code ignores feedback (stage 1 behaviour); default on")
+        super().add_arguments(table)
+        table.add(Flag("--ic", "off: compiled code ignores feedback (stage 1 behaviour); default on",
+                       choices=("on", "off")))
 
-    def options(self, args: argparse.Namespace, settings: Stage0Settings) -> Options:
+    def options(self, args: Arguments, settings: Stage0Settings) -> Options:
         """Apply ``--ic``."""
         assert isinstance(settings, Settings)
         if args.ic is not None:

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 
 _QNAN = values.QNAN
+# Case lists that mean "numbers only" (binary, global read, unary sites): the recorder skips numbers there.
+_NUMBERS_ONLY = ([("number", "number")], ["number"], [("number",)])
 
 
 class ICState(enum.Enum):
@@ -81,7 +83,7 @@ class InlineCache:
     miss_counter: int = -1               # index in MissCounters once compiled code guards this site
     last_prototype: int = 0              # call sites: the function of the last closure noted
     last_value: int | None = None        # global reads: the value noted last
-    numbers_only: bool = False           # cases == [(number, number)]: lets the recorder return early
+    numbers_only: bool = False           # the only case is all numbers: lets the recorder return early
 
     def observe(self, case: Hashable, limit: int) -> tuple[ICState, ICState] | None:
         """Add a case; returns (old, new) state when that changed the state."""
@@ -93,7 +95,7 @@ class InlineCache:
         else:
             self.cases.append(case)
             self.state = ICState.MONOMORPHIC if len(self.cases) == 1 else ICState.POLYMORPHIC
-        self.numbers_only = self.cases == [("number", "number")]
+        self.numbers_only = self.cases in _NUMBERS_ONLY
         return (old, self.state) if self.state != old else None
 
     @property
@@ -174,6 +176,9 @@ class FeedbackRecorder:
 
     def unary(self, record: "FunctionRecord", offset: int, a: int) -> None:
         """Operand type of a negation."""
+        cache = record.feedback.get(offset)
+        if cache is not None and cache.numbers_only and (a & _QNAN) != _QNAN:
+            return
         self.note(self.cache(record, offset), (type_tag(self.heap, a),))
 
     def call(self, record: "FunctionRecord", offset: int, callee: int) -> None:
@@ -202,8 +207,9 @@ class FeedbackRecorder:
     def global_read(self, record: "FunctionRecord", offset: int, value: int) -> None:
         """The type a global read produced (the same value as last time returns at once)."""
         cache = record.feedback.get(offset)
-        if cache is not None and cache.last_value == value:
-            return
+        if cache is not None and (cache.last_value == value or
+                                  (cache.numbers_only and (value & _QNAN) != _QNAN)):
+            return                                   # the same value, or another number after numbers only
         if cache is None:
             cache = self.cache(record, offset)
         cache.last_value = value

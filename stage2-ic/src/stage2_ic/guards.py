@@ -26,6 +26,8 @@ from stage0_jit import values
 from .feedback import CallTarget, InlineCache
 
 if TYPE_CHECKING:
+    from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
+
     from .vm import ICVM
 
 _FLOAT_OPS = {"+": "fadd", "-": "fsub", "*": "fmul", "/": "fdiv"}
@@ -39,6 +41,8 @@ class GuardedOperations(Operations):
         super().__init__(ctx)
         self.vm = vm
         self.cache: InlineCache | None = None
+        # Inline copies of self-recursive functions, by prototype; their bodies are emitted last.
+        self.inline_copies: dict[int, "BytecodeFunctionCompiler"] = {}
 
     def enter_site(self, site: object, offset: int) -> None:
         """Look up the inline cache of the operation about to be emitted."""
@@ -183,6 +187,30 @@ class GuardedOperations(Operations):
         self.check_result(f, result)
         return result
 
+    def inline_copy(self, prototype: int) -> ir.Function:
+        """The always-inlined copy of a self-recursive function in this module (declared now, emitted in
+        :meth:`finish_module`). The copy's own self-calls find the real function, not the copy, so LLVM
+        inlines exactly one level; the copy pushes its own frame record, so stack traces do not change."""
+        copy = self.inline_copies.get(prototype)
+        if copy is None:
+            from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
+
+            vm = self.vm
+            record = vm.records[vm.runtime.heap.field(prototype, FUNCTION, "id")]
+            real = self.ctx.known_functions[prototype]
+            copy = BytecodeFunctionCompiler(self.ctx, self, vm, record, f"{real.name}_inline")
+            copy.function.linkage = "internal"
+            copy.function.attributes.add("alwaysinline")
+            self.inline_copies[prototype] = copy
+            vm.stats.add("compile.inline_copies")
+            vm.trace("compile", f"{record.name} calls itself: its self-calls are inlined one level")
+        return copy.function
+
+    def finish_module(self) -> None:
+        """Emit the bodies of the inline copies asked for while the module's functions were emitted."""
+        for copy in list(self.inline_copies.values()):
+            copy.compile()
+
     def is_closure_of(self, f: FunctionState, callee: ir.Value, prototype: int) -> ir.Value:
         """i1: ``callee`` is a closure of function ``prototype`` (kind test, then the function field)."""
         b = f.builder
@@ -200,6 +228,8 @@ class GuardedOperations(Operations):
         b = f.builder
         known = self.ctx.known_functions.get(target.prototype)
         if known is not None:
+            if known is f.function and self.vm.settings.inline_recursion:
+                known = self.inline_copy(target.prototype)
             return b.call(known, [closure, *args])
         entry = self.vm.runtime.heap.field(target.prototype, FUNCTION, "entry")
         record = self.vm.records[self.vm.runtime.heap.field(target.prototype, FUNCTION, "id")]

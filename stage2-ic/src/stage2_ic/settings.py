@@ -20,6 +20,10 @@ class Settings(Stage1Settings):
                "a function that gets hot has hundreds of runs left to record"})
     ic: bool = field(default=True, metadata={
         "why": "compiled code specialises on feedback; --ic=off compiles generic code (stage 1's)"})
+    inline_recursion: bool = field(default=True, metadata={
+        "why": "a known self-call (fib(n - 1) inside fib) calls an always-inlined copy of the "
+               "function whose own self-calls call the real one: LLVM never inlines a function into "
+               "itself, and one level of unrolling halves the calls a recursive function makes"})
     observe_arguments: bool = field(default=False, metadata={
         "why": "stage 0's per-call integer counting is superseded by the interpreter's feedback"})
 
