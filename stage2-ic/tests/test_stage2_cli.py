@@ -413,9 +413,9 @@ def test_repl_redefinition_after_callers_are_compiled() -> None:
 def test_feedback_starts_after_a_few_runs(tmp_path: Path) -> None:
     """By default a function records nothing until it has run ``feedback_after`` times (calls + back-edges)."""
     source = ("fun once(a, b) { return a + b; }\nfun often(a, b) { return a - b; }\nprint once(1, 2);\n"
-              "var s = 0;\nfor (var i = 0; i < 20; i = i + 1) s = often(s, 1);\nprint s;\n")
+              "var s = 0;\nfor (var i = 0; i < 100; i = i + 1) s = often(s, 1);\nprint s;\n")
     run = run_program(tmp_path, source, "--trace=ic")
     assert_clean(run, 0)
-    assert run.stdout == "3\n-20\n"
+    assert run.stdout == "3\n-100\n"
     assert not any(line.startswith("[ic] once ") for line in run.stderr_lines), run.describe()
     assert any(line.startswith("[ic] often line 2 SUBTRACT") for line in run.stderr_lines), run.describe()

@@ -110,11 +110,14 @@ OPCODES: dict[Op, OpInfo] = {
 }
 
 assert list(OPCODES) == list(Op), "OPCODES must list every Op, in order"
+assert [int(op) for op in Op] == list(range(len(Op))), "opcode numbers are 0, 1, 2, ..."
+# The table by opcode number: chunks hold plain ints, and making an Op from each costs more than the lookup.
+_INFO_BY_NUMBER = list(OPCODES.values())
 
 
-def stack_effect(op: Op, arg: int) -> int:
-    """Net change of the stack height made by one instruction."""
-    info = OPCODES[op]
+def stack_effect(op: int, arg: int) -> int:
+    """Net change of the stack height made by one instruction (``op``: an Op or its number)."""
+    info = _INFO_BY_NUMBER[op]
     if op == Op.CALL:
         pops = arg + 1
     elif op == Op.INVOKE:
@@ -198,7 +201,7 @@ def stack_depths(chunk: Chunk) -> list[int]:
         depths[0] = 0
     while work:
         index = work.pop()
-        after = depths[index] + stack_effect(Op(chunk.ops[index]), chunk.args[index])
+        after = depths[index] + stack_effect(chunk.ops[index], chunk.args[index])
         for successor in successors(chunk, index):
             if successor >= len(chunk):
                 continue

@@ -14,10 +14,12 @@ class Settings(Stage1Settings):
     polymorphism_limit: int = field(default=4, metadata={
         "why": "cases a site may cache before it goes megamorphic: a chain of up to 4 guards is "
                "still cheaper than the generic path; past that the chain costs more than it saves"})
-    feedback_after: int = field(default=8, metadata={
+    feedback_after: int = field(default=64, metadata={
         "why": "calls + loop back-edges before a function records feedback: most functions run "
                "only a few times, and recording from Python costs microseconds per instruction; "
-               "a function that gets hot has hundreds of runs left to record"})
+               "a function compiled as warm (a quarter of the threshold) still has about 190 runs "
+               "of recording behind it (measured: many_functions' timed section 0.090 s at 64, "
+               "0.101 s at 8, stage 1 0.088 s)"})
     ic: bool = field(default=True, metadata={
         "why": "compiled code specialises on feedback; --ic=off compiles generic code (stage 1's)"})
     inline_recursion: bool = field(default=True, metadata={
