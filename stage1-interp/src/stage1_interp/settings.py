@@ -21,7 +21,7 @@ class Settings(Stage0Settings):
         "why": "when a function gets hot, functions already this fraction of the way to the "
                "threshold are compiled with it, in the same module: they are usually about to be "
                "hot too, a module's fixed cost is paid once, and their code is placed together "
-               "(measured: calls.lox's six functions in six modules ran 1.3-1.5x slower than in one); "
+               "(measured: calls.lox's six functions in six modules ran 1.3-1.7x slower than in one); "
                "0 turns it off"})
     jit: str = field(default="tiered", metadata={
         "why": "off: interpreter only; eager: compile each function at its first call; "
