@@ -86,6 +86,10 @@ def test_help_settings_list_stage_2_settings() -> None:
     assert re.search(r"^polymorphism_limit = 4$", run.stdout, re.MULTILINE)
     assert re.search(r"^ic = True$", run.stdout, re.MULTILINE)
     assert re.search(r"^threshold = 1000$", run.stdout, re.MULTILINE)       # stage 1's are still there
+    assert re.search(r"^warm_fraction = 0.25$", run.stdout, re.MULTILINE)
+    assert re.search(r"^feedback_after = 64$", run.stdout, re.MULTILINE)
+    assert re.search(r"^inline_recursion = True$", run.stdout, re.MULTILINE)
+    assert re.search(r"^inline_recursion_limit = 250$", run.stdout, re.MULTILINE)
     assert "megamorphic" in run.stdout
 
 
@@ -262,8 +266,9 @@ def test_fib_self_calls_are_inlined_one_level(tmp_path: Path) -> None:
     assert "_inline(" not in ir, ir                            # ... and no call to the copy is left
 
 
-def test_inline_recursion_off(tmp_path: Path) -> None:
-    run = run_program(tmp_path, FIB, "--dump=opt-ir", "--trace=compile", "--set", "inline_recursion=off")
+@pytest.mark.parametrize("setting", ["inline_recursion=off", "inline_recursion_limit=5"])
+def test_no_inline_copy_when_off_or_too_big(tmp_path: Path, setting: str) -> None:
+    run = run_program(tmp_path, FIB, "--dump=opt-ir", "--trace=compile", "--set", setting)
     assert_clean(run, 0)
     assert run.stdout == "6765\n"
     assert not any("inlined" in line for line in run.stderr_lines)

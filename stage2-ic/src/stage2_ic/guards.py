@@ -22,12 +22,11 @@ from stage0_jit.irmodule import ModuleContext
 from stage0_jit.irvalues import I64, address_of, both_numbers, const, from_bool, from_double, to_double
 from stage0_jit.layout import CLOSURE, FUNCTION, GLOBAL, Kind
 from stage0_jit import values
+from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
 
 from .feedback import CallTarget, InlineCache
 
 if TYPE_CHECKING:
-    from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
-
     from .vm import ICVM
 
 _FLOAT_OPS = {"+": "fadd", "-": "fsub", "*": "fmul", "/": "fdiv"}
@@ -42,7 +41,7 @@ class GuardedOperations(Operations):
         self.vm = vm
         self.cache: InlineCache | None = None
         # Inline copies of self-recursive functions, by prototype; their bodies are emitted last.
-        self.inline_copies: dict[int, "BytecodeFunctionCompiler"] = {}
+        self.inline_copies: dict[int, BytecodeFunctionCompiler] = {}
 
     def enter_site(self, site: object, offset: int) -> None:
         """Look up the inline cache of the operation about to be emitted."""
@@ -187,14 +186,18 @@ class GuardedOperations(Operations):
         self.check_result(f, result)
         return result
 
+    def inlines_itself(self, prototype: int) -> bool:
+        """Whether a self-call of ``prototype`` goes to an inline copy (the setting is on, the body small)."""
+        settings = self.vm.settings
+        record = self.vm.records[self.vm.runtime.heap.field(prototype, FUNCTION, "id")]
+        return settings.inline_recursion and len(record.code.chunk) <= settings.inline_recursion_limit
+
     def inline_copy(self, prototype: int) -> ir.Function:
         """The always-inlined copy of a self-recursive function in this module (declared now, emitted in
         :meth:`finish_module`). The copy's own self-calls find the real function, not the copy, so LLVM
         inlines exactly one level; the copy pushes its own frame record, so stack traces do not change."""
         copy = self.inline_copies.get(prototype)
         if copy is None:
-            from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
-
             vm = self.vm
             record = vm.records[vm.runtime.heap.field(prototype, FUNCTION, "id")]
             real = self.ctx.known_functions[prototype]
@@ -228,7 +231,7 @@ class GuardedOperations(Operations):
         b = f.builder
         known = self.ctx.known_functions.get(target.prototype)
         if known is not None:
-            if known is f.function and self.vm.settings.inline_recursion:
+            if known is f.function and self.inlines_itself(target.prototype):
                 known = self.inline_copy(target.prototype)
             return b.call(known, [closure, *args])
         entry = self.vm.runtime.heap.field(target.prototype, FUNCTION, "entry")

@@ -26,6 +26,9 @@ class Settings(Stage1Settings):
         "why": "a known self-call (fib(n - 1) inside fib) calls an always-inlined copy of the "
                "function whose own self-calls call the real one: LLVM never inlines a function into "
                "itself, and one level of unrolling halves the calls a recursive function makes"})
+    inline_recursion_limit: int = field(default=250, metadata={
+        "why": "bytecode instructions of the largest function inlined into itself: a call saved "
+               "matters less in a bigger body, and the copy doubles the function's compile time"})
     observe_arguments: bool = field(default=False, metadata={
         "why": "stage 0's per-call integer counting is superseded by the interpreter's feedback"})
 
@@ -34,5 +37,7 @@ class Settings(Stage1Settings):
         super().validate()
         if self.feedback_after < 0:
             raise ValueError("feedback_after must be at least 0")
+        if self.inline_recursion_limit < 0:
+            raise ValueError("inline_recursion_limit must be at least 0")
         if self.polymorphism_limit < 1:
             raise ValueError("polymorphism_limit must be at least 1")
