@@ -1,7 +1,9 @@
 """Tiering: hot functions go on a compile queue; the queue is compiled and each entry slot switched to native code.
 
-A function is *hot* when its calls plus loop back-edges reach the threshold.
-Stage 1 drains the queue synchronously at that moment (stage 6 moves the
+A function is *hot* when its calls plus loop back-edges reach the threshold;
+functions a quarter of the way there (*warm*) are queued with it, so that
+functions that get hot together share one module (one fixed cost, code placed
+together). Stage 1 drains the queue synchronously at that moment (stage 6 moves the
 drain to a background thread). Installing compiled code means writing its
 address into the prototype's entry slot: compiled callers jump through the
 slot, so they switch at once; the interpreter checks ``native_entry`` at every

@@ -6,7 +6,8 @@ operands were always numbers), ``do_strings`` (``+`` always saw two strings),
 functions). The fast path is fast because the guard proves what the generic
 path has to test for, so the rest is straight-line code: a double
 operation with no dispatch, or a direct call with the arity check folded
-away (the guard pins the function, so its arity is a constant). When a guard
+away (the guard pins the function, so its arity is a constant; a function
+calling itself calls an inlined copy, see ``inline_copy``). When a guard
 fails, the site's native miss counter is bumped and the generic stage-0
 operation runs: slower, never wrong. Deoptimisation comes in stage 3.
 """
