@@ -68,21 +68,18 @@ def cache(vm: ICVM, name: str, operation: str) -> InlineCache:
 
 # ---------------------------------------------------------------- subprocesses
 MODULES: tuple[ModuleType, ...] = (stage2_ic, stage1_interp, stage0_jit, lox_frontend)
+_LAUNCHER = process.Launcher(MODULES)
+lox_env = _LAUNCHER.lox_env
 
-
-
-def lox_env() -> dict[str, str]:
-    """The environment for a subprocess that imports the same packages as this test run."""
-    return process.lox_env(MODULES)
 
 def run_vm(*args: str, stdin: bytes = b"") -> Run:
     """Run ``python -m stage2_ic args...``; returns what happened (see lox_testing.process)."""
-    return process.run_vm(VM, *args, modules=MODULES, stdin=stdin)
+    return _LAUNCHER.run_vm(VM, *args, stdin=stdin)
 
 
 def run_program(tmp_path: Path, source: str, *flags: str) -> Run:
     """Write ``source`` to a file in ``tmp_path`` and run it with ``flags``."""
-    return process.run_program(VM, tmp_path, source, *flags, modules=MODULES)
+    return _LAUNCHER.run_program(VM, tmp_path, source, *flags)
 
 
 #: Stage 2's modes (the same as the conformance and differential tests use).

@@ -76,6 +76,27 @@ def run_program(module: str, tmp_path: Path, source: str | bytes, *flags: str, m
     return run_vm(module, *flags, str(path), modules=modules, stdin=stdin)
 
 
+class Launcher:
+    """``run_vm``/``run_program``/``lox_env`` with one stage's packages fixed (each stage's tests make one)."""
+
+    def __init__(self, modules: Sequence[ModuleType]) -> None:
+        self.modules = tuple(modules)
+
+    def lox_env(self) -> dict[str, str]:
+        """The environment for a subprocess that imports the same packages as this test run."""
+        return lox_env(self.modules)
+
+    def run_vm(self, module: str, *args: str, stdin: bytes = b"", cwd: Path | None = None,
+               python_flags: tuple[str, ...] = ()) -> Run:
+        """Run ``python [python_flags] -m module args...`` with ``stdin``; returns what happened."""
+        return run_vm(module, *args, modules=self.modules, stdin=stdin, cwd=cwd, python_flags=python_flags)
+
+    def run_program(self, module: str, tmp_path: Path, source: str | bytes, *flags: str,
+                    stdin: bytes = b"") -> Run:
+        """Write ``source`` to a file in ``tmp_path`` and run it with ``flags``."""
+        return run_program(module, tmp_path, source, *flags, modules=self.modules, stdin=stdin)
+
+
 def assert_clean(run: Run, *allowed: int) -> None:
     """The process ended by itself with one of the ``allowed`` statuses and no Python traceback."""
     assert run.status >= 0, f"killed by signal {-run.status}\n{run.describe()}"
