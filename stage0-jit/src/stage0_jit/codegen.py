@@ -115,7 +115,6 @@ class NativeFrame:
             b.store(self.state.depth, self.depth_pointer)
             b.ret(NIL)
 
-
     def emit_return(self, value: ir.Value) -> None:
         """Pop the frame record and return; code after it goes to a fresh (dead) block."""
         b = self.state.builder

@@ -16,11 +16,10 @@ from typing import TextIO
 
 import llvmlite.binding as llvm
 
+from .errors import InternalCompilerError
 from .irmodule import ModuleContext
 from .runtime import Runtime
 from .stats import Stats
-
-from .errors import InternalCompilerError
 
 
 class JitEngine:

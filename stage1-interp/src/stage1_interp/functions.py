@@ -30,6 +30,13 @@ class FunctionRecord:
     # Whether compiled code for it could ever run: the script runs once, and without
     # OSR (stage 3) its compiled code would never be entered, so it is not counted or profiled.
     compilable: bool = True
+    # What the interpreter loop reads for an activation, gathered once (a Lox call or return
+    # switches to it with one attribute load): opcodes, operands, lines, constants, global cells.
+    loop_lists: tuple[list[int], list[int], list[int], list[int], list[int]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        chunk = self.code.chunk
+        self.loop_lists = (chunk.ops, chunk.args, chunk.lines, self.constants, self.global_cells)
 
     @property
     def extra_slots(self) -> int:

@@ -168,15 +168,13 @@ class Interpreter:
             frame_words[0] = depth + 1
             return record, slots, depth
 
+        def feedback_for(record: "FunctionRecord") -> FeedbackHook | None:
+            return recorder if record.compilable and record.calls + record.back_edges >= feedback_after else None
+
         record, slots, depth = enter(closure, args)
-        feedback = recorder if record.compilable and record.calls + record.back_edges >= feedback_after else None
+        feedback = feedback_for(record)
+        ops, operands, lines, constants, cells = record.loop_lists
         saved: list[tuple["FunctionRecord", list[int], list[int], int, int]] = []
-        code = record.code
-        ops = code.chunk.ops
-        operands = code.chunk.args
-        lines = code.chunk.lines
-        constants = record.constants
-        cells = record.global_cells
         closure_address = closure & ADDRESS_MASK
         stack: list[int] = []
         push = stack.append
@@ -285,13 +283,8 @@ class Interpreter:
                         del stack[len(stack) - arg - 1:]
                         saved.append((record, slots, stack, ip, depth))
                         record, slots, depth = enter(callee, call_args)
-                        feedback = recorder if record.compilable and record.calls + record.back_edges >= feedback_after else None
-                        code = record.code
-                        ops = code.chunk.ops
-                        operands = code.chunk.args
-                        lines = code.chunk.lines
-                        constants = record.constants
-                        cells = record.global_cells
+                        feedback = feedback_for(record)
+                        ops, operands, lines, constants, cells = record.loop_lists
                         closure_address = callee & ADDRESS_MASK
                         stack = []
                         push = stack.append
@@ -310,13 +303,8 @@ class Interpreter:
                     if not saved:
                         return result
                     record, slots, stack, ip, depth = saved.pop()
-                    feedback = recorder if record.compilable and record.calls + record.back_edges >= feedback_after else None
-                    code = record.code
-                    ops = code.chunk.ops
-                    operands = code.chunk.args
-                    lines = code.chunk.lines
-                    constants = record.constants
-                    cells = record.global_cells
+                    feedback = feedback_for(record)
+                    ops, operands, lines, constants, cells = record.loop_lists
                     closure_address = slots[0] & ADDRESS_MASK
                     push = stack.append
                     pop = stack.pop

@@ -119,15 +119,15 @@ class Tiering:
         limit = vm.settings.max_optimised_size
         # Normal functions share one module (so calls between them can be direct);
         # a huge one (a long script under --jit=eager) gets its own, compiled unoptimised.
-        groups = [[r for r in batch if len(r.code.chunk) <= limit]] + \
-                 [[r] for r in batch if len(r.code.chunk) > limit]
+        groups = [([r for r in batch if len(r.code.chunk) <= limit], True)] + \
+                 [([r], False) for r in batch if len(r.code.chunk) > limit]
         addresses: dict[str, int] = {}
         symbols: list[tuple[FunctionRecord, str]] = []
-        for group in groups:
+        for group, optimise in groups:
             if not group:
                 continue
             ctx = engine.new_module()
-            ops = vm.operations_class()(ctx)
+            ops = vm.operations(ctx)
             compilers = []
             for record in group:
                 symbol = ctx.symbol(f"{record.prototype:x}_{record.code.name}")
@@ -138,7 +138,6 @@ class Tiering:
             for compiler in compilers:
                 compiler.compile()
             ops.finish_module()
-            optimise = len(group) > 1 or len(group[0].code.chunk) <= limit
             addresses.update(engine.compile(ctx, [c.function.name for c in compilers],
                                             ", ".join(r.name for r in group), optimise=optimise))
         names = ", ".join(r.name for r in batch)

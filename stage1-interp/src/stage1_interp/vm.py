@@ -28,6 +28,7 @@ from .timeline import INTERPRETER_TRACK, Timeline
 
 if TYPE_CHECKING:
     from stage0_jit.emitters import Operations
+    from stage0_jit.irmodule import ModuleContext
 
 
 @dataclass
@@ -58,10 +59,10 @@ class TieredVM(VM):
         if mode == "eager":
             self.settings.threshold = 1
 
-    def operations_class(self) -> type[Operations]:
-        """Hook: the emitters tier 2 uses (stage 2 returns its feedback-guided subclass)."""
+    def operations(self, ctx: ModuleContext) -> Operations:
+        """Hook: the emitters tier 2 uses for one module (stage 2 returns its feedback-guided subclass)."""
         from stage0_jit.emitters import Operations
-        return Operations
+        return Operations(ctx)
 
     def record_for(self, code: FunctionCode) -> FunctionRecord:
         """The record (and heap prototype) of a function's code, made on first use."""

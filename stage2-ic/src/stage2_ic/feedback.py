@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Hashable
 
 from stage0_jit import values
 from stage0_jit.heap import Heap, NativeRegion
-from stage0_jit.layout import CLOSURE, FUNCTION as _FUNCTION, HEADER_KIND_MASK, WORD, Kind
+from stage0_jit.layout import CLOSURE, FUNCTION as _FUNCTION, WORD, Kind
+from stage1_interp.bytecode import Op
 
 if TYPE_CHECKING:
     from stage1_interp.functions import FunctionRecord
@@ -54,14 +55,13 @@ def type_tag(heap: Heap, v: int) -> str:
     if v == values.TRUE or v == values.FALSE:
         return "bool"
     if values.is_obj(v):
-        kind = heap.words[(v & values.ADDRESS_MASK) - heap.base >> 3] & HEADER_KIND_MASK
-        return _KIND_TAGS.get(Kind(kind), "object")
+        return _KIND_TAGS.get(heap.kind(v & values.ADDRESS_MASK), "object")
     return "object"
 
 
 @dataclass(frozen=True)
 class CallTarget:
-    """A call-site case: the function prototype called (and the closure, if always the same one)."""
+    """A call-site case: the function prototype called (the cache keeps the closure, if always the same one)."""
 
     prototype: int
     name: str
@@ -144,7 +144,6 @@ class FeedbackRecorder:
         cache: InlineCache | None = record.feedback.get(offset)
         if cache is None:
             chunk = record.code.chunk
-            from stage1_interp.bytecode import Op
             cache = InlineCache(record.name, offset, chunk.lines[offset], Op(chunk.ops[offset]).name)
             record.feedback[offset] = cache
         return cache

@@ -14,6 +14,7 @@ operation runs: slower, never wrong. Deoptimisation comes in stage 3.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from llvmlite import ir
@@ -67,14 +68,25 @@ class GuardedOperations(Operations):
         counter = b.inttoptr(const(address), I64.as_pointer())
         b.store(b.add(b.load(counter), const(1)), counter)
 
-    def guard(self, f: FunctionState, ok: ir.Value, fast: str) -> tuple[ir.Block, ir.Block, ir.Block]:
-        """Branch on ``ok`` (expected true) to a fast block or a miss block; returns (fast, miss, done)."""
+    def guarded(self, f: FunctionState, ok: ir.Value, name: str, fast: Callable[[], ir.Value],
+                generic: Callable[[], ir.Value]) -> ir.Value:
+        """Branch on ``ok`` (expected true) to ``name.fast``, built by ``fast``, or to ``name.miss``,
+        which bumps the site's miss counter and runs ``generic``; returns the joined value."""
         b = f.builder
-        fast_block = b.append_basic_block(f"{fast}.fast")
-        miss_block = b.append_basic_block(f"{fast}.miss")
-        done = b.append_basic_block(f"{fast}.done")
+        fast_block = b.append_basic_block(f"{name}.fast")
+        miss_block = b.append_basic_block(f"{name}.miss")
+        done = b.append_basic_block(f"{name}.done")
         b.cbranch(ok, fast_block, miss_block).set_weights([1000, 1])
-        return fast_block, miss_block, done
+        b.position_at_end(fast_block)
+        result = fast()
+        fast_end = b.block
+        b.branch(done)
+        b.position_at_end(miss_block)
+        self.count_miss(f)
+        slow = generic()
+        slow_end = b.block
+        b.branch(done)
+        return self.join(f, done, [(result, fast_end), (slow, slow_end)])
 
     # ------------------------------------------------------------ arithmetic and comparison
     def arithmetic(self, f: FunctionState, op: str, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
@@ -89,33 +101,23 @@ class GuardedOperations(Operations):
     def do_numbers(self, f: FunctionState, op: str, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
         """One guard for both operands, then the bare double operation."""
         b = f.builder
-        fast, miss, done = self.guard(f, both_numbers(b, x, y), "num")
-        b.position_at_end(fast)
-        result = from_double(b, getattr(b, _FLOAT_OPS[op])(to_double(b, x), to_double(b, y)))
-        b.branch(done)
-        b.position_at_end(miss)
-        self.count_miss(f)
-        slow = super().arithmetic(f, op, x, y, line)
-        slow_end = b.block
-        b.branch(done)
-        return self.join(f, done, [(result, fast), (slow, slow_end)])
+        return self.guarded(
+            f, both_numbers(b, x, y), "num",
+            lambda: from_double(b, getattr(b, _FLOAT_OPS[op])(to_double(b, x), to_double(b, y))),
+            lambda: super(GuardedOperations, self).arithmetic(f, op, x, y, line))
 
     def do_strings(self, f: FunctionState, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
         """``+`` that only ever saw strings: guard on two strings, concatenate with no number test first."""
         b = f.builder
+
+        def concatenate() -> ir.Value:
+            joined: ir.Value = b.call(self.ctx.concat_or_error, [x, y, const(line)])
+            self.check_result(f, joined)
+            return joined
+
         strings = b.and_(self.ctx.is_kind(b, x, Kind.STRING), self.ctx.is_kind(b, y, Kind.STRING))
-        fast, miss, done = self.guard(f, strings, "str")
-        b.position_at_end(fast)
-        joined = b.call(self.ctx.concat_or_error, [x, y, const(line)])
-        self.check_result(f, joined)
-        fast_end = b.block
-        b.branch(done)
-        b.position_at_end(miss)
-        self.count_miss(f)
-        slow = super().arithmetic(f, "+", x, y, line)
-        slow_end = b.block
-        b.branch(done)
-        return self.join(f, done, [(joined, fast_end), (slow, slow_end)])
+        return self.guarded(f, strings, "str", concatenate,
+                            lambda: super(GuardedOperations, self).arithmetic(f, "+", x, y, line))
 
     def equal(self, f: FunctionState, x: ir.Value, y: ir.Value, negate: bool) -> ir.Value:
         """Two numbers every time: an inline IEEE compare instead of the generic equality helper."""
@@ -123,17 +125,13 @@ class GuardedOperations(Operations):
         if not (cases and all(c == NUMBERS for c in cases)):
             return super().equal(f, x, y, negate)
         b = f.builder
-        fast, miss, done = self.guard(f, both_numbers(b, x, y), "eq")
-        b.position_at_end(fast)
-        same = b.fcmp_ordered("==", to_double(b, x), to_double(b, y))
-        result = from_bool(b, b.not_(same) if negate else same)
-        b.branch(done)
-        b.position_at_end(miss)
-        self.count_miss(f)
-        slow = super().equal(f, x, y, negate)
-        slow_end = b.block
-        b.branch(done)
-        return self.join(f, done, [(result, fast), (slow, slow_end)])
+
+        def compare() -> ir.Value:
+            same = b.fcmp_ordered("==", to_double(b, x), to_double(b, y))
+            return from_bool(b, b.not_(same) if negate else same)
+
+        return self.guarded(f, both_numbers(b, x, y), "eq", compare,
+                            lambda: super(GuardedOperations, self).equal(f, x, y, negate))
 
     # ------------------------------------------------------------ globals
     def get_global(self, f: FunctionState, cell: int, line: int) -> ir.Value:

@@ -2,7 +2,7 @@
 
 Two hooks of stage 1 do all the work: ``vm.feedback`` (the interpreter
 reports operand types, callees and global values to a :class:`FeedbackRecorder`)
-and ``operations_class`` (tier 2 emits through :class:`GuardedOperations`).
+and ``operations`` (tier 2 emits through :class:`GuardedOperations`).
 """
 
 from __future__ import annotations
@@ -34,18 +34,12 @@ class ICVM(TieredVM):
         self.feedback_after = min(self.settings.feedback_after, self.settings.threshold - 1)
         self.miss_counters = MissCounters()
 
-    def operations_class(self) -> "type[Operations]":
+    def operations(self, ctx: "ModuleContext") -> "Operations":
         """Guarded emitters, unless ``--ic=off`` (then stage 1's generic ones)."""
         if not self.settings.ic:
-            return super().operations_class()
+            return super().operations(ctx)
         from .guards import GuardedOperations
-        vm = self
-
-        class BoundGuardedOperations(GuardedOperations):
-            def __init__(self, ctx: "ModuleContext") -> None:
-                super().__init__(ctx, vm)
-
-        return BoundGuardedOperations
+        return GuardedOperations(ctx, self)
 
     def caches(self) -> list[InlineCache]:
         """Every inline cache of every function."""
@@ -59,8 +53,7 @@ class ICVM(TieredVM):
                 self.stats.add(f"ic.state.{state.value}", sum(1 for c in caches if c.state == state))
             for (old, new), count in sorted(self.recorder.transitions.items()):
                 self.stats.add(f"ic.transition.{old}->{new}", count)
-            guarded = [c for c in self.miss_counters.sites]
             self.stats.section("guard misses per site (guarded sites in compiled code)", [
                 f"  {c.describe()}: {self.miss_counters.count(c)} misses ({c.state.value}: "
-                f"{', '.join(self.recorder.show(k) for k in c.cases)})" for c in guarded])
+                f"{', '.join(self.recorder.show(k) for k in c.cases)})" for c in self.miss_counters.sites])
         super().finish()
