@@ -55,7 +55,8 @@ class Operations:
         """Hook: every function of the module has been emitted (stage 2 emits its inline copies here)."""
 
     def enter_site(self, site: object, offset: int) -> None:
-        """Hook: the next operation emitted is the one at ``offset`` of ``site`` (a function's record).
+        """Hook: the next operation emitted is the one at ``offset`` of ``site`` (the function being compiled:
+        stage 1's bytecode compiler, whose ``record`` holds the function's feedback).
 
         Stage 0 ignores it; feedback-driven emitters (stage 2) look up that
         site's inline cache here.

@@ -193,6 +193,19 @@ def successors(chunk: Chunk, index: int) -> tuple[int, ...]:
     return (index + 1,)
 
 
+def reachable_from(chunk: Chunk, start: int) -> list[bool]:
+    """Which instructions can run after instruction ``start`` (itself included)."""
+    seen = [False] * len(chunk)
+    work = [start] if start < len(chunk) else []
+    while work:
+        index = work.pop()
+        if seen[index]:
+            continue
+        seen[index] = True
+        work.extend(s for s in successors(chunk, index) if s < len(chunk) and not seen[s])
+    return seen
+
+
 def stack_depths(chunk: Chunk) -> list[int]:
     """Operand-stack height before each instruction (-1: unreachable); the compiler keeps it consistent."""
     depths = [-1] * len(chunk)

@@ -20,7 +20,7 @@ from stage0_jit.irmodule import ModuleContext
 from stage0_jit.irvalues import FALSE, I64, NIL, TRUE, const
 from stage0_jit.layout import CELL
 
-from .bytecode import Op, invoke_argc, invoke_name, stack_depths, successors
+from .bytecode import Op, invoke_argc, invoke_name, reachable_from, stack_depths, successors
 from .functions import FunctionRecord
 
 if TYPE_CHECKING:
@@ -39,36 +39,59 @@ class BytecodeFunctionCompiler(NativeFrame):
         self.vm = vm
         self.record = record
         self.code = record.code
+        # Filled by allocate_frame/emit_body; read by emitters through enter_site (stage 3's deopt exits).
+        self.slots: list[ir.Value] = []
+        self.stack: list[ir.Value] = []
+        self.depths: list[int] = []
+        self.blocks: dict[int, ir.Block] = {}
+        self.offset = 0
 
     def compile(self) -> None:
-        """Emit the whole function."""
+        """Emit the whole function: the standard prologue, then the body from instruction 0."""
         self.open_frame()
+        self.allocate_frame()
+        b = self.state.builder
+        b.store(self.state.closure, self.slots[0])
+        for i, arg in enumerate(self.arguments):
+            b.store(arg, self.slots[1 + i])
+        for slot in self.slots[1 + self.code.arity:]:
+            b.store(NIL, slot)
+        self.emit_body(0)
+        self.close_frame()
+
+    def allocate_frame(self) -> None:
+        """One alloca per frame slot and per operand-stack entry (LLVM promotes them to registers)."""
+        eb = self.state.entry_builder
+        self.slots = [eb.alloca(I64, name=f"slot{i}") for i in range(self.code.slot_count)]
+        self.stack = [eb.alloca(I64, name=f"stack{i}") for i in range(self.code.max_stack)]
+
+    def emit_body(self, start: int) -> None:
+        """Emit every instruction reachable from ``start`` (0, or a loop header for stage 3's OSR entry),
+        branching there from the current block."""
         f = self.state
         b = f.builder
-        code = self.code
-        chunk = code.chunk
-        slots = [f.entry_builder.alloca(I64, name=f"slot{i}") for i in range(code.slot_count)]
-        stack = [f.entry_builder.alloca(I64, name=f"stack{i}") for i in range(code.max_stack)]
-        b.store(f.closure, slots[0])
-        for i, arg in enumerate(self.arguments):
-            b.store(arg, slots[1 + i])
-        for slot in slots[1 + code.arity:]:
-            b.store(NIL, slot)
-
+        chunk = self.code.chunk
+        slots, stack = self.slots, self.stack
         depths = stack_depths(chunk)
-        leaders = {0}
+        self.depths = depths
+        reachable = reachable_from(chunk, start)
+        leaders = {start}
         for i in range(len(chunk)):
             op = chunk.ops[i]
             if op in (Op.JUMP, Op.JUMP_IF_FALSE, Op.LOOP, Op.RETURN):
                 leaders.update(successors(chunk, i))
                 leaders.add(i + 1)
-        blocks = {i: self.function.append_basic_block(f"bc{i:04d}") for i in sorted(leaders) if i < len(chunk)}
-        b.branch(blocks[0])
+        blocks = {i: self.function.append_basic_block(f"bc{i:04d}") for i in sorted(leaders)
+                  if i < len(chunk) and reachable[i]}
+        self.blocks = blocks
+        b.branch(blocks[start])
 
         def top(sp: int) -> ir.Value:
             return b.load(stack[sp - 1])
 
         for i in range(len(chunk)):
+            if not reachable[i]:
+                continue
             if i in blocks:
                 if not b.block.is_terminated:
                     b.branch(blocks[i])
@@ -80,7 +103,8 @@ class BytecodeFunctionCompiler(NativeFrame):
             if b.block.is_terminated:
                 b.position_at_end(self.function.append_basic_block("dead"))
             sp = depths[i]
-            self.ops.enter_site(self.record, i)
+            self.offset = i
+            self.ops.enter_site(self, i)
             op = Op(chunk.ops[i])
             arg = chunk.args[i]
             line = chunk.lines[i]
@@ -157,7 +181,6 @@ class BytecodeFunctionCompiler(NativeFrame):
                 self.emit_return(top(sp))
             else:
                 raise AssertionError(f"no IR for {op.name}")
-        self.close_frame()
 
     def constant(self, index: int) -> ir.Value:
         """A constant of the chunk as an i64 word (strings are heap objects made at load time)."""

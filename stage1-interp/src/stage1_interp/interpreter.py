@@ -65,6 +65,9 @@ if TYPE_CHECKING:
     from .functions import FunctionRecord
     from .vm import TieredVM
 
+#: An activation resumed mid-function: slots, operand stack, next instruction, frame-record index.
+Activation = tuple[list[int], list[int], int, int]
+
 _DOUBLE = struct.Struct("<d")
 _WORD = struct.Struct("<Q")
 _to_float = _DOUBLE.unpack
@@ -105,6 +108,15 @@ class FeedbackHook(Protocol):
         """The value a GET_GLOBAL read."""
 
 
+class OSRHook(Protocol):
+    """What the interpreter calls at a hot loop's back-edge when a later stage can enter compiled code there."""
+
+    def __call__(self, record: "FunctionRecord", closure_address: int, header: int, slots: list[int],
+                 stack: list[int], depth: int) -> int | None:
+        """Run the rest of the activation in compiled code from loop header ``header``: returns its result
+        (or ERROR), or None to go on interpreting."""
+
+
 class Unwind(Exception):
     """A runtime error was recorded; leave this interpreter activation (and its callers)."""
 
@@ -123,10 +135,19 @@ class Interpreter:
 
     def run(self, closure: int, args: list[int]) -> int:
         """Run one call of ``closure`` (and every interpreted call it makes); returns its result or ERROR."""
+        return self._guarded(closure, args, None, self.runtime.frames.depth)
+
+    def resume(self, closure: int, slots: list[int], stack: list[int], ip: int, depth: int) -> int:
+        """Continue an activation mid-function (stage 3's deoptimisation): its frame record is already at
+        index ``depth``; it resumes at instruction ``ip`` with these slots and operand stack, runs to its
+        end and returns its result or ERROR (the record is popped either way)."""
+        return self._guarded(closure, [], (slots, stack, ip, depth), depth)
+
+    def _guarded(self, closure: int, args: list[int], resumed: Activation | None, entry_depth: int) -> int:
+        """Run the loop; a runtime error unwinds the frame stack to ``entry_depth`` and returns ERROR."""
         frames = self.runtime.frames
-        entry_depth = frames.depth
         try:
-            return self._loop(closure, args)
+            return self._loop(closure, args, resumed)
         except Unwind:
             frames.depth = entry_depth
             return ERROR
@@ -135,7 +156,7 @@ class Interpreter:
             frames.depth = entry_depth
             return ERROR
 
-    def _loop(self, closure: int, args: list[int]) -> int:   # noqa: C901 - one loop, on purpose
+    def _loop(self, closure: int, args: list[int], resumed: Activation | None) -> int:   # noqa: C901 - one loop, on purpose
         vm = self.vm
         runtime = self.runtime
         heap = runtime.heap
@@ -147,6 +168,7 @@ class Interpreter:
         threshold = vm.settings.threshold
         tiering = vm.tiering_enabled
         recorder = vm.feedback          # None unless a later stage collects type feedback
+        osr = vm.osr                    # None unless a later stage enters compiled code from hot loops
         # Feedback starts once a function has run a little (calls + back-edges): most
         # functions run only a few times and would never use it (V8 allocates its
         # feedback vectors lazily for the same reason).
@@ -171,15 +193,21 @@ class Interpreter:
         def feedback_for(record: "FunctionRecord") -> FeedbackHook | None:
             return recorder if record.compilable and record.calls + record.back_edges >= feedback_after else None
 
-        record, slots, depth = enter(closure, args)
+        stack: list[int]
+        if resumed is None:
+            record, slots, depth = enter(closure, args)
+            stack = []
+            ip = 0
+        else:
+            slots, stack, ip, depth = resumed
+            function = W[((closure & ADDRESS_MASK) - HB >> 3) + _CLOSURE_FUNCTION]
+            record = records[W[(function - HB >> 3) + _FUNCTION_ID]]
         feedback = feedback_for(record)
         ops, operands, lines, constants, cells = record.loop_lists
         saved: list[tuple["FunctionRecord", list[int], list[int], int, int]] = []
         closure_address = closure & ADDRESS_MASK
-        stack: list[int] = []
         push = stack.append
         pop = stack.pop
-        ip = 0
 
         try:
             while True:
@@ -252,8 +280,26 @@ class Interpreter:
                     ip = arg
                     if tiering and record.compilable:
                         record.back_edges += 1
-                        if record.back_edges + record.calls >= threshold and record.state == record.INTERPRETED:
-                            vm.tiering.hot(record, "loop")
+                        if record.back_edges + record.calls >= threshold:
+                            if record.state == record.INTERPRETED:
+                                vm.tiering.hot(record, "loop")
+                            if osr is not None:
+                                # Stage 3: the loop is hot; compiled code may take this activation over
+                                # from the loop header and run it to its end (on-stack replacement).
+                                result = osr(record, closure_address, ip, slots, stack, depth)
+                                if result is not None:
+                                    if result == ERROR:
+                                        raise Unwind()
+                                    frame_words[0] = depth
+                                    if not saved:
+                                        return result
+                                    record, slots, stack, ip, depth = saved.pop()
+                                    feedback = feedback_for(record)
+                                    ops, operands, lines, constants, cells = record.loop_lists
+                                    closure_address = slots[0] & ADDRESS_MASK
+                                    push = stack.append
+                                    pop = stack.pop
+                                    push(result)
                 elif op == OP_CALL:
                     callee = stack[-1 - arg]
                     line = lines[ip - 1]

@@ -21,7 +21,7 @@ from .bytecode import FunctionCode
 from .compiler import compile_script
 from .disassembler import disassemble
 from .functions import FunctionRecord
-from .interpreter import FeedbackHook, Interpreter
+from .interpreter import FeedbackHook, Interpreter, OSRHook
 from .settings import Settings
 from .tiering import Tiering, Trampolines
 from .timeline import INTERPRETER_TRACK, Timeline
@@ -49,6 +49,7 @@ class TieredVM(VM):
         self._records_by_code: dict[int, FunctionRecord] = {}
         self.feedback: FeedbackHook | None = None      # stage 2 installs its recorder here
         self.feedback_after = 0                         # ... and says when a function starts recording
+        self.osr: OSRHook | None = None                 # stage 3 enters compiled code from hot loops here
         self.interpreter = Interpreter(self)
         self.tiering = Tiering(self)
         self.trampolines = Trampolines(self)

@@ -46,9 +46,9 @@ class GuardedOperations(Operations):
         self.inline_copies: dict[int, BytecodeFunctionCompiler] = {}
 
     def enter_site(self, site: object, offset: int) -> None:
-        """Look up the inline cache of the operation about to be emitted."""
-        feedback = getattr(site, "feedback", None)
-        self.cache = feedback.get(offset) if feedback is not None else None
+        """Look up the inline cache of the operation about to be emitted (``site``: the bytecode compiler)."""
+        record = getattr(site, "record", None)
+        self.cache = record.feedback.get(offset) if record is not None else None
 
     def guarded_cases(self) -> list[object]:
         """The site's cases when compiled code may specialise on them, else []."""
