@@ -33,6 +33,87 @@ def test_runtime_error_takes_the_comment_line() -> None:
     assert exp.stdout == ("1",)
 
 
+def test_runtime_error_without_trace_comments_expects_a_one_line_script_trace() -> None:
+    exp = parse_expectations('\n\nnil(); // expect runtime error: Can only call functions and classes.\n')
+    assert exp.trace == ("[line 3] in script",)
+
+
+def test_no_runtime_error_no_trace() -> None:
+    assert parse_expectations("print 1; // expect: 1\n").trace == ()
+
+
+TRACED = """\
+fun f() {
+  -"x"; // expect runtime error: Operand must be a number.
+}
+fun g() { f(); }
+g();
+// expect trace: [line 2] in f()
+// expect trace: [line 4] in g()
+// expect trace: [line 5] in script
+"""
+
+
+def test_trace_lines_in_comment_order() -> None:
+    exp = parse_expectations(TRACED)
+    assert exp.trace == ("[line 2] in f()", "[line 4] in g()", "[line 5] in script")
+    assert exp.runtime_error == RuntimeErrorExpectation("Operand must be a number.", 2)
+
+
+def test_trace_comments_may_come_before_the_error_comment() -> None:
+    src = "// expect trace: [line 3] in f()\n// expect trace: [line 4] in script\nnil(); // expect runtime error: m\n"
+    assert parse_expectations(src).trace == ("[line 3] in f()", "[line 4] in script")
+
+
+def test_repeated_trace_lines_and_elision() -> None:
+    src = (
+        "fun f() { f(); } // expect runtime error: Stack overflow.\n"
+        "f();\n"
+        "// expect trace (32 times): [line 1] in f()\n"
+        "// expect trace: [... 99960 more frames ...]\n"
+        "// expect trace (7 times): [line 1] in f()\n"
+        "// expect trace: [line 2] in script\n"
+    )
+    exp = parse_expectations(src)
+    assert len(exp.trace) == 41
+    assert exp.trace[:32] == ("[line 1] in f()",) * 32
+    assert exp.trace[32] == "[... 99960 more frames ...]"
+    assert exp.trace[33:] == ("[line 1] in f()",) * 7 + ("[line 2] in script",)
+
+
+def test_one_time_is_one_line() -> None:
+    src = "nil(); // expect runtime error: m\n// expect trace (1 times): [line 1] in script\n"
+    assert parse_expectations(src).trace == ("[line 1] in script",)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("// expect trace: [line 1] in script\n", "need an 'expect runtime error'"),
+        ("print 1; // expect: 1\n// expect trace: [line 1] in script\n", "need an 'expect runtime error'"),
+        ("// Error: m\n// expect trace: [line 1] in script\n", "need an 'expect runtime error'"),
+        ("\nnil(); // expect runtime error: m\n// expect trace: [line 3] in script\n", r"must start with '\[line 2\]'"),
+        ("\nnil(); // expect runtime error: m\n// expect trace: [line 20] in f()\n", r"must start with '\[line 2\]'"),
+        ("nil(); // expect runtime error: m\n// expect trace: [... 5 more frames ...]\n", r"must start with '\[line 1\]'"),
+        ("nil(); // expect runtime error: m\n// expect trace: [line 1] in f\n", "not a stack-trace line"),
+        ("nil(); // expect runtime error: m\n// expect trace: line 1 in script\n", "not a stack-trace line"),
+        ("nil(); // expect runtime error: m\n// expect trace:  [line 1] in script\n", "not a stack-trace line"),
+        ("nil(); // expect runtime error: m\n// expect trace (0 times): [line 1] in script\n", "at least 1"),
+        ("nil(); // expect runtime error: m\n// expect trace (x times): [line 1] in script\n", "unrecognised"),
+        ("nil(); // expect runtime error: m\n// expect traces: [line 1] in script\n", "unrecognised"),
+    ],
+)
+def test_bad_trace_comments_are_rejected(source: str, message: str) -> None:
+    with pytest.raises(ExpectationError, match=message):
+        parse_expectations(source, "t.lox")
+
+
+def test_trace_error_names_the_first_trace_comment_line() -> None:
+    src = "fun f() {\n  nil(); // expect runtime error: m\n}\nf();\n// expect trace: [line 4] in f()\n"
+    with pytest.raises(ExpectationError, match=r"^t\.lox:5: "):
+        parse_expectations(src, "t.lox")
+
+
 def test_compile_errors_long_and_short_form() -> None:
     src = "// [line 3] Error at end: Expect '}' after block.\nvar 1; // Error at '1': Expect variable name.\n{\n"
     exp = parse_expectations(src)

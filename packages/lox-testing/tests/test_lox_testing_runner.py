@@ -74,7 +74,84 @@ def test_runtime_error_wrong_line_end_to_end(fake_vm: str, corpus: Path) -> None
     """)
     report = check_case(fake_vm, case_for(path))
     assert report is not None
-    assert "runtime error line: expected [line 1], got [line 7]" in report
+    assert "- stack trace differs (every line after the message):" in report
+    assert "  -[line 1] in script\n  +[line 7] in script" in report
+
+
+NESTED = """
+    fun inner() {
+      nil(); // expect runtime error: Can only call functions and classes.
+    }
+    fun outer() {
+      inner();
+    }
+    outer();
+    // expect trace: [line 2] in inner()
+    // expect trace: [line 5] in outer()
+    // expect trace: [line 7] in script
+    // fake-stderr: Can only call functions and classes.
+    // fake-stderr: [line 2] in inner()
+"""
+
+
+def test_whole_trace_end_to_end(fake_vm: str, corpus: Path) -> None:
+    path = write(corpus, "core/t/nested.lox", NESTED + """
+        // fake-stderr: [line 5] in outer()
+        // fake-stderr: [line 7] in script
+        // fake-exit: 70
+    """)
+    assert check_case(fake_vm, case_for(path)) is None
+
+
+def test_wrong_outer_frame_end_to_end(fake_vm: str, corpus: Path) -> None:
+    path = write(corpus, "core/t/nested.lox", NESTED + """
+        // fake-stderr: [line 5] in outer()
+        // fake-stderr: [line 6] in script
+        // fake-exit: 70
+    """)
+    report = check_case(fake_vm, case_for(path))
+    assert report is not None
+    assert "  -[line 7] in script\n  +[line 6] in script" in report
+
+
+def test_missing_frame_end_to_end(fake_vm: str, corpus: Path) -> None:
+    path = write(corpus, "core/t/nested.lox", NESTED + """
+        // fake-stderr: [line 7] in script
+        // fake-exit: 70
+    """)
+    report = check_case(fake_vm, case_for(path))
+    assert report is not None
+    assert "  -[line 5] in outer()" in report
+
+
+def test_python_traceback_after_the_trace_end_to_end(fake_vm: str, corpus: Path) -> None:
+    path = write(corpus, "core/t/nested.lox", NESTED + """
+        // fake-stderr: [line 5] in outer()
+        // fake-stderr: [line 7] in script
+        // fake-stderr: Traceback (most recent call last):
+        // fake-stderr: RecursionError: maximum recursion depth exceeded
+        // fake-exit: 70
+    """)
+    report = check_case(fake_vm, case_for(path))
+    assert report is not None
+    assert "  +Traceback (most recent call last):" in report
+    assert "  +RecursionError: maximum recursion depth exceeded" in report
+
+
+def test_unannotated_error_inside_a_function_fails_end_to_end(fake_vm: str, corpus: Path) -> None:
+    path = write(corpus, "core/t/bare.lox", """
+        fun f() {
+          nil(); // expect runtime error: Can only call functions and classes.
+        }
+        f();
+        // fake-stderr: Can only call functions and classes.
+        // fake-stderr: [line 2] in f()
+        // fake-stderr: [line 4] in script
+        // fake-exit: 70
+    """)
+    report = check_case(fake_vm, case_for(path))
+    assert report is not None
+    assert "expected stack trace:\n    [line 2] in script\n" in report
 
 
 def test_compile_error_end_to_end(fake_vm: str, corpus: Path) -> None:

@@ -30,6 +30,8 @@ class FunctionRecord:
     # Whether compiled code for it could ever run: the script runs once, and without
     # OSR (stage 3) its compiled code would never be entered, so it is not counted or profiled.
     compilable: bool = True
+    # The script: it is never called again, so only an OSR entry (stage 3) could ever run compiled.
+    runs_once: bool = False
     # What the interpreter loop reads for an activation, gathered once (a Lox call or return
     # switches to it with one attribute load): opcodes, operands, lines, constants, global cells.
     loop_lists: tuple[list[int], list[int], list[int], list[int], list[int]] = field(init=False, repr=False)

@@ -30,6 +30,10 @@ from .functions import FunctionRecord
 from .timeline import COMPILER_TRACK
 
 if TYPE_CHECKING:
+    from stage0_jit.emitters import Operations
+    from stage0_jit.irmodule import ModuleContext
+
+    from .bytecode_jit import BytecodeFunctionCompiler
     from .vm import TieredVM
 
 
@@ -60,12 +64,43 @@ class Trampolines:
             return values.to_signed(values.ERROR)
 
 
+class CompileJob:
+    """One entry point to compile: a function's normal entry (stage 3 adds entries at loop headers)."""
+
+    def __init__(self, record: FunctionRecord) -> None:
+        self.record = record
+
+    @property
+    def size(self) -> int:
+        """Bytecode instructions (a huge function is compiled unoptimised, in a module of its own)."""
+        return len(self.record.code.chunk)
+
+    @property
+    def title(self) -> str:
+        """How traces and dumps name what is compiled."""
+        return self.record.name
+
+    def symbol_name(self) -> str:
+        """The name its LLVM symbol is made from."""
+        return f"{self.record.prototype:x}_{self.record.code.name}"
+
+    def compiler(self, ctx: ModuleContext, ops: Operations, vm: "TieredVM", symbol: str) -> BytecodeFunctionCompiler:
+        """The compiler for this entry; a normal entry is known to the module, so calls to it can be direct."""
+        compiler = vm.function_compiler(ctx, ops, self.record, symbol)
+        ctx.known_functions[self.record.prototype] = compiler.function
+        return compiler
+
+    def install(self, tiering: "Tiering", address: int, seconds: float) -> None:
+        """Make the compiled code the function's code."""
+        tiering.install(self.record, address, seconds)
+
+
 class Tiering:
     """Counters' consumer: queues hot functions, compiles the queue, installs the code."""
 
     def __init__(self, vm: "TieredVM") -> None:
         self.vm = vm
-        self.queue: deque[FunctionRecord] = deque()
+        self.queue: deque[CompileJob] = deque()
         self.compiled: list[FunctionRecord] = []
 
     def count_call(self, record: FunctionRecord) -> None:
@@ -78,14 +113,18 @@ class Tiering:
     def hot(self, record: FunctionRecord, reason: str) -> None:
         """A function crossed the threshold: queue it (and, in stage 1, compile right away)."""
         vm = self.vm
-        record.state = FunctionRecord.QUEUED
-        self.queue.append(record)
-        vm.stats.add("tier.queued")
+        self.enqueue(record)
         vm.trace("tier", f"{record.name} is hot ({record.calls} calls, {record.back_edges} back-edges; "
                          f"by {reason}): queued")
         vm.timeline.instant(f"hot: {record.name}", "tier", {"calls": record.calls, "back_edges": record.back_edges})
         self.queue_warm(record)
         self.drain()
+
+    def enqueue(self, record: FunctionRecord) -> None:
+        """Queue a function's normal entry for the next drain."""
+        record.state = FunctionRecord.QUEUED
+        self.queue.append(CompileJob(record))
+        self.vm.stats.add("tier.queued")
 
     def queue_warm(self, hot: FunctionRecord) -> None:
         """Queue the functions close to hot (``warm_fraction`` of the threshold) to compile with ``hot``."""
@@ -95,21 +134,17 @@ class Tiering:
             return
         warm_at = vm.settings.threshold * fraction
         for record in vm.records:
-            if record.state == FunctionRecord.INTERPRETED and record.compilable and \
+            if record.state == FunctionRecord.INTERPRETED and record.compilable and not record.runs_once and \
                     record.calls + record.back_edges >= warm_at:
-                record.state = FunctionRecord.QUEUED
-                self.queue.append(record)
-                vm.stats.add("tier.queued")
+                self.enqueue(record)
                 vm.stats.add("tier.queued_warm")
                 vm.trace("tier", f"{record.name} is warm ({record.calls} calls, {record.back_edges} "
                                  f"back-edges): queued with {hot.name}")
 
     def drain(self) -> None:
-        """Compile every queued function into one module and install each one's code."""
+        """Compile every queued entry into one module and install each one's code."""
         if not self.queue:
             return
-        from .bytecode_jit import BytecodeFunctionCompiler   # LLVM is imported only now
-
         vm = self.vm
         batch = list(self.queue)
         self.queue.clear()
@@ -119,33 +154,31 @@ class Tiering:
         limit = vm.settings.max_optimised_size
         # Normal functions share one module (so calls between them can be direct);
         # a huge one (a long script under --jit=eager) gets its own, compiled unoptimised.
-        groups = [([r for r in batch if len(r.code.chunk) <= limit], True)] + \
-                 [([r], False) for r in batch if len(r.code.chunk) > limit]
+        groups = [([job for job in batch if job.size <= limit], True)] + \
+                 [([job], False) for job in batch if job.size > limit]
         addresses: dict[str, int] = {}
-        symbols: list[tuple[FunctionRecord, str]] = []
+        symbols: list[tuple[CompileJob, str]] = []
         for group, optimise in groups:
             if not group:
                 continue
             ctx = engine.new_module()
             ops = vm.operations(ctx)
             compilers = []
-            for record in group:
-                symbol = ctx.symbol(f"{record.prototype:x}_{record.code.name}")
-                compiler = BytecodeFunctionCompiler(ctx, ops, vm, record, symbol)
-                ctx.known_functions[record.prototype] = compiler.function
+            for job in group:
+                compiler = job.compiler(ctx, ops, vm, ctx.symbol(job.symbol_name()))
                 compilers.append(compiler)
-                symbols.append((record, symbol))
+                symbols.append((job, compiler.function.name))
             for compiler in compilers:
                 compiler.compile()
             ops.finish_module()
             addresses.update(engine.compile(ctx, [c.function.name for c in compilers],
-                                            ", ".join(r.name for r in group), optimise=optimise))
-        names = ", ".join(r.name for r in batch)
+                                            ", ".join(job.title for job in group), optimise=optimise))
+        names = ", ".join(job.title for job in batch)
         elapsed = time.perf_counter() - started
-        for record, symbol in symbols:
-            self.install(record, addresses[symbol], elapsed / len(batch))
+        for job, symbol in symbols:
+            job.install(self, addresses[symbol], elapsed / len(batch))
         vm.timeline.span(f"compile: {names}", "compile", COMPILER_TRACK, started_us,
-                         {"functions": [r.name for r in batch]})
+                         {"functions": [job.title for job in batch]})
         vm.trace("compile", f"compiled {names} in {elapsed * 1000:.1f} ms")
 
     def install(self, record: FunctionRecord, address: int, seconds: float) -> None:

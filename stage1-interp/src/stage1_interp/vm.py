@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from stage0_jit.emitters import Operations
     from stage0_jit.irmodule import ModuleContext
 
+    from .bytecode_jit import BytecodeFunctionCompiler
+
 
 @dataclass
 class TieredOptions(Options):
@@ -40,6 +42,10 @@ class TieredOptions(Options):
 
 class TieredVM(VM):
     """Interpreter first, LLVM for hot functions."""
+
+    #: Whether code that runs once (the script) is counted, profiled and compiled. Without OSR its
+    #: compiled code could never be entered (it is never called again), so stages 1-2 leave it alone.
+    compiles_run_once = False
 
     def __init__(self, options: Options) -> None:
         super().__init__(options)
@@ -65,6 +71,12 @@ class TieredVM(VM):
         from stage0_jit.emitters import Operations
         return Operations(ctx)
 
+    def function_compiler(self, ctx: ModuleContext, ops: Operations, record: FunctionRecord,
+                          symbol: str) -> BytecodeFunctionCompiler:
+        """Hook: the compiler of a function's normal entry (stage 3 returns its speculating subclass)."""
+        from .bytecode_jit import BytecodeFunctionCompiler
+        return BytecodeFunctionCompiler(ctx, ops, self, record, symbol)
+
     def record_for(self, code: FunctionCode) -> FunctionRecord:
         """The record (and heap prototype) of a function's code, made on first use."""
         record = self._records_by_code.get(id(code))
@@ -74,7 +86,9 @@ class TieredVM(VM):
             constants = [values.number(c) if isinstance(c, float) else runtime.constant_string(c)
                          for c in code.chunk.constants]
             cells = [runtime.global_cell(name) for name in code.chunk.names]
-            record = FunctionRecord(code, prototype, constants, cells, compilable=code.name != "script")
+            runs_once = code.name == "script"
+            record = FunctionRecord(code, prototype, constants, cells, compilable=self.compiles_run_once or not runs_once,
+                                    runs_once=runs_once)
             runtime.heap.set_field(prototype, FUNCTION, "entry", self.trampolines.address(code.arity))
             self._records_by_code[id(code)] = record
             assert len(self.records) == runtime.heap.field(prototype, FUNCTION, "id")

@@ -18,10 +18,15 @@ _SHORT_COMPILE_ERROR = re.compile(_ERROR_BODY)
 
 _EXPECT_STDOUT = re.compile(r"expect: ?(.*)")
 _EXPECT_RUNTIME = re.compile(r"expect runtime error: (.+)")
+_EXPECT_TRACE = re.compile(r"expect trace(?: \((\d+) times\))?: (.+)")
 _EXPECT_STDERR = re.compile(r"expect stderr: ?(.*)")
 _EXPECT_EXIT = re.compile(r"expect exit: (-?\d+)\s*")
 _STDIN = re.compile(r"stdin: ?(.*)")
 _ALLOW_COMPILE_ERROR = re.compile(r"allow compile error\s*")
+
+# The two shapes of a stack-trace line: one frame, or the elided middle of a very deep stack.
+_TRACE_FRAME = re.compile(r"\[line (\d+)\] in (?:script|[A-Za-z_][A-Za-z_0-9]*\(\))")
+_TRACE_ELISION = re.compile(r"\[\.\.\. [1-9]\d* more frames \.\.\.\]")
 
 
 class ExpectationError(ValueError):
@@ -47,6 +52,8 @@ class Expectation:
     stderr: tuple[str, ...] = ()
     exit_code: int = 0
     allow_compile_error: bool = False
+    #: The whole stack trace of the runtime error, innermost frame first (empty without one).
+    trace: tuple[str, ...] = ()
 
     @property
     def stdout_text(self) -> str:
@@ -95,6 +102,8 @@ def parse_expectations(source: str, name: str = "<source>") -> Expectation:
     runtime_error: RuntimeErrorExpectation | None = None
     exit_code: int | None = None
     allow_compile_error = False
+    trace: list[str] = []
+    first_trace_line = 0
 
     def fail(line: int, message: str) -> ExpectationError:
         return ExpectationError(f"{name}:{line}: {message}")
@@ -105,6 +114,17 @@ def parse_expectations(source: str, name: str = "<source>") -> Expectation:
             if runtime_error is not None:
                 raise fail(line, "more than one 'expect runtime error' comment")
             runtime_error = RuntimeErrorExpectation(m.group(1).rstrip(), line)
+        elif m := _EXPECT_TRACE.fullmatch(text):
+            frame = m.group(2).rstrip()
+            if not (_TRACE_FRAME.fullmatch(frame) or _TRACE_ELISION.fullmatch(frame)):
+                raise fail(line, f"not a stack-trace line ('[line N] in f()', '[line N] in script' "
+                                 f"or '[... K more frames ...]'): {frame!r}")
+            times = 1 if m.group(1) is None else int(m.group(1))
+            if times < 1:
+                raise fail(line, "'expect trace (N times)' needs N of at least 1")
+            if not trace:
+                first_trace_line = line
+            trace.extend([frame] * times)
         elif m := _EXPECT_STDERR.fullmatch(text):
             stderr.append(m.group(1))
         elif m := _EXPECT_EXIT.fullmatch(text):
@@ -124,6 +144,8 @@ def parse_expectations(source: str, name: str = "<source>") -> Expectation:
         elif _SHORT_COMPILE_ERROR.fullmatch(text.rstrip()):
             compile_errors.append(f"[line {line}] {text.rstrip()}")
 
+    if trace and runtime_error is None:
+        raise fail(first_trace_line, "'expect trace' comments need an 'expect runtime error' comment")
     if compile_errors:
         if stdout or runtime_error is not None or stderr or exit_code is not None:
             raise fail(1, "a compile-error test cannot also expect output, a runtime error or an exit status")
@@ -134,6 +156,14 @@ def parse_expectations(source: str, name: str = "<source>") -> Expectation:
         if exit_code is not None:
             raise fail(runtime_error.line, "a runtime-error test cannot also expect an exit status")
         code = EXIT_RUNTIME_ERROR
+        if not trace:
+            trace = [f"[line {runtime_error.line}] in script"]
+        elif not trace[0].startswith(f"[line {runtime_error.line}] "):
+            raise fail(
+                first_trace_line,
+                f"the first 'expect trace' line must start with '[line {runtime_error.line}]' "
+                f"(the line of the 'expect runtime error' comment), not {trace[0]!r}",
+            )
     else:
         code = 0 if exit_code is None else exit_code
 
@@ -145,6 +175,7 @@ def parse_expectations(source: str, name: str = "<source>") -> Expectation:
         stderr=tuple(stderr),
         exit_code=code,
         allow_compile_error=allow_compile_error,
+        trace=tuple(trace),
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -33,8 +32,6 @@ def _timeout(explicit: float | None) -> float:
 
 #: Lines of stdout/stderr shown in a failure report before the rest is cut.
 _SHOWN_LINES = 60
-
-_TRACE_LINE = re.compile(r"\[line (-?\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -120,6 +117,27 @@ def _stdout_problems(expected_text: str, actual: str) -> list[str]:
     return problem
 
 
+def _runtime_error_problems(expectation: Expectation, stderr: list[str]) -> list[str]:
+    """Stderr must be exactly the `expect stderr` lines, the error message, the whole trace."""
+    err = expectation.runtime_error
+    assert err is not None
+    prefix = list(expectation.stderr)
+    if stderr[: len(prefix)] != prefix:
+        # Out of step from the start: one diff of the whole of stderr says the most.
+        expected = [*prefix, err.message, *expectation.trace]
+        return ["stderr before the runtime error differs:", *("  " + d for d in _diff(expected, stderr, "stderr"))]
+    problems: list[str] = []
+    rest = stderr[len(prefix) :]
+    got_message = rest[0] if rest else "<no stderr>"
+    if got_message != err.message:
+        problems.append(f"runtime error message: expected {err.message!r}, got {got_message!r}")
+    trace = rest[1:]
+    if trace != list(expectation.trace):
+        problems.append("stack trace differs (every line after the message):")
+        problems.extend("  " + d for d in _diff(expectation.trace, trace, "trace"))
+    return problems
+
+
 def compare(expectation: Expectation, result: RunResult) -> list[str]:
     """Describe every way `result` departs from `expectation` (empty list: the run conforms)."""
     if result.timed_out:
@@ -138,22 +156,7 @@ def compare(expectation: Expectation, result: RunResult) -> list[str]:
             problems.append("compile errors differ:")
             problems.extend("  " + d for d in _diff(expectation.compile_errors, stderr, "stderr"))
     elif expectation.runtime_error is not None:
-        err = expectation.runtime_error
-        prefix = list(expectation.stderr)
-        if stderr[: len(prefix)] != prefix:
-            problems.append("stderr before the runtime error differs:")
-            problems.extend("  " + d for d in _diff(prefix, stderr[: len(prefix)], "stderr"))
-        rest = stderr[len(prefix) :]
-        got_message = rest[0] if rest else "<no stderr>"
-        if got_message != err.message:
-            problems.append(f"runtime error message: expected {err.message!r}, got {got_message!r}")
-        trace_line = next((m for m in (_TRACE_LINE.match(s) for s in rest[1:]) if m), None)
-        if trace_line is None:
-            problems.append(f"runtime error: expected a stack trace starting '[line {err.line}]', found none")
-        elif int(trace_line.group(1)) != err.line:
-            problems.append(
-                f"runtime error line: expected [line {err.line}], got [line {trace_line.group(1)}]"
-            )
+        problems += _runtime_error_problems(expectation, stderr)
     elif stderr != list(expectation.stderr):
         problems.append("stderr differs:")
         problems.extend("  " + d for d in _diff(expectation.stderr, stderr, "stderr"))
@@ -186,7 +189,9 @@ def format_failure(name: str, expectation: Expectation, result: RunResult, probl
             out += ["    " + e for e in expectation.stderr]
         if expectation.runtime_error is not None:
             err = expectation.runtime_error
-            out.append(f"expected runtime error: {err.message} at [line {err.line}]")
+            out.append(f"expected runtime error: {err.message}")
+            out.append("expected stack trace:")
+            out += ["    " + t for t in expectation.trace]
     status = "timed out" if result.timed_out else f"exit {result.exit_code}"
     out.append(f"actual stdout ({status}):")
     out += _shown(result.stdout)
