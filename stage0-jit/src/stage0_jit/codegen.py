@@ -71,11 +71,21 @@ class NativeFrame:
         unwind = self.function.append_basic_block("unwind")
         frames = self.runtime.frames
         self.depth_pointer = pointer(entry_builder, const(frames.depth_address))
-        depth = entry_builder.load(self.depth_pointer, name="depth")
+        depth = self.frame_index(entry_builder, entry_builder.load(self.depth_pointer, name="depth"))
         self.frame_record = entry_builder.add(const(frames.records_address),
                                         entry_builder.mul(depth, const(RECORD_WORDS * 8)), name="record")
         self.state = FunctionState(self.function, builder, entry_builder, self.function.args[0], depth,
                                    pointer(entry_builder, self.frame_record, 8), unwind)
+
+    def frame_index(self, builder: ir.IRBuilder, depth: ir.Value) -> ir.Value:
+        """Hook: this frame's record index, given the frame stack's depth on entry (a new record on top;
+        stage 3's OSR entries take over the record the interpreter pushed, one below)."""
+        return depth
+
+    def entry_check(self, builder: ir.IRBuilder) -> ir.IRBuilder:
+        """Hook: code run on entry, before the frame record is pushed; returns the builder to go on with
+        (stage 3 checks here that this code is still the function's installed code)."""
+        return builder
 
     @property
     def arguments(self) -> list[ir.Value]:
@@ -93,7 +103,7 @@ class NativeFrame:
         ob.call(self.ctx.runtime_error, [const(ErrorCode.STACK_OVERFLOW), const(LINE_FROM_FRAME),
                                          const(0), const(0)])
         ob.ret(ERROR)
-        pb = ir.IRBuilder(push)
+        pb = self.entry_check(ir.IRBuilder(push))
         pb.store(pb.add(f.depth, const(1)), self.depth_pointer)
         pb.store(f.closure, pointer(pb, self.frame_record))
         pb.store(const(self.line), f.line_pointer)
