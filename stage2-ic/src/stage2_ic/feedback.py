@@ -84,19 +84,39 @@ class InlineCache:
     last_prototype: int = 0              # call sites: the function of the last closure noted
     last_value: int | None = None        # global reads: the value noted last
     numbers_only: bool = False           # the only case is all numbers: lets the recorder return early
+    counts: list[int] = field(default_factory=list)   # how often each case was seen (parallel to cases)
+    last_index: int = -1                 # the case seen last (the recorder's early returns count it)
+    target_index: int = -1               # call sites: the case of the function called last
 
     def observe(self, case: Hashable, limit: int) -> tuple[ICState, ICState] | None:
-        """Add a case; returns (old, new) state when that changed the state."""
-        if case in self.cases or self.state == ICState.MEGAMORPHIC:
+        """Add a case (or count one already held); returns (old, new) state when that changed the state."""
+        if case in self.cases:
+            self.last_index = self.cases.index(case)
+            self.counts[self.last_index] += 1
+            return None
+        if self.state == ICState.MEGAMORPHIC:
             return None
         old = self.state
         if len(self.cases) >= limit:
             self.state = ICState.MEGAMORPHIC
+            self.last_index = -1
         else:
             self.cases.append(case)
+            self.counts.append(1)
+            self.last_index = len(self.cases) - 1
             self.state = ICState.MONOMORPHIC if len(self.cases) == 1 else ICState.POLYMORPHIC
         self.numbers_only = self.cases in _NUMBERS_ONLY
         return (old, self.state) if self.state != old else None
+
+    def count_target(self) -> None:
+        """The function case seen last at a call site was called once more (the recorder's early return)."""
+        if self.target_index >= 0:
+            self.counts[self.target_index] += 1
+
+    def seen_again(self) -> None:
+        """The case seen last was seen once more (the recorder's early return)."""
+        if self.last_index >= 0:
+            self.counts[self.last_index] += 1
 
     @property
     def guarded(self) -> bool:
@@ -170,6 +190,7 @@ class FeedbackRecorder:
         """Operand types of a binary operation (the common all-numbers case returns at once)."""
         cache = record.feedback.get(offset)
         if cache is not None and cache.numbers_only and (a & _QNAN) != _QNAN and (b & _QNAN) != _QNAN:
+            cache.counts[0] += 1
             return
         self.note(self.cache(record, offset), (type_tag(self.heap, a), type_tag(self.heap, b)))
 
@@ -177,6 +198,7 @@ class FeedbackRecorder:
         """Operand type of a negation."""
         cache = record.feedback.get(offset)
         if cache is not None and cache.numbers_only and (a & _QNAN) != _QNAN:
+            cache.counts[0] += 1
             return
         self.note(self.cache(record, offset), (type_tag(self.heap, a),))
 
@@ -184,6 +206,7 @@ class FeedbackRecorder:
         """The function a call site called (by prototype; a closure identity is kept while it never varies)."""
         cache = record.feedback.get(offset)
         if cache is not None and cache.closure == callee:
+            cache.count_target()
             return                                   # the usual case: the same closure again
         if cache is None:
             cache = self.cache(record, offset)
@@ -195,19 +218,21 @@ class FeedbackRecorder:
             elif cache.closure != callee:
                 cache.closure, cache.closure_varies = None, True
             if cache.last_prototype == prototype:
+                cache.count_target()
                 return                               # another closure of a function already seen
             cache.last_prototype = prototype
             target = self.vm.records[heap.field(prototype, _FUNCTION, "id")]
-            case: Hashable = CallTarget(prototype, target.name, target.code.arity)
+            self.note(cache, CallTarget(prototype, target.name, target.code.arity))
+            cache.target_index = cache.last_index
         else:
-            case = type_tag(heap, callee)
-        self.note(cache, case)
+            self.note(cache, type_tag(heap, callee))
 
     def global_read(self, record: "FunctionRecord", offset: int, value: int) -> None:
         """The type a global read produced (the same value as last time returns at once)."""
         cache = record.feedback.get(offset)
         if cache is not None and (cache.last_value == value or
                                   (cache.numbers_only and (value & _QNAN) != _QNAN)):
+            cache.seen_again()
             return                                   # the same value, or another number after numbers only
         if cache is None:
             cache = self.cache(record, offset)
