@@ -337,6 +337,11 @@ class Callbacks:
         self.print = PRINT_TYPE(lox_print)
         self.runtime_error = ERROR_TYPE(lox_runtime_error)
         self.call_slow = CALL_TYPE(lox_call_slow)
+        self.extra: dict[str, object] = {}
+
+    def add(self, name: str, function: object) -> None:
+        """Register a later stage's callback (a ctypes function object, kept alive here) under ``name``."""
+        self.extra[name] = function
 
     def addresses(self) -> dict[str, int]:
         """Symbol name -> address, for the JIT's symbol table."""
@@ -346,4 +351,5 @@ class Callbacks:
             "lox_print": address(self.print),
             "lox_runtime_error": address(self.runtime_error),
             "lox_call_slow": address(self.call_slow),
+            **{name: address(f) for name, f in self.extra.items()},
         }

@@ -34,8 +34,11 @@ class BytecodeFunctionCompiler(NativeFrame):
     """Compiles one function's bytecode into an LLVM function with the standard Lox signature."""
 
     def __init__(self, ctx: ModuleContext, ops: Operations, vm: "TieredVM", record: FunctionRecord,
-                 symbol: str) -> None:
-        super().__init__(ctx, ops, symbol, record.code.arity, record.code.line, record.prototype)
+                 symbol: str, parameters: int | None = None) -> None:
+        # ``parameters``: native parameters after the closure (default: the function's arity; stage 3's
+        # OSR entries take none and load the frame from a buffer instead).
+        super().__init__(ctx, ops, symbol, record.code.arity if parameters is None else parameters,
+                         record.code.line, record.prototype)
         self.vm = vm
         self.record = record
         self.code = record.code

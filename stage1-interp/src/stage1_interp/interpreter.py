@@ -280,6 +280,8 @@ class Interpreter:
                     ip = arg
                     if tiering and record.compilable:
                         record.back_edges += 1
+                        if feedback is None and record.back_edges == feedback_after:
+                            feedback = feedback_for(record)     # a long-running activation starts recording
                         if record.back_edges + record.calls >= threshold:
                             if record.state == record.INTERPRETED:
                                 vm.tiering.hot(record, "loop")

@@ -200,7 +200,7 @@ class GuardedOperations(Operations):
             vm = self.vm
             record = vm.records[vm.runtime.heap.field(prototype, FUNCTION, "id")]
             real = self.ctx.known_functions[prototype]
-            copy = BytecodeFunctionCompiler(self.ctx, self, vm, record, f"{real.name}_inline")
+            copy = vm.inline_copy_compiler(self.ctx, self, record, f"{real.name}_inline")
             copy.function.linkage = "internal"
             copy.function.attributes.add("alwaysinline")
             self.inline_copies[prototype] = copy

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from stage0_jit.vm import Options
 
+from stage1_interp.functions import FunctionRecord
 from stage1_interp.vm import TieredVM
 
 from .feedback import FeedbackRecorder, ICState, InlineCache, MissCounters
@@ -19,6 +20,7 @@ from .settings import Settings
 if TYPE_CHECKING:
     from stage0_jit.emitters import Operations
     from stage0_jit.irmodule import ModuleContext
+    from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
 
 
 class ICVM(TieredVM):
@@ -40,6 +42,12 @@ class ICVM(TieredVM):
             return super().operations(ctx)
         from .guards import GuardedOperations
         return GuardedOperations(ctx, self)
+
+    def inline_copy_compiler(self, ctx: "ModuleContext", ops: "Operations", record: FunctionRecord,
+                             symbol: str) -> "BytecodeFunctionCompiler":
+        """Hook: the compiler of a self-recursive function's always-inlined copy (stage 3 ties it to the
+        function's code version)."""
+        return self.function_compiler(ctx, ops, record, symbol)
 
     def caches(self) -> list[InlineCache]:
         """Every inline cache of every function."""

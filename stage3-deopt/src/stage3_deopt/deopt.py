@@ -1,0 +1,219 @@
+"""Deoptimisation at run time: rebuild the activation a deopt exit describes, run it, and decide what happens next.
+
+A failed guard calls ``lox_deopt(point)``. :meth:`Deoptimizer.deoptimise`
+reads the point's side table (``sidetables.FrameMap``), rebuilds the slots
+and operand stack from the deopt buffer, and resumes the interpreter at the
+guard's bytecode on the frame record compiled code had pushed
+(``Interpreter.resume``). The interpreter runs the failing instruction
+itself, so errors, lines and traces are exactly its own, and its feedback
+recorder sees the new case: the site's feedback widens. The result goes back
+to the compiled code, which returns it as its own (an ordinary return).
+
+What happens next (the policy, counted per site and per function):
+
+1. the function's compiled code is discarded and the function goes back to
+   the interpreter with its counters reset, so it is recompiled, with the
+   wider feedback, once it is hot again (``threshold`` more calls and
+   back-edges);
+2. a site that has deoptimised ``site_deopt_limit`` times stops speculating:
+   later compilations give it stage 2's guard-and-generic code;
+3. a function that has deoptimised ``function_deopt_limit`` times stops
+   speculating altogether.
+
+So a program whose types flip forever deoptimises a bounded number of times
+and settles into generic compiled code. ``--trace=deopt`` explains every
+deopt (which guard, what it trusted, what it saw, what was rebuilt, what
+happens next); ``--deopt-stress`` arms every guard to fail once.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from stage0_jit import values
+from stage0_jit.heap import NativeRegion
+from stage0_jit.layout import CLOSURE, GLOBAL, WORD
+from stage1_interp.bytecode import Op
+from stage1_interp.functions import FunctionRecord
+from stage2_ic.feedback import type_tag
+
+from .sidetables import DeoptBuffer, DeoptPoint, How, SideTables, show_case
+from .speculation import Speculator
+
+if TYPE_CHECKING:
+    from llvmlite import ir
+
+    from stage0_jit.irmodule import ModuleContext
+
+    from .vm import DeoptVM
+
+DEOPT_TYPE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64)
+_BINARY = {Op.ADD, Op.SUBTRACT, Op.MULTIPLY, Op.DIVIDE, Op.LESS, Op.LESS_EQUAL, Op.GREATER,
+           Op.GREATER_EQUAL, Op.EQUAL, Op.NOT_EQUAL}
+
+
+class Deoptimizer:
+    """The side tables, the deopt buffer, the ``lox_deopt`` callback and the deopt policy of one VM."""
+
+    def __init__(self, vm: "DeoptVM") -> None:
+        self.vm = vm
+        self.tables = SideTables()
+        self.buffer = DeoptBuffer()
+        settings = vm.settings
+        self.stress = NativeRegion(self.buffer.capacity * WORD) if settings.deopt_stress else None
+        self.site_deopts: dict[tuple[int, int], int] = defaultdict(int)     # (function id, offset) -> deopts
+        self.function_deopts: dict[int, int] = defaultdict(int)             # function id -> deopts
+        self.sites_off: set[tuple[int, int]] = set()
+        self.functions_off: set[int] = set()
+        self.by_reason: dict[tuple[str, str], int] = defaultdict(int)       # (function, reason) -> deopts
+        self.callback = DEOPT_TYPE(self._enter)
+        vm.runtime.callbacks.add("lox_deopt", self.callback)
+
+    # ------------------------------------------------------------ what the compiler asks
+    def speculator(self, record: FunctionRecord) -> Speculator:
+        """The speculation policy for compiling ``record`` now (limits reached so far taken into account)."""
+        settings = self.vm.settings
+        index = self.vm.index_of(record)
+        speculate = settings.deopt and settings.ic and index not in self.functions_off
+        allowed = {offset: False for (function, offset) in self.sites_off if function == index}
+        return Speculator(record, speculate, allowed)
+
+    def stress_flag(self, point: DeoptPoint) -> int | None:
+        """Under ``--deopt-stress``: the address of the point's flag, armed (1) until it first fires."""
+        if self.stress is None or point.id >= self.buffer.capacity:
+            return None
+        self.stress.words[point.id] = 1
+        return self.stress.base + point.id * WORD
+
+    @staticmethod
+    def declare(ctx: "ModuleContext") -> "ir.Function":
+        """``i64 lox_deopt(i64 point)`` in this module (declared once per module)."""
+        from llvmlite import ir
+
+        from stage0_jit.irvalues import I64
+        existing = ctx.module.globals.get("lox_deopt")
+        if isinstance(existing, ir.Function):
+            return existing
+        return ir.Function(ctx.module, ir.FunctionType(I64, [I64]), "lox_deopt")
+
+    # ------------------------------------------------------------ the exit
+    def _enter(self, point_id: int) -> int:
+        """The C callback: never lets a Python exception cross into native code."""
+        runtime = self.vm.runtime
+        try:
+            return values.to_signed(self.deoptimise(self.tables.points[point_id]))
+        except BaseException as exc:   # noqa: BLE001 - must not cross into native code
+            runtime.pending_exception = runtime.pending_exception or exc
+            return values.to_signed(values.ERROR)
+
+    def deoptimise(self, point: DeoptPoint) -> int:
+        """Rebuild the activation, apply the policy, let the interpreter finish it; returns its result."""
+        frame = point.frame
+        closure, slots, stack = frame.rebuild(self.buffer)
+        depth = self.vm.runtime.frames.depth - 1          # the record compiled code pushed
+        forced = self.stress is not None and point.id < self.buffer.capacity and self.stress.words[point.id] != 0
+        if forced:
+            assert self.stress is not None
+            self.stress.words[point.id] = 0
+        self.account(point, slots, stack, forced)
+        return self.vm.interpreter.resume(closure, slots, stack, frame.offset, depth)
+
+    # ------------------------------------------------------------ policy and explanation
+    def account(self, point: DeoptPoint, slots: list[int], stack: list[int], forced: bool) -> None:
+        """Count the deopt, discard the code and apply the limits; explain it under ``--trace=deopt``."""
+        vm = self.vm
+        settings = vm.settings
+        record = point.code.record
+        index = vm.index_of(record)
+        point.taken += 1
+        vm.stats.add("deopt.total")
+        vm.timeline.instant(f"deopt: {record.name} {point.operation}", "deopt",
+                            {"reason": point.reason, "line": point.frame.line, "forced": forced})
+        if forced:
+            vm.stats.add("deopt.stress_forced")
+            self.explain(point, slots, stack, "forced by --deopt-stress (the guard held): "
+                                              "the compiled code stays; this guard is disarmed")
+            return
+        key = (index, point.frame.offset)
+        self.site_deopts[key] += 1
+        self.function_deopts[index] += 1
+        self.by_reason[(record.name, point.reason)] += 1
+        point.code.deopts += 1
+        site, function = self.site_deopts[key], self.function_deopts[index]
+        counted = f"(deopt {site} of this site, {function} of {record.name})"
+        steps = []
+        if point.code.valid:
+            vm.discard(record, f"deopt at line {point.frame.line}")
+            steps.append(f"{record.name}'s compiled code is discarded {counted}")
+        else:
+            steps.append(f"{point.code.title} was already discarded (an older activation) {counted}")
+        if function >= settings.function_deopt_limit and index not in self.functions_off:
+            self.functions_off.add(index)
+            vm.stats.add("deopt.functions_stopped_speculating")
+            steps.append(f"{record.name} reached function_deopt_limit ({settings.function_deopt_limit}): "
+                         f"it stops speculating (generic code from now on)")
+        elif site >= settings.site_deopt_limit and key not in self.sites_off:
+            self.sites_off.add(key)
+            vm.stats.add("deopt.sites_stopped_speculating")
+            steps.append(f"this site reached site_deopt_limit ({settings.site_deopt_limit}): "
+                         f"it stops speculating")
+        steps.append(f"recompiled with the wider feedback after {settings.threshold} more calls + back-edges")
+        self.explain(point, slots, stack, "; ".join(steps))
+
+    def explain(self, point: DeoptPoint, slots: list[int], stack: list[int], next_steps: str) -> None:
+        """The ``--trace=deopt`` lines: the guard, its bet, what came instead, the rebuild, what next."""
+        vm = self.vm
+        if "deopt" not in vm.options.trace:
+            return
+        frame = point.frame
+        trusted = ", ".join(f"{show_case(case)} seen {count} times" for case, count in point.trusted) or \
+            "no feedback"
+        inlined = f" (in the inline copy LLVM inlined into {point.inlined_into})" if point.inlined_into else ""
+        kinds = {how: sum(1 for v in frame.locations if v.how is how) for how in How}
+        dead = frame.slot_count - sum(1 for v in frame.locations if v.place == "slot")
+        vm.trace("deopt", f"{frame.function} line {frame.line} bytecode {frame.offset} {point.operation}"
+                          f"{inlined}: guard '{point.reason}' failed in {point.code.title}")
+        vm.trace("deopt", f"  trusted: {trusted}")
+        vm.trace("deopt", f"  saw: {self.seen(point, slots, stack)}")
+        vm.trace("deopt", f"  rebuilt 1 interpreter frame: {len(frame.locations)} values "
+                          f"({kinds[How.BOXED]} boxed, {kinds[How.DOUBLE]} re-boxed doubles, "
+                          f"{kinds[How.CELL]} cells, {kinds[How.CONSTANT]} constants), "
+                          f"{dead} dead slots as nil")
+        vm.trace("deopt", f"  next: the interpreter resumes at bytecode {frame.offset}; {next_steps}")
+
+    def seen(self, point: DeoptPoint, slots: list[int], stack: list[int]) -> str:
+        """What the guard found instead of what it trusted (from the rebuilt frame)."""
+        heap = self.vm.runtime.heap
+        record = point.code.record
+        op = record.code.chunk.ops[point.frame.offset]
+        arg = record.code.chunk.args[point.frame.offset]
+        if point.reason.startswith("OSR entry"):
+            place, index = point.reason.split(": ")[1].split()[:2]
+            value = (slots if place == "slot" else stack)[int(index)]
+            return type_tag(heap, value)
+        if op in _BINARY:
+            return "(" + ", ".join(type_tag(heap, v) for v in stack[-2:]) + ")"
+        if op == Op.NEGATE:
+            return f"({type_tag(heap, stack[-1])},)"
+        if op == Op.GET_GLOBAL:
+            cell = record.global_cells[arg]
+            return type_tag(heap, heap.field(cell, GLOBAL, "value"))
+        if op == Op.CALL:
+            callee = stack[-arg - 1]
+            if type_tag(heap, callee) == "function":
+                prototype = heap.field(values.address_of(callee), CLOSURE, "function")
+                return f"<fn {vm_name(self.vm, prototype)}>"
+            return type_tag(heap, callee)
+        return "?"
+
+    def report(self) -> list[str]:
+        """``--stats`` lines: deopts per function and reason."""
+        return [f"  {name}: {count} deopts, guard '{reason}'"
+                for (name, reason), count in sorted(self.by_reason.items())]
+
+
+def vm_name(vm: "DeoptVM", prototype: int) -> str:
+    """The name of a function prototype."""
+    return vm.runtime.function_name(prototype)

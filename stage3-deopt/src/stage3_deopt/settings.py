@@ -1,0 +1,34 @@
+"""Stage 3's tunables: stage 2's plus deoptimisation, its limits, stress mode and OSR."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from stage2_ic.settings import Settings as Stage2Settings
+
+
+@dataclass
+class Settings(Stage2Settings):
+    """Stage 3 settings."""
+
+    deopt: bool = field(default=True, metadata={
+        "why": "a failed guard leaves compiled code for the interpreter, so code after a guard may take its "
+               "case as proven (no generic path to merge with); off: stage 2's guard-and-generic code"})
+    deopt_stress: bool = field(default=False, metadata={
+        "why": "every guard fails the first time it is reached, so every deopt exit and side table runs "
+               "(a testing mode: forced deopts discard nothing and count towards no limit)"})
+    osr: bool = field(default=True, metadata={
+        "why": "a hot loop's running activation jumps into compiled code at the loop header, so loops at "
+               "the top level or in a function called once get compiled; off: stage 2's next-call rule"})
+    site_deopt_limit: int = field(default=2, metadata={
+        "why": "deopts at one site after which it stops speculating (gets stage 2's guard and generic "
+               "path): a site that failed twice with wider feedback each time is not settling"})
+    function_deopt_limit: int = field(default=6, metadata={
+        "why": "deopts of one function after which it stops speculating altogether, so types that flip "
+               "forever cost a bounded number of recompilations"})
+
+    def validate(self) -> None:
+        """Stage 2's checks plus the deopt limits."""
+        super().validate()
+        if self.site_deopt_limit < 1 or self.function_deopt_limit < 1:
+            raise ValueError("site_deopt_limit and function_deopt_limit must be at least 1")

@@ -1,0 +1,398 @@
+"""What compiled code may assume about each value: one speculation plan per site, and a type analysis over bytecode.
+
+Stage 2 guarded a site and fell back to the generic operation on a miss, so
+after ``a + b`` nothing was known about the result: the generic path might
+have concatenated strings. Stage 3 leaves compiled code on a miss (a
+deoptimisation), so after a speculated ``a + b`` the result *is* a number,
+and so are ``a`` and ``b`` if they came straight from local slots. This
+module works those facts out before any IR is emitted:
+
+- :meth:`Speculator.plan` decides, for one instruction and the types of its
+  operands, how it is compiled (``KNOWN``: the operands are proven numbers,
+  no test at all; ``GUARD``: test what the feedback promised and deoptimise
+  on a miss; ``FALLBACK``: stage 2's guard with the generic path behind it;
+  ``GENERIC``: stage 0's code) and what type its result has.
+- :func:`analyse` runs those plans forward over the bytecode until the types
+  of every slot and stack entry reach a fixed point (joins at loop headers),
+  so a loop counter that starts as ``0`` and is only ever incremented by a
+  number-speculated ``+`` stays a number in the loop phi: LLVM sees doubles
+  flowing round the loop with no tag tests.
+- :func:`live_slots` says which slots may still be read: a deopt exit stores
+  only those (the interpreter never reads the others before writing them).
+
+The emitter (``speculative.py``) and the analysis call the same ``plan``, so
+the code and the facts it relies on can never disagree.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Union
+
+from stage0_jit import values
+from stage1_interp.bytecode import Op, invoke_argc, successors
+from stage2_ic.feedback import CallTarget, InlineCache
+
+if TYPE_CHECKING:
+    from stage1_interp.functions import FunctionRecord
+
+
+class Kind(enum.Enum):
+    """What the analysis knows of a word (constants aside)."""
+
+    ANY = "any"          # a Lox value or a cell's address: the slot holds different things on different paths
+    VALUE = "value"      # some Lox value
+    NUMBER = "number"    # a double (a number value is its own double bits)
+    BOOL = "bool"        # true or false
+    CELL = "cell"        # the address of a cell (the slot of a captured local)
+
+
+@dataclass(frozen=True)
+class Const:
+    """A word known at compile time (a constant, nil, true, false)."""
+
+    word: int
+
+
+Type = Union[Kind, Const]
+#: A stack entry: its type, and the slot it was loaded from while that slot still holds it (-1: none).
+Entry = tuple[Type, int]
+
+
+@dataclass(frozen=True)
+class State:
+    """Types of every slot and every operand-stack entry before one instruction."""
+
+    slots: tuple[Type, ...]
+    stack: tuple[Entry, ...]
+
+
+def is_number(t: Type) -> bool:
+    """Proven to be a double."""
+    return t is Kind.NUMBER or (isinstance(t, Const) and values.is_number(t.word))
+
+
+def is_value(t: Type) -> bool:
+    """Proven to be a Lox value (not a cell address)."""
+    return t is not Kind.ANY and t is not Kind.CELL
+
+
+def join(a: Type, b: Type) -> Type:
+    """The least type covering both (the lattice: constants < number/bool < value < any; cell < any)."""
+    if a == b:
+        return a
+    if is_number(a) and is_number(b):
+        return Kind.NUMBER
+    if _is_bool(a) and _is_bool(b):
+        return Kind.BOOL
+    if is_value(a) and is_value(b):
+        return Kind.VALUE
+    return Kind.ANY
+
+
+def _is_bool(t: Type) -> bool:
+    return t is Kind.BOOL or t == Const(values.TRUE) or t == Const(values.FALSE)
+
+
+def _join_entry(a: Entry, b: Entry) -> Entry:
+    return (join(a[0], b[0]), a[1] if a[1] == b[1] else -1)
+
+
+def join_states(a: State | None, b: State) -> State:
+    """Merge the facts of two paths into one instruction."""
+    if a is None:
+        return b
+    slots = a.slots if a.slots == b.slots else tuple(join(x, y) for x, y in zip(a.slots, b.slots))
+    stack = a.stack if a.stack == b.stack else tuple(_join_entry(x, y) for x, y in zip(a.stack, b.stack))
+    return State(slots, stack)
+
+
+class How(enum.Enum):
+    """How one operation is compiled."""
+
+    KNOWN = "known"          # operands proven: no test at all
+    GUARD = "guard"          # test what feedback promised; a miss deoptimises
+    FALLBACK = "fallback"    # stage 2: test, and take the generic path on a miss
+    GENERIC = "generic"      # stage 0: the operation that handles every type
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The decision for one site: how it is compiled, the case it bets on, its result's type, and
+    whether the operands are numbers once it has run (then the slots they came from are too)."""
+
+    how: How
+    case: str
+    result: Type
+    refines: bool = False
+
+
+NUMBERS = ("number", "number")
+STRINGS = ("string", "string")
+_ARITHMETIC = frozenset({Op.ADD, Op.SUBTRACT, Op.MULTIPLY, Op.DIVIDE})
+_COMPARISON = frozenset({Op.LESS, Op.LESS_EQUAL, Op.GREATER, Op.GREATER_EQUAL})
+_EQUALITY = frozenset({Op.EQUAL, Op.NOT_EQUAL})
+GENERIC_VALUE = Plan(How.GENERIC, "", Kind.VALUE)
+
+
+class Speculator:
+    """Decides, site by site, what compiled code of one function bets on (see the module docstring)."""
+
+    def __init__(self, record: "FunctionRecord", speculate: bool, site_allowed: dict[int, bool] | None = None) -> None:
+        self.record = record
+        self.speculate = speculate            # deoptimisation on and the function under its deopt limit
+        self.site_allowed = site_allowed or {}   # offset -> False once a site hit its deopt limit
+
+    def cache(self, offset: int) -> InlineCache | None:
+        """The site's inline cache, if the interpreter filled one."""
+        cache = self.record.feedback.get(offset)
+        return cache if isinstance(cache, InlineCache) else None
+
+    def betting(self, offset: int) -> InlineCache | None:
+        """The site's cache when compiled code may bet on it (guarded state, speculation allowed here)."""
+        cache = self.cache(offset)
+        if cache is None or not cache.guarded or not self.speculate or not self.site_allowed.get(offset, True):
+            return None
+        return cache
+
+    def plan(self, offset: int, op: int, operands: tuple[Type, ...]) -> Plan:
+        """How instruction ``offset`` (opcode ``op``) is compiled, given its operands' types."""
+        if op in _ARITHMETIC or op in _COMPARISON or op in _EQUALITY:
+            return self._binary(offset, op, operands[0], operands[1])
+        if op == Op.NEGATE:
+            if is_number(operands[0]):
+                return Plan(How.KNOWN, "number", Kind.NUMBER, True)
+            cache = self.betting(offset)
+            if cache is not None and cache.cases == [("number",)]:
+                return Plan(How.GUARD, "number", Kind.NUMBER, True)
+            return Plan(How.GENERIC, "", Kind.NUMBER, True)      # stage 0 tests, or raises the error
+        if op == Op.GET_GLOBAL:
+            cache = self.betting(offset)
+            if cache is not None and cache.cases == ["number"]:
+                return Plan(How.GUARD, "number", Kind.NUMBER)
+            return GENERIC_VALUE
+        if op == Op.CALL:
+            return self._call(offset, len(operands) - 1)
+        return GENERIC_VALUE
+
+    def _binary(self, offset: int, op: int, x: Type, y: Type) -> Plan:
+        result: Type = Kind.NUMBER if op in _ARITHMETIC else Kind.BOOL
+        if is_number(x) and is_number(y):
+            return Plan(How.KNOWN, "numbers", result, True)
+        cache = self.betting(offset)
+        cases = cache.cases if cache is not None else []
+        if cases and all(c == NUMBERS for c in cases):
+            return Plan(How.GUARD, "numbers", result, True)
+        if op == Op.ADD and cases and all(c in (NUMBERS, STRINGS) for c in cases):
+            return Plan(How.GUARD, "strings" if cases == [STRINGS] else "numbers or strings", Kind.VALUE)
+        seen = self.cache(offset)
+        how = How.FALLBACK if seen is not None and seen.guarded else How.GENERIC
+        if op == Op.ADD:
+            return Plan(how, "", Kind.VALUE)
+        if op in _EQUALITY:
+            return Plan(how, "", Kind.BOOL)
+        # - * / and the comparisons either see two numbers or raise the error: numbers after them.
+        return Plan(how, "", result, True)
+
+    def _call(self, offset: int, argc: int) -> Plan:
+        cache = self.cache(offset)
+        if cache is None or not cache.guarded:
+            return GENERIC_VALUE
+        targets = [c for c in cache.cases if isinstance(c, CallTarget) and c.arity == argc]
+        if not targets:
+            return GENERIC_VALUE
+        if self.betting(offset) is not None and len(targets) == len(cache.cases):
+            return Plan(How.GUARD, "targets", Kind.VALUE)
+        return Plan(How.FALLBACK, "targets", Kind.VALUE)
+
+
+def call_targets(cache: InlineCache, argc: int) -> list[CallTarget]:
+    """The functions a call site may call directly (the right arity only: a wrong one is the error path)."""
+    return [c for c in cache.cases if isinstance(c, CallTarget) and c.arity == argc]
+
+
+def trusted_cases(cache: InlineCache | None) -> tuple[tuple[Hashable, int], ...]:
+    """The cases a guard bets on, with how often the interpreter saw each (for the deopt explainer)."""
+    if cache is None:
+        return ()
+    return tuple(zip(cache.cases, cache.counts))
+
+
+@dataclass
+class Analysis:
+    """The facts before every instruction (None where unreachable), each instruction's plan, and liveness."""
+
+    before: list[State | None]
+    plans: list[Plan | None]
+    live: list[int]             # bit k set: slot k may be read later
+
+
+#: Functions with more slots than this are analysed for their stack only (slot types stay unknown):
+#: a per-instruction tuple of thousands of slots would cost more compile time than it saves.
+SLOT_TRACKING_LIMIT = 64
+
+
+def entry_state(record: "FunctionRecord") -> State:
+    """Before instruction 0: slot 0 (the closure) and the arguments are values, other locals nil."""
+    code = record.code
+    slots: list[Type] = [Kind.VALUE] * (1 + code.arity) + [Const(values.NIL)] * (code.slot_count - 1 - code.arity)
+    return State(_limit(tuple(slots)), ())
+
+
+def _limit(slots: tuple[Type, ...]) -> tuple[Type, ...]:
+    return slots if len(slots) <= SLOT_TRACKING_LIMIT else (Kind.ANY,) * len(slots)
+
+
+def analyse(record: "FunctionRecord", speculator: Speculator, start: int = 0,
+            entry: State | None = None) -> Analysis:
+    """Run the plans forward from ``start`` (a loop header for an OSR entry) to a fixed point."""
+    chunk = record.code.chunk
+    n = len(chunk)
+    before: list[State | None] = [None] * n
+    plans: list[Plan | None] = [None] * n
+    before[start] = entry if entry is not None else entry_state(record)
+    tracking = record.code.slot_count <= SLOT_TRACKING_LIMIT
+    changed = True
+    while changed:
+        changed = False
+        for i in range(start, n) if start == 0 else _order(n, start):
+            state = before[i]
+            if state is None:
+                continue
+            plan, after = _step(record, speculator, i, state, tracking)
+            plans[i] = plan
+            for successor in successors(chunk, i):
+                if successor >= n:
+                    continue
+                merged = join_states(before[successor], after)
+                if merged != before[successor]:
+                    before[successor] = merged
+                    changed = True
+    return Analysis(before, plans, live_slots(record))
+
+
+def _order(n: int, start: int) -> list[int]:
+    """Visit the region of an OSR entry from its header (code before it may be reached by back-edges)."""
+    return list(range(start, n)) + list(range(0, start))
+
+
+def _step(record: "FunctionRecord", speculator: Speculator, i: int, state: State,
+          tracking: bool) -> tuple[Plan | None, State]:
+    """One instruction's plan and the facts after it."""
+    chunk = record.code.chunk
+    op = chunk.ops[i]
+    arg = chunk.args[i]
+    slots = list(state.slots)
+    stack = list(state.stack)
+    plan: Plan | None = None
+
+    def set_slot(k: int, t: Type) -> None:
+        if not tracking:
+            return
+        slots[k] = t
+        for j, (entry_type, source) in enumerate(stack):
+            if source == k:
+                stack[j] = (entry_type, -1)
+
+    def refine(entries: list[Entry]) -> None:
+        for _, source in entries:
+            if source >= 0 and tracking and is_value(slots[source]):
+                slots[source] = Kind.NUMBER
+
+    if op == Op.CONSTANT:
+        stack.append((Const(record.constants[arg]), -1))
+    elif op == Op.NIL:
+        stack.append((Const(values.NIL), -1))
+    elif op == Op.TRUE:
+        stack.append((Const(values.TRUE), -1))
+    elif op == Op.FALSE:
+        stack.append((Const(values.FALSE), -1))
+    elif op == Op.POP or op == Op.PRINT or op == Op.DEFINE_GLOBAL:
+        stack.pop()
+    elif op == Op.GET_LOCAL:
+        stack.append((slots[arg], arg if tracking else -1))
+    elif op == Op.SET_LOCAL:
+        set_slot(arg, stack[-1][0])
+        stack[-1] = (stack[-1][0], arg if tracking else -1)
+    elif op == Op.MAKE_CELL:
+        set_slot(arg, Kind.CELL)
+    elif op in (Op.GET_CELL, Op.GET_UPVALUE, Op.CLOSURE):
+        stack.append((Kind.VALUE, -1))
+    elif op == Op.GET_GLOBAL:
+        plan = speculator.plan(i, op, ())
+        stack.append((plan.result, -1))
+    elif op in _ARITHMETIC or op in _COMPARISON or op in _EQUALITY:
+        operands = stack[-2:]
+        plan = speculator.plan(i, op, (operands[0][0], operands[1][0]))
+        if plan.refines:
+            refine(operands)
+        del stack[-2:]
+        stack.append((plan.result, -1))
+    elif op == Op.NEGATE:
+        operand = stack[-1]
+        plan = speculator.plan(i, op, (operand[0],))
+        if plan.refines:
+            refine([operand])
+        stack[-1] = (Kind.NUMBER, -1)
+    elif op == Op.NOT:
+        stack[-1] = (Kind.BOOL, -1)
+    elif op == Op.CALL:
+        callee_and_args = stack[len(stack) - arg - 1:]
+        plan = speculator.plan(i, op, tuple(t for t, _ in callee_and_args))
+        del stack[len(stack) - arg - 1:]
+        stack.append((Kind.VALUE, -1))
+    elif op == Op.INVOKE:
+        del stack[len(stack) - invoke_argc(arg) - 1:]
+        stack.append((Kind.VALUE, -1))
+    elif op == Op.GET_PROPERTY:
+        stack[-1] = (Kind.VALUE, -1)
+    elif op == Op.SET_PROPERTY:
+        value = stack.pop()
+        stack[-1] = (value[0], -1)
+    # SET_CELL, SET_UPVALUE, SET_GLOBAL, JUMP, JUMP_IF_FALSE, LOOP, RETURN: no change to the types.
+    return plan, State(tuple(slots), tuple(stack))
+
+
+def live_slots(record: "FunctionRecord") -> list[int]:
+    """For each instruction, the slots (a bit per slot) that may be read before being written from there on.
+
+    Slot 0 (the running closure) is always live. Functions with many slots
+    count every slot as live (see ``SLOT_TRACKING_LIMIT``).
+    """
+    code = record.code
+    chunk = code.chunk
+    n = len(chunk)
+    everything = (1 << code.slot_count) - 1
+    if code.slot_count > SLOT_TRACKING_LIMIT:
+        return [everything] * n
+    uses = [0] * n
+    defs = [0] * n
+    for i in range(n):
+        op = chunk.ops[i]
+        arg = chunk.args[i]
+        if op in (Op.GET_LOCAL, Op.GET_CELL, Op.SET_CELL):
+            uses[i] = 1 << arg
+        elif op == Op.MAKE_CELL:
+            uses[i] = 1 << arg
+        elif op == Op.SET_LOCAL:
+            defs[i] = 1 << arg
+        elif op == Op.CLOSURE:
+            for upvalue in code.functions[arg].upvalues:
+                if upvalue.is_local:
+                    uses[i] |= 1 << upvalue.index
+    live = [0] * n
+    changed = True
+    while changed:
+        changed = False
+        for i in range(n - 1, -1, -1):
+            out = 0
+            for successor in successors(chunk, i):
+                if successor < n:
+                    out |= live[successor]
+            new = uses[i] | (out & ~defs[i]) | 1
+            if new != live[i]:
+                live[i] = new
+                changed = True
+    return live

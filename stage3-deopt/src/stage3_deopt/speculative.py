@@ -1,0 +1,195 @@
+"""Speculating emitters: a guard whose miss deoptimises, so the code after it can take the guarded case as proven.
+
+Stage 2's ``guarded`` joined the fast path with the generic operation after
+every guard, so LLVM saw a phi of "double or whatever the generic path
+returned" and had to test it again at the next use. Here a miss leaves the
+function through a *deopt exit* (``compiler.SpeculativeCompiler.deopt_exit``):
+the fast path is the only way forward, the result of ``a + b`` is a double
+that flows into the next operation untested, and an operand the type
+analysis already proved (``speculation.How.KNOWN``) is not tested at all.
+
+Each operation follows its site's :class:`~stage3_deopt.speculation.Plan`
+(the same one the analysis used): ``KNOWN`` emits the bare operation,
+``GUARD`` one test and a deopt exit, ``FALLBACK``/``GENERIC`` stage 2's and
+stage 0's emitters unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from llvmlite import ir
+
+from stage0_jit.emitters import FunctionState
+from stage0_jit.irmodule import ModuleContext
+from stage0_jit.irvalues import const, from_bool, from_double, is_number, to_double
+from stage0_jit.layout import Kind as ObjectKind
+from stage2_ic.guards import GuardedOperations
+
+from .speculation import How, Plan, Type, call_targets, is_number as proven_number
+
+if TYPE_CHECKING:
+    from .compiler import SpeculativeCompiler
+    from .vm import DeoptVM
+
+_FLOAT_OPS = {"+": "fadd", "-": "fsub", "*": "fmul", "/": "fdiv"}
+_COMPARISON = {"<": ("ordered", "<"), ">": ("ordered", ">"), "<=": ("unordered", "<="), ">=": ("unordered", ">=")}
+
+
+class SpeculativeOperations(GuardedOperations):
+    """Stage 2's emitters, with the speculated cases compiled as guard-or-deoptimise."""
+
+    def __init__(self, ctx: ModuleContext, vm: "DeoptVM") -> None:
+        super().__init__(ctx, vm)
+        self.frame: SpeculativeCompiler | None = None
+
+    def enter_site(self, site: object, offset: int) -> None:
+        """Remember the function being compiled: its plans, its operand types and its deopt exits."""
+        super().enter_site(site, offset)
+        from .compiler import SpeculativeCompiler
+        self.frame = site if isinstance(site, SpeculativeCompiler) else None
+
+    def current(self) -> tuple[Plan, tuple[Type, ...]] | None:
+        """The plan of the instruction being emitted and its operands' types (None: not a speculating frame)."""
+        frame = self.frame
+        if frame is None:
+            return None
+        plan = frame.analysis.plans[frame.offset]
+        state = frame.analysis.before[frame.offset]
+        if plan is None or state is None:
+            return None
+        return plan, tuple(t for t, _ in state.stack)
+
+    def speculate(self, f: FunctionState, ok: ir.Value, reason: str) -> None:
+        """Go on when ``ok``; otherwise leave for the interpreter at this instruction (one compare-and-branch)."""
+        assert self.frame is not None
+        b = f.builder
+        exit_block, point = self.frame.deopt_exit(reason)
+        ok = self.frame.stressed(ok, point)
+        cont = b.append_basic_block("spec.ok")
+        b.cbranch(ok, cont, exit_block).set_weights([1000, 1])
+        b.position_at_end(cont)
+
+    def require_numbers(self, f: FunctionState, operands: list[tuple[ir.Value, Type]], reason: str) -> None:
+        """Guard the operands not already proven numbers (none at all for a ``KNOWN`` plan)."""
+        b = f.builder
+        unknown = [value for value, t in operands if not proven_number(t)]
+        if not unknown:
+            return
+        ok = is_number(b, unknown[0])
+        for value in unknown[1:]:
+            ok = b.and_(ok, is_number(b, value))
+        self.speculate(f, ok, reason)
+
+    # ------------------------------------------------------------ arithmetic, comparison, equality
+    def arithmetic(self, f: FunctionState, op: str, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
+        """``KNOWN``/``GUARD`` numbers: the bare double operation; strings: the concatenation helper."""
+        spec = self.current()
+        if spec is None or spec[0].how not in (How.KNOWN, How.GUARD):
+            return super().arithmetic(f, op, x, y, line)
+        plan, types = spec
+        b = f.builder
+        if plan.case == "numbers":
+            self.require_numbers(f, [(x, types[-2]), (y, types[-1])], "both numbers")
+            return from_double(b, getattr(b, _FLOAT_OPS[op])(to_double(b, x), to_double(b, y)))
+        strings = b.and_(self.ctx.is_kind(b, x, ObjectKind.STRING), self.ctx.is_kind(b, y, ObjectKind.STRING))
+        if plan.case == "strings":
+            self.speculate(f, strings, "both strings")
+            return self.concatenate(f, x, y, line)
+        # Numbers or strings: add numbers inline, concatenate strings, leave on anything else.
+        numbers = b.and_(is_number(b, x), is_number(b, y))
+        add_block = b.append_basic_block("add.numbers")
+        other = b.append_basic_block("add.strings")
+        done = b.append_basic_block("add.done")
+        b.cbranch(numbers, add_block, other)
+        b.position_at_end(add_block)
+        summed = from_double(b, b.fadd(to_double(b, x), to_double(b, y)))
+        b.branch(done)
+        b.position_at_end(other)
+        self.speculate(f, strings, "numbers or strings")
+        joined = self.concatenate(f, x, y, line)
+        joined_end = b.block
+        b.branch(done)
+        return self.join(f, done, [(summed, add_block), (joined, joined_end)])
+
+    def concatenate(self, f: FunctionState, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
+        """Two strings joined by the IR helper (which can only fail for lack of memory)."""
+        joined: ir.Value = f.builder.call(self.ctx.concat_or_error, [x, y, const(line)])
+        self.check_result(f, joined)
+        return joined
+
+    def compare(self, f: FunctionState, op: str, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
+        """Numbers proven or guarded: the bare ``fcmp`` (clox's NaN rules kept)."""
+        spec = self.current()
+        if spec is None or spec[0].how not in (How.KNOWN, How.GUARD):
+            return super().compare(f, op, x, y, line)
+        _, types = spec
+        b = f.builder
+        self.require_numbers(f, [(x, types[-2]), (y, types[-1])], "both numbers")
+        ordering, predicate = _COMPARISON[op]
+        compare = b.fcmp_ordered if ordering == "ordered" else b.fcmp_unordered
+        return from_bool(b, compare(predicate, to_double(b, x), to_double(b, y)))
+
+    def equal(self, f: FunctionState, x: ir.Value, y: ir.Value, negate: bool) -> ir.Value:
+        """Numbers proven or guarded: an inline IEEE compare."""
+        spec = self.current()
+        if spec is None or spec[0].how not in (How.KNOWN, How.GUARD):
+            return super().equal(f, x, y, negate)
+        _, types = spec
+        b = f.builder
+        self.require_numbers(f, [(x, types[-2]), (y, types[-1])], "both numbers")
+        same = b.fcmp_ordered("==", to_double(b, x), to_double(b, y))
+        return from_bool(b, b.not_(same) if negate else same)
+
+    def negate(self, f: FunctionState, x: ir.Value, line: int) -> ir.Value:
+        """A number proven or guarded: the bare ``fneg``."""
+        spec = self.current()
+        if spec is None or spec[0].how not in (How.KNOWN, How.GUARD):
+            return super().negate(f, x, line)
+        _, types = spec
+        b = f.builder
+        self.require_numbers(f, [(x, types[-1])], "a number")
+        return from_double(b, b.fneg(to_double(b, x)))
+
+    # ------------------------------------------------------------ globals
+    def get_global(self, f: FunctionState, cell: int, line: int) -> ir.Value:
+        """A global that always held a number: load it and guard, so what follows knows a double."""
+        spec = self.current()
+        value = super().get_global(f, cell, line)
+        if spec is not None and spec[0].how is How.GUARD:
+            self.speculate(f, is_number(f.builder, value), "a number")
+        return value
+
+    # ------------------------------------------------------------ calls
+    def call(self, f: FunctionState, callee: ir.Value, args: list[ir.Value], line: int) -> ir.Value:
+        """Known callees, guarded one by one; the last miss deoptimises instead of calling generically."""
+        spec = self.current()
+        cache = self.cache
+        if spec is None or spec[0].how is not How.GUARD or cache is None:
+            return super().call(f, callee, args, line)
+        b = f.builder
+        self.record_line(f, line)
+        targets = call_targets(cache, len(args))
+        done = b.append_basic_block("known.done")
+        incoming: list[tuple[ir.Value, ir.Block]] = []
+        for n, target in enumerate(targets):
+            if cache.closure is not None and len(targets) == 1:
+                ok = b.icmp_unsigned("==", callee, const(cache.closure))
+            else:
+                ok = self.is_closure_of(f, callee, target.prototype)
+            if n == len(targets) - 1:
+                self.speculate(f, ok, "call target")
+            else:
+                hit = b.append_basic_block(f"known.{target.name}")
+                next_guard = b.append_basic_block("known.next")
+                b.cbranch(ok, hit, next_guard).set_weights([1000, 1])
+                b.position_at_end(hit)
+            result = self.direct_call(f, target, callee, args)
+            incoming.append((result, b.block))
+            b.branch(done)
+            if n < len(targets) - 1:
+                b.position_at_end(next_guard)
+        result = self.join(f, done, incoming)
+        self.check_result(f, result)
+        return result
+

@@ -1,0 +1,116 @@
+"""Stage 3's VM: stage 2 plus deoptimisation (speculation made safe) and on-stack replacement into hot loops.
+
+Hooks it plugs into: ``TieredVM.osr`` (the interpreter's hot back-edge,
+``osr.OSR``), ``TieredVM.function_compiler`` (compilers with deopt exits,
+``compiler.SpeculativeCompiler``), ``TieredVM.operations`` (emitters that
+deoptimise on a miss, ``speculative.SpeculativeOperations``), the tiering
+class (``osr.DeoptTiering``: OSR jobs), ``ICVM.inline_copy_compiler`` and the
+runtime's callback table (``lox_deopt``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from stage0_jit.layout import FUNCTION
+from stage0_jit.vm import Options
+from stage1_interp.functions import FunctionRecord
+from stage2_ic.vm import ICVM
+
+from .deopt import Deoptimizer
+from .osr import OSR, DeoptTiering
+from .settings import Settings
+from .sidetables import CodeVersion
+
+if TYPE_CHECKING:
+    from stage0_jit.emitters import Operations
+    from stage0_jit.irmodule import ModuleContext
+    from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
+
+    from .compiler import SpeculativeCompiler
+
+
+class DeoptVM(ICVM):
+    """Interpreter with feedback; compiled code that speculates, deoptimises, and is entered mid-loop."""
+
+    compiles_run_once = True     # the script's loops are entered by OSR
+
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        assert isinstance(self.settings, Settings)
+        self.settings: Settings = self.settings
+        self.tiering = DeoptTiering(self)
+        self.deopt = Deoptimizer(self)
+        self.osr_entries = OSR(self)
+        self.osr = self.osr_entries if self.settings.osr else None
+        self.versions: dict[int, list[CodeVersion]] = defaultdict(list)
+        self.compiling: dict[int, SpeculativeCompiler] = {}     # prototype -> its normal entry being compiled
+
+    def tiering_osr(self) -> DeoptTiering:
+        """The tiering object, as stage 3's class."""
+        assert isinstance(self.tiering, DeoptTiering)
+        return self.tiering
+
+    def index_of(self, record: FunctionRecord) -> int:
+        """The function's index in ``records`` (its prototype's id)."""
+        return int(self.runtime.heap.field(record.prototype, FUNCTION, "id"))
+
+    def new_version(self, record: FunctionRecord, header: int | None) -> CodeVersion:
+        """A new piece of compiled code for ``record`` (``header``: an OSR entry's loop header)."""
+        version = CodeVersion(record, header)
+        self.versions[self.index_of(record)].append(version)
+        return version
+
+    # ------------------------------------------------------------ hooks
+    def operations(self, ctx: "ModuleContext") -> "Operations":
+        """Speculating emitters, unless ``--ic=off`` or ``--deopt=off`` (then stage 1's or stage 2's)."""
+        if self.settings.ic and self.settings.deopt:
+            from .speculative import SpeculativeOperations
+            return SpeculativeOperations(ctx, self)
+        return super().operations(ctx)
+
+    def function_compiler(self, ctx: "ModuleContext", ops: "Operations", record: FunctionRecord,
+                          symbol: str) -> "BytecodeFunctionCompiler":
+        """A normal entry with deopt exits and the stale-code check, as a new code version."""
+        from .compiler import SpeculativeCompiler
+        compiler = SpeculativeCompiler(ctx, ops, self, record, symbol, self.new_version(record, None))
+        self.compiling[record.prototype] = compiler
+        return compiler
+
+    def inline_copy_compiler(self, ctx: "ModuleContext", ops: "Operations", record: FunctionRecord,
+                             symbol: str) -> "BytecodeFunctionCompiler":
+        """The inline copy shares the real function's code version: discarding one discards both."""
+        from .compiler import SpeculativeCompiler
+        real = self.compiling[record.prototype]
+        copy = SpeculativeCompiler(ctx, ops, self, record, symbol, real.version)
+        copy.inlined_into = record.name
+        return copy
+
+    # ------------------------------------------------------------ code lifetime
+    def discard(self, record: FunctionRecord, why: str) -> None:
+        """After a deopt: the function's compiled code (normal and OSR entries) is no longer used, and the
+        function starts counting towards hot again. Code still running in older activations finishes."""
+        for version in self.versions[self.index_of(record)]:
+            version.valid = False
+        self.osr_entries.discard(record)
+        record.native_entry = None
+        record.state = FunctionRecord.INTERPRETED
+        record.calls = 0
+        record.back_edges = 0
+        self.runtime.heap.set_field(record.prototype, FUNCTION, "entry",
+                                    self.trampolines.address(record.code.arity))
+        self.stats.add("tier.discarded")
+        self.trace("tier", f"{record.name}: compiled code discarded ({why}); back to the interpreter")
+        self.timeline.instant(f"discarded: {record.name}", "tier")
+
+    def dump_side_tables(self, version: CodeVersion) -> None:
+        """``--dump=deopt``: the side tables of newly installed code."""
+        if "deopt" in self.options.dumps:
+            self.options.diagnostics.write(self.deopt.tables.dump(version))
+
+    def finish(self) -> None:
+        """Stage 2's report plus deopts per function and reason."""
+        if self.options.stats:
+            self.stats.section("deopts (function: count, guard)", self.deopt.report())
+        super().finish()
