@@ -249,6 +249,11 @@ class Operations:
         f.builder.position_at_end(f.builder.append_basic_block("after.invoke"))
         return NIL
 
+    def class_op(self, f: FunctionState, op: int, operand: int, stack: list[ir.Value], line: int) -> None:
+        """Stage 4's class opcodes (CLASS, INHERIT, METHOD, GET_SUPER, SUPER_INVOKE), given the operand
+        stack's allocas; class-free Lox never emits them."""
+        raise AssertionError("class operations arrive in stage 4")
+
     # ------------------------------------------------------------ calls
     def record_line(self, f: FunctionState, line: int) -> None:
         """Store this frame's current line (read by stack traces of errors in callees)."""

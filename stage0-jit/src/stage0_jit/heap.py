@@ -19,6 +19,7 @@ from .layout import (CELL, CLOSURE, FUNCTION, GLOBAL, HEADER_KIND_MASK, NATIVE, 
 
 MAP_NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000)
 _STRING_LENGTH = STRING.index("length")   # word index of a string's length
+_KIND_OF: list[int] = [Kind(k) if k in Kind._value2member_map_ else k for k in range(HEADER_KIND_MASK + 1)]
 _STRING_CHARS = STRING.tail_offset         # byte offset of its characters
 
 
@@ -79,9 +80,9 @@ class Heap(NativeRegion):
         return int(self.words[self.TOP]) - self.base - self.START
 
     # ------------------------------------------------------------ fields
-    def kind(self, address: int) -> Kind:
-        """The kind of the object at ``address``."""
-        return Kind(self.words[(address - self.base) >> 3] & HEADER_KIND_MASK)
+    def kind(self, address: int) -> int:
+        """The kind of the object at ``address`` (a ``Kind`` member for stage 0's kinds, an int for later ones)."""
+        return _KIND_OF[self.words[(address - self.base) >> 3] & HEADER_KIND_MASK]
 
     def field(self, address: int, layout: Layout, name: str) -> int:
         """Read a fixed field."""

@@ -40,7 +40,7 @@ class Holds(enum.Enum):
 class Layout:
     """One kind's fields (name, what it holds) after the header, and its tail."""
 
-    kind: Kind
+    kind: int                 # a Kind here; later stages register kinds of their own (see ``register``)
     fields: tuple[tuple[str, Holds], ...]
     tail: Holds | None = None  # None: no tail; RAW: bytes; VALUE/POINTER: words
     doc: str = ""
@@ -54,7 +54,7 @@ class Layout:
         try:
             return self._indices[field]   # type: ignore[attr-defined, no-any-return]
         except KeyError:
-            raise KeyError(f"{self.kind.name} has no field {field!r}") from None
+            raise KeyError(f"kind {self.kind} has no field {field!r}") from None
 
     def offset(self, field: str) -> int:
         """Byte offset of ``field`` from the object's start (the header is word 0)."""
@@ -71,7 +71,7 @@ class Layout:
         return self.fixed_size
 
 
-LAYOUTS: dict[Kind, Layout] = {
+LAYOUTS: dict[int, Layout] = {
     layout.kind: layout
     for layout in (
         Layout(Kind.STRING, (("length", Holds.RAW),), Holds.RAW,
@@ -93,6 +93,15 @@ LAYOUTS: dict[Kind, Layout] = {
 }
 
 HEADER_KIND_MASK = 0xFF
+
+
+def register(layout: Layout) -> Layout:
+    """Add a later stage's object kind (stage 4: classes, instances...) to the one table of layouts."""
+    existing = LAYOUTS.get(layout.kind)
+    assert existing is None or existing == layout, f"kind {layout.kind} is already {existing}"
+    assert 0 < layout.kind <= HEADER_KIND_MASK
+    LAYOUTS[layout.kind] = layout
+    return layout
 
 STRING = LAYOUTS[Kind.STRING]
 FUNCTION = LAYOUTS[Kind.FUNCTION]

@@ -15,8 +15,9 @@ class Settings:
     """The tunables of stage 0 (later stages subclass and add theirs)."""
 
     max_call_depth: int = field(default=100_000, metadata={
-        "why": "LOX.md asks for at least 10,000 nested calls; deeper recursion ends in "
-               "'Stack overflow.' well before the native stack (1 GiB, see vm.py) runs out"})
+        "why": "the language reference (docs/LANGUAGE.md) asks for at least 10,000 nested "
+               "calls; deeper recursion ends in 'Stack overflow.' well before the native "
+               "stack (1 GiB, see vm.py) runs out"})
     heap_reserve_mb: int = field(default=8192, metadata={
         "why": "address space reserved for the heap; pages cost nothing until used, and "
                "nothing is freed before stage 5, so allocation-heavy programs need room"})

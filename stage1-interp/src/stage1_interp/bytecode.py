@@ -66,6 +66,11 @@ class Op(enum.IntEnum):
     CLOSURE = 34
     RETURN = 35
     INVOKE = 36
+    CLASS = 37
+    INHERIT = 38
+    METHOD = 39
+    GET_SUPER = 40
+    SUPER_INVOKE = 41
 
 
 OPCODES: dict[Op, OpInfo] = {
@@ -107,6 +112,14 @@ OPCODES: dict[Op, OpInfo] = {
     Op.RETURN: OpInfo("", 1, 0, "return the popped value to the caller"),
     Op.INVOKE: OpInfo("invoke", -1, 1, "receiver.name(n arguments); operand = name index * 256 + n; "
                                        "pops n + 1, pushes the result (no instances before stage 4: an error)"),
+    # The class opcodes: the compiler emits them from stage 4 on (stages 1-3 run class-free Lox).
+    Op.CLASS: OpInfo("name", 0, 1, "push a new class named k"),
+    Op.INHERIT: OpInfo("", 1, 0, "class below, superclass on top: copy the superclass's methods into the "
+                                 "class (error unless it is a class); pops the superclass"),
+    Op.METHOD: OpInfo("name", 1, 0, "class below, closure on top: the closure becomes method k; pops it"),
+    Op.GET_SUPER: OpInfo("name", 2, 1, "this below, superclass on top: push superclass method k bound to this"),
+    Op.SUPER_INVOKE: OpInfo("invoke", -1, 1, "this, n arguments, superclass: call superclass method k on this; "
+                                             "operand = name index * 256 + n; pops n + 2, pushes the result"),
 }
 
 assert list(OPCODES) == list(Op), "OPCODES must list every Op, in order"
@@ -122,6 +135,8 @@ def stack_effect(op: int, arg: int) -> int:
         pops = arg + 1
     elif op == Op.INVOKE:
         pops = invoke_argc(arg) + 1
+    elif op == Op.SUPER_INVOKE:
+        pops = invoke_argc(arg) + 2
     else:
         pops = info.pops
     return info.pushes - pops
@@ -179,6 +194,12 @@ class FunctionCode:
     functions: list["FunctionCode"] = field(default_factory=list)
     max_stack: int = 0
     line: int = 0
+    is_method: bool = False     # a method or initializer: slot 0 is the receiver, passed after the closure
+
+    @property
+    def native_arity(self) -> int:
+        """Native parameters after the closure: the arguments, plus the receiver for a method."""
+        return self.arity + 1 if self.is_method else self.arity
 
 
 def successors(chunk: Chunk, index: int) -> tuple[int, ...]:

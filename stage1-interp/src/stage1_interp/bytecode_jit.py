@@ -37,7 +37,7 @@ class BytecodeFunctionCompiler(NativeFrame):
                  symbol: str, parameters: int | None = None) -> None:
         # ``parameters``: native parameters after the closure (default: the function's arity; stage 3's
         # OSR entries take none and load the frame from a buffer instead).
-        super().__init__(ctx, ops, symbol, record.code.arity if parameters is None else parameters,
+        super().__init__(ctx, ops, symbol, record.code.native_arity if parameters is None else parameters,
                          record.code.line, record.prototype)
         self.vm = vm
         self.record = record
@@ -54,8 +54,13 @@ class BytecodeFunctionCompiler(NativeFrame):
         self.open_frame()
         self.allocate_frame()
         b = self.state.builder
-        b.store(self.state.closure, self.slots[0])
-        for i, arg in enumerate(self.arguments):
+        arguments = self.arguments
+        if self.code.is_method:     # a method's slot 0 is its receiver, passed after the closure
+            b.store(arguments[0], self.slots[0])
+            arguments = arguments[1:]
+        else:
+            b.store(self.state.closure, self.slots[0])
+        for i, arg in enumerate(arguments):
             b.store(arg, self.slots[1 + i])
         for slot in self.slots[1 + self.code.arity:]:
             b.store(NIL, slot)
@@ -178,6 +183,9 @@ class BytecodeFunctionCompiler(NativeFrame):
                 arguments = [b.load(stack[sp - argc + k]) for k in range(argc)]
                 result = self.ops.invoke(f, receiver, chunk.names[invoke_name(arg)], arguments, line)
                 b.store(result, stack[sp - argc - 1])
+            elif op in (Op.CLASS, Op.INHERIT, Op.METHOD, Op.GET_SUPER, Op.SUPER_INVOKE):
+                # Stage 4's class operations: the emitters see the operand stack directly.
+                self.ops.class_op(f, op, arg, [stack[k] for k in range(sp)], line)
             elif op == Op.CLOSURE:
                 b.store(self.closure(arg, slots, line), stack[sp])
             elif op == Op.RETURN:

@@ -23,7 +23,7 @@ class Cli(Stage0Cli):
                    "that get hot (calls + loop back-edges >= --threshold) are compiled by LLVM. "
                    "Lox without classes.")
     vm_class: type[VM] = TieredVM
-    dump_kinds = ("ast", "bytecode", *DUMP_KINDS[1:])
+    dump_kinds: tuple[str, ...] = ("ast", "bytecode", *DUMP_KINDS[1:])
     trace_kinds: tuple[str, ...] = ("tier", "compile")
 
     def settings(self) -> Stage0Settings:

@@ -185,7 +185,7 @@ class FunctionCompiler:
 
     def closure(self, node: nodes.Function) -> None:
         """Compile a nested function and push a closure of it."""
-        code = FunctionCompiler(node).compile()
+        code = type(self)(node).compile()
         self.code.functions.append(code)
         self.emit(Op.CLOSURE, len(self.code.functions) - 1, node.line)
 

@@ -60,6 +60,13 @@ OP_SET_PROPERTY = int(Op.SET_PROPERTY)
 OP_SET_UPVALUE = int(Op.SET_UPVALUE)
 OP_SUBTRACT = int(Op.SUBTRACT)
 OP_TRUE = int(Op.TRUE)
+OP_CLASS = int(Op.CLASS)
+OP_SUPER_INVOKE = int(Op.SUPER_INVOKE)
+
+#: "This call has no receiver": slot 0 holds the closure itself (a Lox value is never negative).
+NO_RECEIVER = -1
+#: What ``ObjectModel.resolve`` returns as the callee when the call is already done (a class without init).
+NO_CALL = -2
 
 if TYPE_CHECKING:
     from .functions import FunctionRecord
@@ -108,6 +115,31 @@ class FeedbackHook(Protocol):
         """The value a GET_GLOBAL read."""
 
 
+class ObjectModel(Protocol):
+    """What the interpreter asks a stage with classes (stage 4) to do; None before that."""
+
+    def get_property(self, record: "FunctionRecord", offset: int, obj: int, name: int, line: int) -> int:
+        """``obj.name`` (``name``: an index in the chunk's names); raises Unwind after recording an error."""
+
+    def set_property(self, record: "FunctionRecord", offset: int, obj: int, name: int, value: int,
+                     line: int) -> None:
+        """``obj.name = value``."""
+
+    def invoke(self, record: "FunctionRecord", offset: int, op: int, operand: int, stack: list[int],
+               line: int) -> tuple[int, int]:
+        """INVOKE / SUPER_INVOKE (SUPER_INVOKE pops the superclass): the (callee, receiver) to call
+        (receiver NO_RECEIVER when the callee is a field's value, called like any value)."""
+
+    def resolve(self, callee: int, receiver: int, argc: int, line: int) -> tuple[int, int]:
+        """A call of something that is not a closure: a bound method or a class becomes (method, receiver)
+        or (initializer, new instance); (NO_CALL, instance) for a class without init; anything else is
+        returned unchanged (the runtime's slow call reports it)."""
+
+    def class_op(self, record: "FunctionRecord", offset: int, op: int, operand: int, stack: list[int],
+                 line: int) -> None:
+        """CLASS, INHERIT, METHOD, GET_SUPER, on the operand stack."""
+
+
 class OSRHook(Protocol):
     """What the interpreter calls at a hot loop's back-edge when a later stage can enter compiled code there."""
 
@@ -133,21 +165,23 @@ class Interpreter:
         self.runtime.raise_error(code, line, a, b)
         return Unwind()
 
-    def run(self, closure: int, args: list[int]) -> int:
-        """Run one call of ``closure`` (and every interpreted call it makes); returns its result or ERROR."""
-        return self._guarded(closure, args, None, self.runtime.frames.depth)
+    def run(self, closure: int, args: list[int], receiver: int = -1) -> int:
+        """Run one call of ``closure`` (and every interpreted call it makes); returns its result or ERROR.
+        A method call passes its ``receiver``, which becomes slot 0 (``this``)."""
+        return self._guarded(closure, args, receiver, None, self.runtime.frames.depth)
 
     def resume(self, closure: int, slots: list[int], stack: list[int], ip: int, depth: int) -> int:
         """Continue an activation mid-function (stage 3's deoptimisation): its frame record is already at
         index ``depth``; it resumes at instruction ``ip`` with these slots and operand stack, runs to its
         end and returns its result or ERROR (the record is popped either way)."""
-        return self._guarded(closure, [], (slots, stack, ip, depth), depth)
+        return self._guarded(closure, [], NO_RECEIVER, (slots, stack, ip, depth), depth)
 
-    def _guarded(self, closure: int, args: list[int], resumed: Activation | None, entry_depth: int) -> int:
+    def _guarded(self, closure: int, args: list[int], receiver: int, resumed: Activation | None,
+                 entry_depth: int) -> int:
         """Run the loop; a runtime error unwinds the frame stack to ``entry_depth`` and returns ERROR."""
         frames = self.runtime.frames
         try:
-            return self._loop(closure, args, resumed)
+            return self._loop(closure, args, receiver, resumed)
         except Unwind:
             frames.depth = entry_depth
             return ERROR
@@ -156,7 +190,8 @@ class Interpreter:
             frames.depth = entry_depth
             return ERROR
 
-    def _loop(self, closure: int, args: list[int], resumed: Activation | None) -> int:   # noqa: C901 - one loop, on purpose
+    def _loop(self, closure: int, args: list[int], receiver: int,   # noqa: C901 - one loop, on purpose
+              resumed: Activation | None) -> int:
         vm = self.vm
         runtime = self.runtime
         heap = runtime.heap
@@ -169,19 +204,21 @@ class Interpreter:
         tiering = vm.tiering_enabled
         recorder = vm.feedback          # None unless a later stage collects type feedback
         osr = vm.osr                    # None unless a later stage enters compiled code from hot loops
+        objects = vm.objects            # None unless a later stage has classes and instances
         # Feedback starts once a function has run a little (calls + back-edges): most
         # functions run only a few times and would never use it (V8 allocates its
         # feedback vectors lazily for the same reason).
         feedback_after = vm.feedback_after
 
         # ---- enter the first activation
-        def enter(closure: int, args: list[int]) -> tuple["FunctionRecord", list[int], int]:
+        def enter(closure: int, args: list[int], receiver: int) -> tuple["FunctionRecord", list[int], int]:
             depth = int(frame_words[0])
             if depth >= capacity:
                 raise self.fail(ErrorCode.STACK_OVERFLOW, -1)
             function = W[((closure & ADDRESS_MASK) - HB >> 3) + _CLOSURE_FUNCTION]
             record = records[W[(function - HB >> 3) + _FUNCTION_ID]]
-            slots = [closure, *args]
+            # Slot 0 is the closure, or a method's receiver (``this``).
+            slots = [closure if receiver == NO_RECEIVER else receiver, *args]
             if record.extra_slots:
                 slots.extend([NIL] * record.extra_slots)
             base = HEADER_WORDS + RECORD_WORDS * depth
@@ -195,7 +232,7 @@ class Interpreter:
 
         stack: list[int]
         if resumed is None:
-            record, slots, depth = enter(closure, args)
+            record, slots, depth = enter(closure, args, receiver)
             stack = []
             ip = 0
         else:
@@ -204,7 +241,7 @@ class Interpreter:
             record = records[W[(function - HB >> 3) + _FUNCTION_ID]]
         feedback = feedback_for(record)
         ops, operands, lines, constants, cells = record.loop_lists
-        saved: list[tuple["FunctionRecord", list[int], list[int], int, int]] = []
+        saved: list[tuple["FunctionRecord", list[int], list[int], int, int, int]] = []
         closure_address = closure & ADDRESS_MASK
         push = stack.append
         pop = stack.pop
@@ -295,42 +332,61 @@ class Interpreter:
                                     frame_words[0] = depth
                                     if not saved:
                                         return result
-                                    record, slots, stack, ip, depth = saved.pop()
+                                    record, slots, stack, ip, depth, closure_address = saved.pop()
                                     feedback = feedback_for(record)
                                     ops, operands, lines, constants, cells = record.loop_lists
-                                    closure_address = slots[0] & ADDRESS_MASK
                                     push = stack.append
                                     pop = stack.pop
                                     push(result)
-                elif op == OP_CALL:
-                    callee = stack[-1 - arg]
+                elif op == OP_CALL or op == OP_INVOKE or op == OP_SUPER_INVOKE:
                     line = lines[ip - 1]
-                    if feedback is not None:
-                        feedback.call(record, ip - 1, callee)
                     frame_words[HEADER_WORDS + RECORD_WORDS * depth + 1] = line
+                    receiver = NO_RECEIVER
+                    if op == OP_CALL:
+                        argc = arg
+                        callee = stack[-1 - argc]
+                        if feedback is not None:
+                            feedback.call(record, ip - 1, callee)
+                    elif objects is None:
+                        raise self.fail(ErrorCode.NO_METHODS, line)
+                    else:
+                        # Stage 4: find the method (or the field holding a callable) of the receiver.
+                        argc = arg & 0xFF
+                        callee, receiver = objects.invoke(record, ip - 1, op, arg, stack, line)
+                    if objects is not None and not ((callee & OBJ_TAG) == OBJ_TAG and
+                                                    W[(callee & ADDRESS_MASK) - HB >> 3] & HEADER_KIND_MASK
+                                                    == Kind.CLOSURE):
+                        # Stage 4: a bound method or a class becomes a call of a method on a receiver.
+                        callee, receiver = objects.resolve(callee, receiver, argc, line)
+                        if callee == NO_CALL:            # a class without init: the new instance is the result
+                            del stack[len(stack) - argc - 1:]
+                            push(receiver)
+                            continue
                     if (callee & OBJ_TAG) == OBJ_TAG and \
                             W[(callee & ADDRESS_MASK) - HB >> 3] & HEADER_KIND_MASK == Kind.CLOSURE:
                         function = W[((callee & ADDRESS_MASK) - HB >> 3) + _CLOSURE_FUNCTION]
                         callee_record = records[W[(function - HB >> 3) + _FUNCTION_ID]]
-                        if callee_record.code.arity != arg:
-                            raise self.fail(ErrorCode.WRONG_ARITY, line, callee_record.code.arity, arg)
+                        if callee_record.code.arity != argc:
+                            raise self.fail(ErrorCode.WRONG_ARITY, line, callee_record.code.arity, argc)
                         if tiering:
                             vm.tiering.count_call(callee_record)
+                        call_args = stack[len(stack) - argc:]
+                        del stack[len(stack) - argc - 1:]
                         if callee_record.native_entry is not None:
-                            call_args = stack[len(stack) - arg:]
-                            del stack[len(stack) - arg - 1:]
-                            result = callee_record.native_entry(values.to_signed(callee),
-                                                                *[values.to_signed(v) for v in call_args])
+                            if receiver == NO_RECEIVER:
+                                result = callee_record.native_entry(values.to_signed(callee),
+                                                                    *[values.to_signed(v) for v in call_args])
+                            else:
+                                result = callee_record.native_entry(values.to_signed(callee), values.to_signed(receiver),
+                                                                    *[values.to_signed(v) for v in call_args])
                             result &= 0xFFFF_FFFF_FFFF_FFFF
                             if result == ERROR:
                                 raise Unwind()
                             push(result)
                             continue
                         # An interpreted call: save this activation, start the callee's.
-                        call_args = stack[len(stack) - arg:]
-                        del stack[len(stack) - arg - 1:]
-                        saved.append((record, slots, stack, ip, depth))
-                        record, slots, depth = enter(callee, call_args)
+                        saved.append((record, slots, stack, ip, depth, closure_address))
+                        record, slots, depth = enter(callee, call_args, receiver)
                         feedback = feedback_for(record)
                         ops, operands, lines, constants, cells = record.loop_lists
                         closure_address = callee & ADDRESS_MASK
@@ -339,8 +395,8 @@ class Interpreter:
                         pop = stack.pop
                         ip = 0
                     else:
-                        call_args = stack[len(stack) - arg:]
-                        del stack[len(stack) - arg - 1:]
+                        call_args = stack[len(stack) - argc:]
+                        del stack[len(stack) - argc - 1:]
                         result = runtime.call_slow(callee, call_args, line)
                         if result == ERROR:
                             raise Unwind()
@@ -350,10 +406,9 @@ class Interpreter:
                     frame_words[0] = depth
                     if not saved:
                         return result
-                    record, slots, stack, ip, depth = saved.pop()
+                    record, slots, stack, ip, depth, closure_address = saved.pop()
                     feedback = feedback_for(record)
                     ops, operands, lines, constants, cells = record.loop_lists
-                    closure_address = slots[0] & ADDRESS_MASK
                     push = stack.append
                     pop = stack.pop
                     push(result)
@@ -403,12 +458,18 @@ class Interpreter:
                 elif op == OP_CLOSURE:
                     stack.append(self.make_closure(record, arg, slots, closure_address))
                 elif op == OP_GET_PROPERTY:
-                    raise self.fail(ErrorCode.NO_PROPERTIES, lines[ip - 1])
+                    if objects is None:
+                        raise self.fail(ErrorCode.NO_PROPERTIES, lines[ip - 1])
+                    stack[-1] = objects.get_property(record, ip - 1, stack[-1], arg, lines[ip - 1])
                 elif op == OP_SET_PROPERTY:
-                    raise self.fail(ErrorCode.NO_FIELDS, lines[ip - 1])
-                elif op == OP_INVOKE:
-                    frame_words[HEADER_WORDS + RECORD_WORDS * depth + 1] = lines[ip - 1]
-                    raise self.fail(ErrorCode.NO_METHODS, lines[ip - 1])
+                    if objects is None:
+                        raise self.fail(ErrorCode.NO_FIELDS, lines[ip - 1])
+                    value = pop()
+                    objects.set_property(record, ip - 1, stack[-1], arg, value, lines[ip - 1])
+                    stack[-1] = value
+                elif objects is not None and op >= OP_CLASS:
+                    # Stage 4's class declarations and super: CLASS, INHERIT, METHOD, GET_SUPER.
+                    objects.class_op(record, ip - 1, op, arg, stack, lines[ip - 1])
                 else:
                     raise AssertionError(f"unknown opcode {op}")
         except OutOfMemory:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from stage0_jit import values
 from stage0_jit.layout import FUNCTION
 
+from .bytecode import FunctionCode
 from .functions import FunctionRecord
 from .timeline import COMPILER_TRACK
 
@@ -38,26 +39,35 @@ if TYPE_CHECKING:
 
 
 class Trampolines:
-    """One C-callable entry per arity that runs a closure in the interpreter."""
+    """One C-callable entry per native arity that runs a closure in the interpreter."""
 
     def __init__(self, vm: "TieredVM") -> None:
         self.vm = vm
-        self._by_arity: dict[int, object] = {}
+        self._by_arity: dict[tuple[int, bool], object] = {}
 
-    def address(self, arity: int) -> int:
-        """The trampoline's address for functions of ``arity`` (made on first use)."""
-        trampoline = self._by_arity.get(arity)
+    def address(self, code: FunctionCode) -> int:
+        """The trampoline's address for functions shaped like ``code`` (made on first use): a method's
+        takes the receiver after the closure."""
+        key = (code.arity, code.is_method)
+        trampoline = self._by_arity.get(key)
         if trampoline is None:
-            signature = ctypes.CFUNCTYPE(ctypes.c_int64, *([ctypes.c_int64] * (arity + 1)))
-            trampoline = signature(self._enter)
-            self._by_arity[arity] = trampoline
+            signature = ctypes.CFUNCTYPE(ctypes.c_int64, *([ctypes.c_int64] * (code.native_arity + 1)))
+            trampoline = signature(self._enter_method if code.is_method else self._enter)
+            self._by_arity[key] = trampoline
         return int(ctypes.cast(trampoline, ctypes.c_void_p).value or 0)  # type: ignore[arg-type]
 
     def _enter(self, closure: int, *args: int) -> int:
         """Compiled code called an interpreted function: run it, never let an exception escape."""
+        return self._run(closure, args, -1)
+
+    def _enter_method(self, closure: int, receiver: int, *args: int) -> int:
+        """Compiled code called an interpreted method on ``receiver``."""
+        return self._run(closure, args, values.to_unsigned(receiver))
+
+    def _run(self, closure: int, args: tuple[int, ...], receiver: int) -> int:
         vm = self.vm
         try:
-            result = vm.interpret_call(values.to_unsigned(closure), [values.to_unsigned(a) for a in args])
+            result = vm.interpret_call(values.to_unsigned(closure), [values.to_unsigned(a) for a in args], receiver)
             return values.to_signed(result)
         except BaseException as exc:   # noqa: BLE001 - must not cross into native code
             vm.runtime.pending_exception = vm.runtime.pending_exception or exc
@@ -184,7 +194,7 @@ class Tiering:
     def install(self, record: FunctionRecord, address: int, seconds: float) -> None:
         """Point the function's entry slot (and the interpreter) at its compiled code."""
         vm = self.vm
-        signature = ctypes.CFUNCTYPE(ctypes.c_int64, *([ctypes.c_int64] * (record.code.arity + 1)))
+        signature = ctypes.CFUNCTYPE(ctypes.c_int64, *([ctypes.c_int64] * (record.code.native_arity + 1)))
         entry: Callable[..., int] = signature(address)
         record.native_entry = entry
         record.compile_seconds = seconds

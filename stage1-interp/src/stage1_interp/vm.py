@@ -21,7 +21,7 @@ from .bytecode import FunctionCode
 from .compiler import compile_script
 from .disassembler import disassemble
 from .functions import FunctionRecord
-from .interpreter import FeedbackHook, Interpreter, OSRHook
+from .interpreter import FeedbackHook, Interpreter, ObjectModel, OSRHook
 from .settings import Settings
 from .tiering import Tiering, Trampolines
 from .timeline import INTERPRETER_TRACK, Timeline
@@ -56,6 +56,7 @@ class TieredVM(VM):
         self.feedback: FeedbackHook | None = None      # stage 2 installs its recorder here
         self.feedback_after = 0                         # ... and says when a function starts recording
         self.osr: OSRHook | None = None                 # stage 3 enters compiled code from hot loops here
+        self.objects: ObjectModel | None = None         # stage 4's classes and instances
         self.interpreter = Interpreter(self)
         self.tiering = Tiering(self)
         self.trampolines = Trampolines(self)
@@ -89,7 +90,7 @@ class TieredVM(VM):
             runs_once = code.name == "script"
             record = FunctionRecord(code, prototype, constants, cells, compilable=self.compiles_run_once or not runs_once,
                                     runs_once=runs_once)
-            runtime.heap.set_field(prototype, FUNCTION, "entry", self.trampolines.address(code.arity))
+            runtime.heap.set_field(prototype, FUNCTION, "entry", self.trampolines.address(code))
             self._records_by_code[id(code)] = record
             assert len(self.records) == runtime.heap.field(prototype, FUNCTION, "id")
             self.records.append(record)
@@ -110,15 +111,16 @@ class TieredVM(VM):
         else:
             self.check(self.interpret_call(closure, []))
 
-    def interpret_call(self, closure: int, args: list[int]) -> int:
-        """Run a call in the interpreter (from the script start or a trampoline); returns the result or ERROR."""
+    def interpret_call(self, closure: int, args: list[int], receiver: int = -1) -> int:
+        """Run a call in the interpreter (from the script start or a trampoline); returns the result or ERROR.
+        A method's ``receiver`` becomes its slot 0."""
         started = self.timeline.now() if self.timeline.enabled else 0.0
         if self.tiering_enabled and len(self.records) > 0:
             function = self.runtime.function_of(closure)
             record = self.records[self.runtime.heap.field(function, FUNCTION, "id")]
             if record.compilable:
                 self.tiering.count_call(record)
-        result = self.interpreter.run(closure, args)
+        result = self.interpreter.run(closure, args, receiver)
         if self.timeline.enabled:
             name = self.runtime.function_name(self.runtime.function_of(closure))
             self.timeline.span(f"interpret: {name}", "interpret", INTERPRETER_TRACK, started)

@@ -25,7 +25,7 @@ class Cli(Stage1Cli):
                    "uninitialised, monomorphic, polymorphic, megamorphic); compiled code guards "
                    "on them and takes a fast path. Lox without classes.")
     vm_class: type[VM] = ICVM
-    trace_kinds = ("tier", "compile", "ic")
+    trace_kinds: tuple[str, ...] = ("tier", "compile", "ic")
 
     def settings(self) -> Stage0Settings:
         """Stage 2's settings."""

@@ -43,7 +43,7 @@ class ICState(enum.Enum):
     MEGAMORPHIC = "megamorphic"
 
 
-_KIND_TAGS = {Kind.STRING: "string", Kind.CLOSURE: "function", Kind.NATIVE: "native"}
+_KIND_TAGS: dict[int, str] = {Kind.STRING: "string", Kind.CLOSURE: "function", Kind.NATIVE: "native"}
 
 
 def type_tag(heap: Heap, v: int) -> str:

@@ -25,8 +25,8 @@ class Cli(Stage2Cli):
                    "the interpreter's frame from side tables and resumes there; hot loops (at the top "
                    "level too) are entered in compiled code mid-loop. Lox without classes.")
     vm_class: type[VM] = DeoptVM
-    dump_kinds = (*Stage2Cli.dump_kinds, "deopt")
-    trace_kinds = ("tier", "compile", "ic", "deopt", "osr")
+    dump_kinds: tuple[str, ...] = (*Stage2Cli.dump_kinds, "deopt")
+    trace_kinds: tuple[str, ...] = ("tier", "compile", "ic", "deopt", "osr")
 
     def settings(self) -> Stage0Settings:
         """Stage 3's settings."""

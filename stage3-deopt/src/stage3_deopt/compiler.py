@@ -151,7 +151,7 @@ class OSREntryCompiler(SpeculativeCompiler):
         self.live_stack = stack
         self.speculated: list[tuple[str, int]] = []
         super().__init__(ctx, ops, vm, record, symbol, version, parameters=0)
-        self.entry_map = self.frame_map(header, vm.osr.buffer.capacity)
+        self.entry_map = self.frame_map(header, vm.osr_entries.buffer.capacity)
 
     def frame_index(self, builder: ir.IRBuilder, depth: ir.Value) -> ir.Value:
         """The interpreter already pushed this activation's record: take it over."""
@@ -171,19 +171,22 @@ class OSREntryCompiler(SpeculativeCompiler):
         region = analyse(self.record, self.speculator, self.header, entry)
         settled = region.before[self.header]
         assert settled is not None
-        # Guard, on entry, the values speculated as numbers that the loop keeps as numbers.
+        # Guard, on entry, the values the loop keeps as numbers. The whole function's facts spare the check only
+        # for a constant: its number facts rest on the guards of compiled code, and the activation entering here
+        # ran in the interpreter, which has none (any activation reaching this header hot uses this entry, not
+        # only the one it was compiled for: one whose slot holds a string there must not be read as a double).
         for k, t in enumerate(settled.slots):
-            if proven_number(t) and not proven_number(at_header.slots[k]) and region.live[self.header] >> k & 1:
+            if proven_number(t) and not isinstance(at_header.slots[k], Const) and region.live[self.header] >> k & 1:
                 self.speculated.append(("slot", k))
         for k, (t, _) in enumerate(settled.stack):
-            if proven_number(t) and not proven_number(at_header.stack[k][0]):
+            if proven_number(t) and not isinstance(at_header.stack[k][0], Const):
                 self.speculated.append(("stack", k))
         return region
 
     @staticmethod
     def entry_type(proven: Type, value: int) -> Type:
-        """What the OSR entry assumes of one value: what the whole function proves, or a number if it is one
-        now (checked on entry) where the slot certainly holds a Lox value."""
+        """What the OSR entry assumes of one value: a constant or a cell if the whole function proves it, else
+        a number if it is one now (checked on entry) where the slot certainly holds a Lox value."""
         if isinstance(proven, Const) or not is_value(proven):
             return proven
         return Kind.NUMBER if values.is_number(value) else Kind.VALUE
@@ -199,7 +202,7 @@ class OSREntryCompiler(SpeculativeCompiler):
         eb.position_before(eb.block.instructions[-1])
         self.allocate_frame()
         b = f.builder
-        base = self.deopt_vm.osr.buffer.base
+        base = self.deopt_vm.osr_entries.buffer.base
         loaded = {(v.place, v.index) for v in self.entry_map.locations}
         for k, slot in enumerate(self.slots):
             if ("slot", k) not in loaded:

@@ -118,7 +118,33 @@ class Deoptimizer:
             assert self.stress is not None
             self.stress.words[point.id] = 0
         self.account(point, slots, stack, forced)
+        if not forced:
+            self.widen(point, stack)
         return self.vm.interpreter.resume(closure, slots, stack, frame.offset, depth)
+
+    def widen(self, point: DeoptPoint, stack: list[int]) -> None:
+        """Record the case the guard missed in its site's feedback, so the next compilation does not bet on the
+        same case again. The interpreter only records once a function has run ``feedback_after`` times, and
+        discarding the code reset the counters: the resumed activation would run the failing instruction
+        without recording it (then, if the new case is rare, the site deopts again on its next occurrence)."""
+        vm = self.vm
+        record = point.code.record
+        if point.reason.startswith("OSR entry") or record.calls + record.back_edges >= vm.feedback_after:
+            return          # no site (an entry guard), or the interpreter records it itself
+        recorder = vm.recorder
+        offset = point.frame.offset
+        op = record.code.chunk.ops[offset]
+        arg = record.code.chunk.args[offset]
+        if op in _BINARY:
+            recorder.binary(record, offset, stack[-2], stack[-1])
+        elif op == Op.NEGATE:
+            recorder.unary(record, offset, stack[-1])
+        elif op == Op.CALL:
+            recorder.call(record, offset, stack[-arg - 1])
+        elif op == Op.GET_GLOBAL:
+            value = vm.runtime.heap.field(record.global_cells[arg], GLOBAL, "value")
+            if value != values.UNDEFINED:
+                recorder.global_read(record, offset, value)
 
     # ------------------------------------------------------------ policy and explanation
     def account(self, point: DeoptPoint, slots: list[int], stack: list[int], forced: bool) -> None:

@@ -167,7 +167,7 @@ class DeoptTiering(Tiering):
             vm.trace("tier", f"{record.name} is hot ({record.back_edges} back-edges): it runs once, "
                              f"so only its loops will be entered (OSR)")
             return
-        if reason == "loop" and vm.settings.osr:
+        if reason == "loop" and vm.osr is not None:
             self.enqueue(record)
             vm.trace("tier", f"{record.name} is hot ({record.calls} calls, {record.back_edges} back-edges; "
                              f"by loop): queued with its OSR entry")

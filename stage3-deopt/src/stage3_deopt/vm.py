@@ -99,7 +99,7 @@ class DeoptVM(ICVM):
         record.calls = 0
         record.back_edges = 0
         self.runtime.heap.set_field(record.prototype, FUNCTION, "entry",
-                                    self.trampolines.address(record.code.arity))
+                                    self.trampolines.address(record.code))
         self.stats.add("tier.discarded")
         self.trace("tier", f"{record.name}: compiled code discarded ({why}); back to the interpreter")
         self.timeline.instant(f"discarded: {record.name}", "tier")

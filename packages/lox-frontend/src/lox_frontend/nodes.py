@@ -243,6 +243,7 @@ class Function:
     upvalues: list[UpvalueRef] = field(default_factory=list)
     slot_count: int = 1
     end_line: int = 0
+    receiver: Binding | None = None   # slot 0's binding: ``this`` in a method (captured when a closure uses it)
 
 
 @dataclass(eq=False)

@@ -83,7 +83,7 @@ class Resolver:
         """Start compiling ``function`` (clox's initCompiler): slot 0 is reserved for the callee / ``this``."""
         self._fn = _FunctionState(function, self._fn)
         slot0 = "" if function.kind is FunctionKind.FUNCTION else "this"
-        self._push_local(slot0, depth=0)
+        function.receiver = self._push_local(slot0, depth=0)
 
     def end_function(self) -> Function:
         """Finish the innermost function (clox's endCompiler): fill in ``slot_count`` and ``upvalues``."""
