@@ -26,6 +26,7 @@ caller keeps the one calling convention.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from llvmlite import ir
@@ -150,8 +151,19 @@ class OSREntryCompiler(SpeculativeCompiler):
         self.live_slots = slots
         self.live_stack = stack
         self.speculated: list[tuple[str, int]] = []
+        self.checking_entry = False        # while building an entry guard's exit (see frame_map)
         super().__init__(ctx, ops, vm, record, symbol, version, parameters=0)
         self.entry_map = self.frame_map(header, vm.osr_entries.buffer.capacity)
+
+    def frame_map(self, offset: int, buffer_words: int) -> FrameMap:
+        """As for any exit; an entry guard's exit keeps the values it checks boxed (they may not be numbers)."""
+        frame = super().frame_map(offset, buffer_words)
+        if not self.checking_entry:
+            return frame
+        checked = set(self.speculated)
+        return replace(frame, locations=tuple(
+            replace(v, how=Stored.BOXED) if v.how is Stored.DOUBLE and (v.place, v.index) in checked else v
+            for v in frame.locations))
 
     def frame_index(self, builder: ir.IRBuilder, depth: ir.Value) -> ir.Value:
         """The interpreter already pushed this activation's record: take it over."""
@@ -220,7 +232,11 @@ class OSREntryCompiler(SpeculativeCompiler):
     def ops_speculate_entry(self, value: ir.Value, reason: str) -> None:
         """One entry guard: a value the region treats as a number must be one now, else deopt at the header."""
         b = self.state.builder
-        exit_block, point = self.deopt_exit(reason)
+        self.checking_entry = True
+        try:
+            exit_block, point = self.deopt_exit(reason)
+        finally:
+            self.checking_entry = False
         ok = self.stressed(is_number(b, value), point)
         cont = self.function.append_basic_block("osr.ok")
         b.cbranch(ok, cont, exit_block).set_weights([1000, 1])
