@@ -1,0 +1,103 @@
+"""Shared by stage 3's tests: run ``python -m stage3_deopt`` as a user would, and build a DeoptVM in-process."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from types import ModuleType
+
+import lox_frontend
+import stage0_jit
+import stage1_interp
+import stage2_ic
+import stage3_deopt
+from stage1_interp.functions import FunctionRecord
+from stage1_interp.vm import TieredOptions
+from stage3_deopt.settings import Settings
+from stage3_deopt.vm import DeoptVM
+
+from lox_testing import process
+from lox_testing.process import TIMEOUT, Run, assert_clean
+
+VM = "stage3_deopt"
+
+__all__ = ["TIMEOUT", "Run", "assert_clean", "lox_env", "make_vm", "record", "run_vm", "run_program",
+           "run_everywhere", "MODES", "stats_counter", "section", "trace_lines"]
+
+#: Address space for the heap of an in-process VM (the default reserves 8 GiB).
+HEAP_MB = 64
+
+
+# ---------------------------------------------------------------- in-process
+def make_vm(*, trace: frozenset[str] = frozenset(), diagnostics: io.StringIO | None = None,
+            **settings: object) -> DeoptVM:
+    """A DeoptVM with a small heap; ``settings`` override :class:`stage3_deopt.settings.Settings` fields."""
+    chosen = Settings(heap_reserve_mb=HEAP_MB, feedback_after=0)
+    for name, value in settings.items():
+        assert hasattr(chosen, name), name
+        setattr(chosen, name, value)
+    options = TieredOptions(settings=chosen, trace=trace, diagnostics=diagnostics or io.StringIO())
+    return DeoptVM(options)
+
+
+def record(vm: DeoptVM, name: str) -> FunctionRecord:
+    """The one function record called ``name``."""
+    found = [r for r in vm.records if r.name == name]
+    assert len(found) == 1, f"{len(found)} functions named {name!r}: {[r.name for r in vm.records]}"
+    return found[0]
+
+
+# ---------------------------------------------------------------- subprocesses
+MODULES: tuple[ModuleType, ...] = (stage3_deopt, stage2_ic, stage1_interp, stage0_jit, lox_frontend)
+_LAUNCHER = process.Launcher(MODULES)
+lox_env = _LAUNCHER.lox_env
+
+
+def run_vm(*args: str, stdin: bytes = b"") -> Run:
+    """Run ``python -m stage3_deopt args...``; returns what happened (see lox_testing.process)."""
+    return _LAUNCHER.run_vm(VM, *args, stdin=stdin)
+
+
+def run_program(tmp_path: Path, source: str, *flags: str) -> Run:
+    """Write ``source`` to a file in ``tmp_path`` and run it with ``flags``."""
+    return _LAUNCHER.run_program(VM, tmp_path, source, *flags)
+
+
+#: Stage 3's modes: the same as test_stage3_conformance.py's (stage 2's, plus --deopt-stress and a low threshold).
+MODES: dict[str, tuple[str, ...]] = {
+    "off": ("--jit=off",),
+    "eager": ("--jit=eager",),
+    "ic-off": ("--ic=off",),
+    "default": (),
+    "deopt-stress": ("--deopt-stress",),
+    "threshold3": ("--threshold=3",),
+}
+
+
+def run_everywhere(tmp_path: Path, source: str, modes: dict[str, tuple[str, ...]] | None = None) -> Run:
+    """Run ``source`` in every mode; assert they all agree (stdout, stderr, status); returns one run."""
+    runs = {mode: run_program(tmp_path, source, *flags) for mode, flags in (modes or MODES).items()}
+    return process.assert_same_everywhere(runs)
+
+
+# ---------------------------------------------------------------- reading what a run printed
+def stats_counter(stderr: str, name: str) -> int:
+    """The value of one ``--stats`` counter (0 when it is not printed: counters appear once counted)."""
+    match = re.search(rf"^{re.escape(name)}\s+(\d+)$", stderr, re.MULTILINE)
+    assert "== stats ==" in stderr, f"no --stats report in:\n{stderr}"
+    return int(match.group(1)) if match else 0
+
+
+def section(stderr: str, title: str) -> list[str]:
+    """The lines of one ``--stats`` section (up to the next ``==`` heading)."""
+    lines = stderr.splitlines()
+    start = lines.index(f"== {title} ==") + 1
+    end = next((i for i in range(start, len(lines)) if lines[i].startswith("== ")), len(lines))
+    return lines[start:end]
+
+
+def trace_lines(stderr: str, kind: str) -> list[str]:
+    """The ``[kind] ...`` lines of a ``--trace`` run, without the prefix."""
+    prefix = f"[{kind}] "
+    return [line[len(prefix):] for line in stderr.splitlines() if line.startswith(prefix)]
