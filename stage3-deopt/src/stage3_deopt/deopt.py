@@ -20,6 +20,10 @@ What happens next (the policy, counted per site and per function):
 3. a function that has deoptimised ``function_deopt_limit`` times stops
    speculating altogether.
 
+Only deopts of installed code count: an older activation of code already
+discarded (a recursion unwinding through it) leaves too, but its bets
+predate the wider feedback and nothing is recompiled for it.
+
 So a program whose types flip forever deoptimises a bounded number of times
 and settles into generic compiled code. ``--trace=deopt`` explains every
 deopt (which guard, what it trusted, what it saw, what was rebuilt, what
@@ -162,19 +166,22 @@ class Deoptimizer:
             self.explain(point, slots, stack, "forced by --deopt-stress (the guard held): "
                                               "the compiled code stays; this guard is disarmed")
             return
+        self.by_reason[(record.name, point.reason)] += 1
+        point.code.deopts += 1
+        if not point.code.valid:
+            # An older activation (a recursion, say) of code a deopt already discarded: its bets were made before
+            # the feedback widened, and no recompilation follows, so it says nothing about whether the site
+            # settles. Counting it would let one type change in a recursive function reach the limits at once.
+            self.explain(point, slots, stack, f"{point.code.title} was already discarded (an older activation): "
+                                              f"not counted towards the deopt limits")
+            return
         key = (index, point.frame.offset)
         self.site_deopts[key] += 1
         self.function_deopts[index] += 1
-        self.by_reason[(record.name, point.reason)] += 1
-        point.code.deopts += 1
         site, function = self.site_deopts[key], self.function_deopts[index]
-        counted = f"(deopt {site} of this site, {function} of {record.name})"
-        steps = []
-        if point.code.valid:
-            vm.discard(record, f"deopt at line {point.frame.line}")
-            steps.append(f"{record.name}'s compiled code is discarded {counted}")
-        else:
-            steps.append(f"{point.code.title} was already discarded (an older activation) {counted}")
+        vm.discard(record, f"deopt at line {point.frame.line}")
+        steps = [f"{record.name}'s compiled code is discarded "
+                 f"(deopt {site} of this site, {function} of {record.name})"]
         if function >= settings.function_deopt_limit and index not in self.functions_off:
             self.functions_off.add(index)
             vm.stats.add("deopt.functions_stopped_speculating")
