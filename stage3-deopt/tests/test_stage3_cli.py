@@ -69,7 +69,7 @@ VALUE = re.compile(r"(slot|stack) (\d+) = (?:buffer\[(\d+)\] \((boxed|double|cel
 
 
 def value_locations(resume_line: str) -> list[tuple[str, int, str, str]]:
-    """The ``(place, index, how, where)`` entries of a ``--dump=deopt`` resume line (``where``: buffer word or constant)."""
+    """The (place, index, how, where) entries of a --dump=deopt resume line (where: a buffer word or a constant)."""
     shown = resume_line.split(": ", 1)[1]
     found = []
     for item in shown.split(", "):
@@ -148,7 +148,8 @@ def test_osr_enters_a_hot_loop_in_a_function_called_once(tmp_path: Path) -> None
     assert_clean(run, 0)
     assert run.stdout == "1.24975e+07\n"
     osr_entered_at(run.stderr, "main", 3)
-    assert "main is hot (1 calls, 999 back-edges; by loop): queued with its OSR entry" in trace_lines(run.stderr, "tier")
+    tier = trace_lines(run.stderr, "tier")
+    assert "main is hot (1 calls, 999 back-edges; by loop): queued with its OSR entry" in tier
     assert stats_counter(run.stderr, "osr.entered") == 1
     assert stats_counter(run.stderr, "deopt.total") == 0
 

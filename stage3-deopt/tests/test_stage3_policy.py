@@ -252,3 +252,40 @@ def test_a_discarded_callee_called_from_compiled_code_gets_hot_and_compiled_agai
     assert tier.count("helper: compiled code installed") == 2
     assert tier.count("caller: compiled code installed") == 1
     assert stats_counter(run.stderr, "deopt.total") == 1
+
+
+# One call with strings, three compiled activations deep (the inline copy's included): each activation
+# leaves compiled code as the recursion returns through it, but only the first was running installed code.
+RECURSION_FLIPS_ONCE = """\
+fun rep(n, s) {
+  if (n < 1) return s;
+  return rep(n - 1, s) + s;
+}
+var t = 0;
+for (var i = 0; i < 400; i = i + 1) t = t + rep(3, i);
+print rep(3, "ab");
+for (var i = 0; i < 400; i = i + 1) t = t + rep(3, i);
+print t;
+print rep(3, "cd");
+"""
+RECURSION_FLIPS_ONCE_OUT = "abababab\n638400\ncdcdcdcd\n"
+
+
+def test_older_activations_of_discarded_code_do_not_count_towards_the_limits(tmp_path: Path) -> None:
+    """VM bug (fixed): every activation of the discarded code counted as another deopt of the site, so one
+    type change in a recursive function reached site_deopt_limit at once and the site never speculated again
+    (the limit is for a site that keeps failing with wider feedback each time)."""
+    assert interpreted(tmp_path, RECURSION_FLIPS_ONCE) == RECURSION_FLIPS_ONCE_OUT
+    run = run_program(tmp_path, RECURSION_FLIPS_ONCE, "--stats", "--trace=deopt", "--dump=deopt")
+    assert_clean(run, 0)
+    assert run.stdout == RECURSION_FLIPS_ONCE_OUT
+    nexts = [x for x in trace_lines(run.stderr, "deopt") if x.startswith("  next: ")]
+    assert len(nexts) == stats_counter(run.stderr, "deopt.total") >= 2
+    assert "rep's compiled code is discarded (deopt 1 of this site, 1 of rep)" in nexts[0]
+    assert all("was already discarded (an older activation)" in x and "not counted" in x for x in nexts[1:]), nexts
+    assert not any("reached" in x for x in nexts), nexts
+    assert stats_counter(run.stderr, "deopt.sites_stopped_speculating") == 0
+    assert stats_counter(run.stderr, "tier.discarded") == 1
+    blocks = deopt_points(run.stderr, "rep")
+    assert len(blocks) == 2
+    assert any(" ADD: guard 'numbers or strings', trusts (number, number) x" in x for x in blocks[1]), blocks[1]
