@@ -249,9 +249,9 @@ class Operations:
         f.builder.position_at_end(f.builder.append_basic_block("after.invoke"))
         return NIL
 
-    def class_op(self, f: FunctionState, op: int, operand: int, stack: list[ir.Value], line: int) -> None:
+    def class_op(self, f: FunctionState, op: int, operand: int, stack: list[ir.Value], sp: int, line: int) -> None:
         """Stage 4's class opcodes (CLASS, INHERIT, METHOD, GET_SUPER, SUPER_INVOKE), given the operand
-        stack's allocas; class-free Lox never emits them."""
+        stack's allocas and its height; class-free Lox never emits them."""
         raise AssertionError("class operations arrive in stage 4")
 
     # ------------------------------------------------------------ calls
@@ -285,14 +285,21 @@ class Operations:
         fast_end = b.block
         b.branch(done)
         b.position_at_end(slow)
-        buffer = self.argument_buffer(f, len(args))
-        for i, arg in enumerate(args):
-            b.store(arg, b.gep(buffer, [const(i)]))
-        result_slow = b.call(self.ctx.call_slow, [callee, buffer, const(len(args)), const(line)])
+        result_slow = self.call_other(f, callee, args, line)
         slow_end = b.block
         b.branch(done)
         result = self.join(f, done, [(result_fast, fast_end), (result_slow, slow_end)])
         self.check_result(f, result)
+        return result
+
+    def call_other(self, f: FunctionState, callee: ir.Value, args: list[ir.Value], line: int) -> ir.Value:
+        """A call of anything but a closure of the right arity: the runtime's slow path (stage 4 adds bound
+        methods here, called natively)."""
+        b = f.builder
+        buffer = self.argument_buffer(f, len(args))
+        for i, arg in enumerate(args):
+            b.store(arg, b.gep(buffer, [const(i)]))
+        result: ir.Value = b.call(self.ctx.call_slow, [callee, buffer, const(len(args)), const(line)])
         return result
 
     def call_entry(self, f: FunctionState, function: ir.Value, closure: ir.Value, args: list[ir.Value]) -> ir.Value:

@@ -20,6 +20,8 @@ class ErrorCode(enum.IntEnum):
     OUT_OF_MEMORY = 10
     NATIVE_ARGUMENT = 11        # a: native id (message built by the native)
     NO_METHODS = 12
+    UNDEFINED_PROPERTY = 13     # a: the name's string value (stage 4)
+    SUPERCLASS_NOT_CLASS = 14   # stage 4
 
 
 MESSAGES: dict[ErrorCode, str] = {
@@ -35,6 +37,8 @@ MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.OUT_OF_MEMORY: "Out of memory.",
     ErrorCode.NATIVE_ARGUMENT: "{detail}",
     ErrorCode.NO_METHODS: "Only instances have methods.",
+    ErrorCode.UNDEFINED_PROPERTY: "Undefined property '{name}'.",
+    ErrorCode.SUPERCLASS_NOT_CLASS: "Superclass must be a class.",
 }
 
 # An error raised with this line is reported at the line the innermost frame

@@ -49,7 +49,7 @@ class ModuleContext:
         self.equal = self._build_equal()
         self.observe = self._build_observe()
 
-    def is_kind(self, b: ir.IRBuilder, v: ir.Value, kind: Kind) -> ir.Value:
+    def is_kind(self, b: ir.IRBuilder, v: ir.Value, kind: int) -> ir.Value:
         """i1: ``v`` is an object of ``kind`` (see ``irvalues.is_kind``)."""
         return is_kind(b, v, kind, self.runtime.heap.zero_address)
 

@@ -76,7 +76,7 @@ def kind_of(b: ir.IRBuilder, address: ir.Value) -> ir.Value:
     return b.and_(load_word(b, address), const(HEADER_KIND_MASK))
 
 
-def is_kind(b: ir.IRBuilder, v: ir.Value, kind: Kind, zero_address: int) -> ir.Value:
+def is_kind(b: ir.IRBuilder, v: ir.Value, kind: int, zero_address: int) -> ir.Value:
     """i1: ``v`` is an object of ``kind``.
 
     Branch-free: a non-object reads the heap's always-zero word instead of a

@@ -216,6 +216,8 @@ class Runtime:
             name_value = self.heap.field(a, GLOBAL, "name")
             name = self.heap.string_bytes(values.address_of(name_value)).decode("latin-1")
             return template.format(name=name)
+        if code == ErrorCode.UNDEFINED_PROPERTY:
+            return template.format(name=self.heap.string_bytes(values.address_of(a)).decode("latin-1"))
         return template.format(a=a, b=b, detail=detail)
 
     def stack_trace(self, line: int) -> list[str]:

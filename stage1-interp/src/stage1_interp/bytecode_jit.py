@@ -185,7 +185,7 @@ class BytecodeFunctionCompiler(NativeFrame):
                 b.store(result, stack[sp - argc - 1])
             elif op in (Op.CLASS, Op.INHERIT, Op.METHOD, Op.GET_SUPER, Op.SUPER_INVOKE):
                 # Stage 4's class operations: the emitters see the operand stack directly.
-                self.ops.class_op(f, op, arg, [stack[k] for k in range(sp)], line)
+                self.ops.class_op(f, op, arg, stack, sp, line)
             elif op == Op.CLOSURE:
                 b.store(self.closure(arg, slots, line), stack[sp])
             elif op == Op.RETURN:

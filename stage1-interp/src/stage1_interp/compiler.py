@@ -35,17 +35,25 @@ class FunctionCompiler:
 
     def compile(self) -> FunctionCode:
         """Compile the body; returns the finished code."""
-        for param in self.node.params:
-            if param.captured:
-                self.emit(Op.MAKE_CELL, param.slot, self.node.line)
+        self.prologue()
         for statement in self.node.body:
             self.statement(statement)
         end_line = self.chunk.lines[-1] if self.chunk.lines else self.node.line
-        self.emit(Op.NIL, 0, end_line)
-        self.emit(Op.RETURN, 0, end_line)
+        self.implicit_return(end_line)
         depths = stack_depths(self.chunk)
         self.code.max_stack = max((d for d in depths if d >= 0), default=0) + 1
         return self.code
+
+    def prologue(self) -> None:
+        """Parameters captured by closures move into cells before the body runs."""
+        for param in self.node.params:
+            if param.captured:
+                self.emit(Op.MAKE_CELL, param.slot, self.node.line)
+
+    def implicit_return(self, line: int) -> None:
+        """Falling off the end returns nil (stage 4: an initializer returns ``this``)."""
+        self.emit(Op.NIL, 0, line)
+        self.emit(Op.RETURN, 0, line)
 
     # ------------------------------------------------------------ helpers
     def emit(self, op: Op, arg: int, line: int) -> int:

@@ -98,7 +98,7 @@ class TieredVM(VM):
 
     def execute(self, script: nodes.Function) -> None:
         """Compile the program to bytecode and run the script (compiled first under --jit=eager)."""
-        code = compile_script(script)
+        code = self.compile_bytecode(script)
         if "bytecode" in self.options.dumps:
             self.options.diagnostics.write(disassemble(code) + "\n")
         record = self.record_for(code)
@@ -110,6 +110,10 @@ class TieredVM(VM):
             self.check(record.native_entry(values.to_signed(closure)))
         else:
             self.check(self.interpret_call(closure, []))
+
+    def compile_bytecode(self, script: nodes.Function) -> FunctionCode:
+        """Hook: the parsed program to bytecode (stage 4's compiler knows classes)."""
+        return compile_script(script)
 
     def interpret_call(self, closure: int, args: list[int], receiver: int = -1) -> int:
         """Run a call in the interpreter (from the script start or a trampoline); returns the result or ERROR.

@@ -346,6 +346,16 @@ def _step(record: "FunctionRecord", speculator: Speculator, i: int, state: State
     elif op == Op.INVOKE:
         del stack[len(stack) - invoke_argc(arg) - 1:]
         stack.append((Kind.VALUE, -1))
+    elif op == Op.SUPER_INVOKE:
+        del stack[len(stack) - invoke_argc(arg) - 2:]
+        stack.append((Kind.VALUE, -1))
+    elif op == Op.CLASS:
+        stack.append((Kind.VALUE, -1))
+    elif op == Op.INHERIT or op == Op.METHOD:
+        stack.pop()
+    elif op == Op.GET_SUPER:
+        stack.pop()
+        stack[-1] = (Kind.VALUE, -1)
     elif op == Op.GET_PROPERTY:
         stack[-1] = (Kind.VALUE, -1)
     elif op == Op.SET_PROPERTY:

@@ -1,0 +1,5 @@
+"""``python -m stage4_shapes``: run a Lox file, or the interactive prompt."""
+
+from .cli import main
+
+main()

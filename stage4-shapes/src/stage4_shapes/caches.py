@@ -1,0 +1,114 @@
+"""Shape-keyed inline caches: what a property, method, super or class-call site learned, keyed by shape or class.
+
+They are stage 2's :class:`~stage2_ic.feedback.InlineCache` (the same
+uninitialised / monomorphic / polymorphic / megamorphic ladder, the same
+``--trace=ic`` lines and ``--stats`` counters) whose cases are the hits
+below, plus a dictionary from the key (an instance's header word, which
+names its shape, or a class) to the hit, so the interpreter answers a
+cached access with one dictionary lookup and compiled code with one compare.
+
+A case is what the site should do for that key, worked out once on a miss:
+
+- :class:`FieldHit`: the field is slot ``index`` (inline if below the
+  shape's inline capacity, else in the overflow store);
+- :class:`MethodHit`: the name is a method of the shape's class (no field
+  shadows it in that shape): bind it, or call it with the receiver;
+- :class:`StoreHit`: a store into slot ``index``; when ``new_header``
+  differs it also moves the instance to the next shape (a cached transition),
+  ``grows`` when the overflow store must be made bigger first;
+- :class:`SuperHit`: ``super.name`` from that superclass is this closure;
+- :class:`ClassTarget`: calling this class runs this initializer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+
+from stage2_ic.feedback import InlineCache
+
+NOT_INSTANCE = "not an instance"
+
+
+@dataclass(frozen=True)
+class FieldHit:
+    """A field read (or a field's value invoked) on instances of one shape."""
+
+    header: int
+    index: int
+    inline: int          # the shape's inline capacity
+    shape: str           # for traces: ``Point{x,y}``
+
+    def __str__(self) -> str:
+        where = f"inline slot {self.index}" if self.index < self.inline else f"overflow {self.index - self.inline}"
+        return f"{self.shape}: field {where}"
+
+
+@dataclass(frozen=True)
+class MethodHit:
+    """A method found on the shape's class."""
+
+    header: int
+    closure: int
+    prototype: int
+    shape: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.shape}: method {self.name}"
+
+
+@dataclass(frozen=True)
+class StoreHit:
+    """A field store, with the transition it makes (``new_header == header``: the field existed)."""
+
+    header: int
+    new_header: int
+    index: int
+    inline: int
+    grows: bool
+    shape: str
+    new_shape: str
+
+    def __str__(self) -> str:
+        if self.header == self.new_header:
+            return f"{self.shape}: store field {self.index}"
+        return f"{self.shape} -> {self.new_shape}: add field {self.index}" + (" (grow overflow)" if self.grows else "")
+
+
+@dataclass(frozen=True)
+class SuperHit:
+    """``super.name`` on one superclass."""
+
+    superclass: int
+    closure: int
+    prototype: int
+    name: str
+
+    def __str__(self) -> str:
+        return f"super.{self.name}"
+
+
+@dataclass(frozen=True)
+class ClassTarget:
+    """A call site that calls a class: the instance's initializer (0: none) and its arity."""
+
+    klass: int
+    initializer: int
+    prototype: int
+    arity: int
+    name: str
+
+    def __str__(self) -> str:
+        return f"class {self.name}"
+
+
+@dataclass(eq=False)
+class ShapeCache(InlineCache):
+    """An inline cache whose cases are keyed (by header word or class) for a one-lookup hit."""
+
+    by_key: dict[int, Hashable] = field(default_factory=dict)
+
+    def hit(self, key: int) -> Hashable | None:
+        """The cached case for ``key``, if any."""
+        return self.by_key.get(key)

@@ -1,0 +1,36 @@
+"""Stage 4's tunables: stage 3's plus the shape limits and slack tracking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from stage3_deopt.settings import Settings as Stage3Settings
+
+
+@dataclass
+class Settings(Stage3Settings):
+    """Stage 4 settings."""
+
+    inline_slots_while_tracking: int = field(default=8, metadata={
+        "why": "inline field slots of a class's first instances, while it learns how many fields they get "
+               "(and the most any instance is given inline): a field in the instance is one load from its "
+               "address, an overflow field two"})
+    slack_tracking_instances: int = field(default=8, metadata={
+        "why": "instances made before a class fixes its inline slots to the fields they actually got "
+               "(V8's slack tracking); later instances are exactly that big, so a 2-field Point is 32 bytes"})
+    max_shape_fields: int = field(default=64, metadata={
+        "why": "fields an instance may have in a shape; past it the instance goes to dictionary mode "
+               "(its own name -> value table), so an object used as a map cannot grow the shape tree "
+               "without bound"})
+    max_shapes_per_class: int = field(default=128, metadata={
+        "why": "shapes in one class's transition tree; instances of a class whose fields come in too many "
+               "orders go to dictionary mode instead of growing the tree without bound"})
+
+    def validate(self) -> None:
+        """Stage 3's checks plus the shape limits."""
+        super().validate()
+        if not 0 <= self.inline_slots_while_tracking <= 64:
+            raise ValueError("inline_slots_while_tracking must be between 0 and 64")
+        for name in ("slack_tracking_instances", "max_shape_fields", "max_shapes_per_class"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")

@@ -1,0 +1,105 @@
+"""Stage 4's VM: stage 3 plus the whole language (classes), hidden classes and shape-keyed inline caches.
+
+Hooks it plugs into: ``VM.allow_classes`` and ``TieredVM.compile_bytecode``
+(the front end and bytecode compiler take classes), ``VM.make_runtime``
+(``runtime.ObjectRuntime``: printing and calling classes, compiled code's
+object callbacks), ``TieredVM.objects`` (the interpreter's object model,
+``model.ObjectModel``), ``TieredVM.operations`` (emitters for the object
+opcodes) and the feedback recorder (call sites learn which class they
+instantiate).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lox_frontend import nodes
+from stage0_jit.runtime import Runtime
+from stage0_jit.vm import Options
+from stage1_interp.bytecode import FunctionCode
+from stage1_interp.functions import FunctionRecord
+from stage2_ic.feedback import FeedbackRecorder
+from stage3_deopt.vm import DeoptVM
+
+from .caches import ShapeCache
+from .compiler import compile_script
+from .model import CLASS_KIND, ObjectModel
+from .runtime import ObjectRuntime
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from stage0_jit.emitters import Operations
+    from stage0_jit.irmodule import ModuleContext
+
+
+class ShapesRecorder(FeedbackRecorder):
+    """Stage 2's recorder; a call site that calls a class records which class (and so which ``init``)."""
+
+    def __init__(self, vm: "ShapesVM") -> None:
+        super().__init__(vm)
+        self.shapes_vm = vm
+
+    def call(self, record: FunctionRecord, offset: int, callee: int) -> None:
+        """Classes are call targets too (a cached class call allocates inline and calls ``init`` directly)."""
+        model = self.shapes_vm.objects_model
+        if model.kind(callee) != CLASS_KIND:
+            super().call(record, offset, callee)
+            return
+        cache = self.cache(record, offset)
+        if cache.last_value == callee:
+            cache.seen_again()
+            return
+        cache.last_value = callee
+        target = model.class_target(callee)
+        assert target is not None
+        self.note(cache, target)
+
+
+class ShapesVM(DeoptVM):
+    """The whole of Lox, with shapes and shape-keyed caches in every tier."""
+
+    allow_classes = True
+
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        assert isinstance(self.settings, Settings)
+        self.settings: Settings = self.settings
+        self.objects_model = ObjectModel(self)
+        self.objects = self.objects_model
+        runtime = self.runtime
+        assert isinstance(runtime, ObjectRuntime)
+        runtime.objects = self.objects_model
+        self.recorder = ShapesRecorder(self)
+        self.feedback = self.recorder
+
+    def make_runtime(self) -> Runtime:
+        """The runtime with classes."""
+        return ObjectRuntime(self.settings)
+
+    def compile_bytecode(self, script: nodes.Function) -> FunctionCode:
+        """The bytecode compiler that knows classes."""
+        return compile_script(script)
+
+    def operations(self, ctx: "ModuleContext") -> "Operations":
+        """Shape-cached emitters (with speculation, unless ``--deopt=off``), or generic ones under ``--ic=off``."""
+        from .emitters import GenericObjectOperations, GuardedObjectOperations, ShapedOperations
+        if not self.settings.ic:
+            return GenericObjectOperations(ctx)
+        if not self.settings.deopt:
+            return GuardedObjectOperations(ctx, self)
+        return ShapedOperations(ctx, self)
+
+    def finish(self) -> None:
+        """Stage 3's report plus shapes and shape-cache states."""
+        if self.options.stats:
+            table = self.objects_model.shapes
+            self.stats.add("shapes.total", len(table.shapes))
+            self.stats.add("shapes.transitions", table.transitions_made)
+            self.stats.add("shapes.dictionary_instances", table.dictionary_instances)
+            self.stats.add("classes.total", len(self.objects_model.classes))
+            caches = [c for c in self.caches() if isinstance(c, ShapeCache)]
+            for cache in caches:
+                self.stats.add(f"ic.shape.{cache.state.value}")
+        super().finish()
+
+
