@@ -35,6 +35,17 @@ runpy.run_path(str(source.parent / "python" / (source.stem + ".py")), run_name="
 '''
 
 
+# A fake reference implementation (any other Lox, such as clox): a shell script with canned output.
+FAKE_REFERENCE = """\
+#!/bin/sh
+case "$1" in
+  *tiny.lox) printf '3\\nab\\n0.0125\\n' ;;
+  *hello.lox) printf '42\\n' ;;
+  *) echo "fake reference: no such program $1" >&2; exit 74 ;;
+esac
+"""
+
+
 def write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text))
@@ -137,11 +148,66 @@ def test_failures_are_loud(workspace: Path) -> None:
     assert done.stderr.count("fakestage_a          FAIL") == 2  # once per benchmark
 
 
+def fake_reference(workspace: Path, name: str = "fakelox", text: str = FAKE_REFERENCE) -> Path:
+    """Write an executable fake reference implementation into ``workspace``."""
+    path = workspace / "refs" / name
+    write(path, text)
+    path.chmod(0o755)
+    return path
+
+
+def test_reference_and_variant_columns(workspace: Path) -> None:
+    ref = fake_reference(workspace)
+    out_json = workspace / "with-ref.json"
+    done = run_cli(
+        workspace,
+        "--stage", "fakestage_a", "--ref", f"clox={ref}",
+        "--variant", "a_again=fakestage_a", "--flags", "a_again=--ignored-flag",
+        "--repeat", "2", "--json", str(out_json),
+    )
+    assert done.returncode == 0, done.stderr
+    report = Report.load(out_json)
+    assert report.runners == ["cpython", "clox", "fakestage_a", "a_again"]
+    assert report.references == {"clox": str(ref)}
+    assert report.variants == {"a_again": "fakestage_a"}
+    assert report.flags == {"a_again": ["--ignored-flag"]}
+    tiny = report.get("tiny", "clox")
+    assert tiny is not None and tiny.ok and len(tiny.runs) == 2
+    assert tiny.program == pytest.approx(0.0125)  # the canned timing line
+    lines = done.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("runner") and "whole s" in line)
+    assert "prog/clox" in header and "whole/clox" in header
+    clox_row = next(line for line in lines if line.startswith("clox "))
+    assert "1.00x" in clox_row  # the reference against itself
+    summary = lines[lines.index("== summary ==") + 1]
+    assert summary.split()[-2:] == ["prog/clox", "whole/clox"]
+    assert "all outputs matched" in done.stdout
+
+    # the same run as Markdown, and a reference whose output is wrong fails loudly
+    liar = fake_reference(workspace, "liar", "#!/bin/sh\necho 41\n")
+    bad = run_cli(
+        workspace, "--no-python", "--stage", "fakestage_a", "--bench", "hello", "--ref", f"liar={liar}",
+        "--repeat", "1", "--markdown", "--quiet",
+    )
+    assert bad.returncode == 1
+    assert "| runner | whole s | prog s | peak MB | whole/CPy | prog/CPy | prog/prev | whole/prev " \
+        "| prog/liar | whole/liar |" in bad.stdout
+    assert "liar: FAIL: line 1: expected '42', got '41'" in bad.stdout
+
+
 def test_usage_errors(workspace: Path) -> None:
     assert run_cli(workspace, "--bench", "nope").returncode == 2
     assert run_cli(workspace, "--stage", "no_such_stage_module").returncode == 2
     assert run_cli(workspace, "--stage", "fakestage_a", "--flags", "other=--x").returncode == 2
     assert run_cli(workspace, "--repeat", "0").returncode == 2
+    ref = fake_reference(workspace)
+    assert run_cli(workspace, "--ref", "clox").returncode == 2  # no =PATH
+    assert run_cli(workspace, "--ref", f"clox={workspace / 'nothing'}").returncode == 2
+    assert run_cli(workspace, "--ref", f"cpython={ref}").returncode == 2  # a name that is taken
+    assert run_cli(workspace, "--ref", f"x={ref}", "--ref", f"x={ref}").returncode == 2
+    assert run_cli(workspace, "--variant", "v=no_such_stage_module:--x").returncode == 2
+    assert run_cli(workspace, "--variant", "fakestage_a=fakestage_a:--x", "--stage", "fakestage_a").returncode == 2
+    assert run_cli(workspace, "--variant", "=fakestage_a").returncode == 2
     empty = workspace / "empty"
     empty.mkdir()
     assert run_cli(workspace, "--bench-dir", str(empty)).returncode == 2
@@ -179,9 +245,13 @@ def test_repository_benchmarks_are_complete() -> None:
     assert not warnings
     names = {b.name for b in benchmarks}
     assert {"fib", "loop", "closures", "strings", "many_functions", "calls", "startup"} <= names
+    natural = {"loop_main", "calls_main", "closures_main", "calls_toplevel", "fib_toplevel"}
+    classes = {"method_call", "properties", "instantiation", "invocation", "zoo", "binary_trees", "interpreter"}
+    assert natural | classes <= names
     for bench in benchmarks:
         assert bench.twin is not None, bench.name
         assert bench.expected, bench.name
+        assert bench.needs_classes == (bench.name in classes), bench.name
 
 
 @pytest.mark.skipif(not REPO_BENCH.is_dir(), reason="repository bench/ not found")

@@ -28,6 +28,17 @@ def test_pair_table_rows_are_the_medians_and_their_ratios() -> None:
     assert lines[3] == "| startup | 0.200 | - | 0.100 | - | 0.500x | - | 10.0 |"
 
 
+def test_pair_table_with_a_reference() -> None:
+    r = report()
+    r.runners.append("clox")
+    r.references = {"clox": "/opt/clox"}
+    r.results += [Result("fib", "clox", [Run(wall=0.25, program=0.1, peak_kb=1024)])]
+    lines = pair_table(r, "stage0_jit", "stage1_interp", ["clox"]).splitlines()
+    assert lines[0].endswith("| clox whole s | clox prog s | whole stage1_interp/clox | prog stage1_interp/clox |")
+    assert lines[2].endswith("| 20.0 | 0.250 | 0.100 | 2.00x | 3.00x |")
+    assert lines[3].endswith("| 10.0 | - | - | - | - |")  # no clox result for startup
+
+
 def test_main_reads_a_results_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "r.json"
     report().save(path)
@@ -36,3 +47,5 @@ def test_main_reads_a_results_file(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main([str(path), "stage0_jit", "stage9"]) == 64
     assert "no runner stage9" in capsys.readouterr().err
     assert main([str(path)]) == 64
+    assert main([str(path), "stage0_jit", "stage1_interp", "stage0_jit"]) == 0  # any runner can be a reference
+    assert "stage0_jit prog s" in capsys.readouterr().out

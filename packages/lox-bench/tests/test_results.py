@@ -24,6 +24,8 @@ def make_report() -> Report:
         flags={"stage0_jit": ["--jit=eager"]},
         created="2024-01-01T00:00:00+00:00",
         machine={"platform": "test", "cpus": "2"},
+        references={"clox": "/opt/clox"},
+        variants={"nojit": "stage1_interp"},
     )
 
 
@@ -45,3 +47,17 @@ def test_json_round_trip(tmp_path: Path) -> None:
 def test_from_json_rejects_other_files() -> None:
     with pytest.raises(ValueError):
         Report.from_json('{"format": "something else"}')
+
+
+def test_files_without_references_or_variants_still_load() -> None:
+    data = json.loads(make_report().to_json())
+    del data["references"], data["variants"]
+    back = Report.from_dict(data)
+    assert back.references == {} and back.variants == {}
+    assert back.is_stage("stage0_jit") and not back.is_stage("cpython")
+
+
+def test_runner_kinds() -> None:
+    report = make_report()
+    assert report.is_reference("clox") and not report.is_stage("clox")
+    assert not report.is_stage("nojit") and not report.is_reference("nojit")

@@ -9,6 +9,8 @@ import pytest
 from lox_bench.results import ERROR, FAIL, Report, Result, Run
 from lox_bench.table import (
     compute_rows,
+    previous_stage,
+    summary_headers,
     fmt_ratio,
     fmt_seconds,
     format_benchmark,
@@ -151,3 +153,59 @@ def test_formatting_helpers() -> None:
     assert fmt_ratio(0.42) == "0.420x"
     assert fmt_ratio(12.34) == "12.3x"
     assert fmt_ratio(123.4) == "123x"
+
+
+def with_reference() -> Report:
+    """The sample report plus a reference runner (clox) and a variant of stage 1 (nojit)."""
+    report = sample()
+    report.runners = ["cpython", "clox", "stage0_jit", "stage1_interp", "nojit"]
+    report.references = {"clox": "/opt/clox"}
+    report.variants = {"nojit": "stage1_interp"}
+    report.results += [
+        Result("fib", "clox", [ok(0.5, 0.42)]),
+        Result("startup", "clox", [ok(0.002, None)]),
+        Result("fib", "nojit", [ok(11.0, 10.5)]),
+        Result("startup", "nojit", [ok(0.2, None)]),
+    ]
+    return report
+
+
+def test_reference_ratios() -> None:
+    rows = {row.runner: row for row in compute_rows(with_reference(), "fib")}
+    expected = {"stage0_jit": (0.21 / 0.42, 1.1 / 0.5), "clox": (1.0, 1.0), "cpython": (2.1 / 0.42, 2.2 / 0.5)}
+    for runner, (want_program, want_wall) in expected.items():
+        program, wall = rows[runner].versus("clox")
+        assert program == pytest.approx(want_program) and wall == pytest.approx(want_wall)
+    assert rows["stage0_jit"].versus("other") == (None, None)
+    assert rows["clox"].previous is None and rows["clox"].program_vs_previous is None
+    startup = {row.runner: row for row in compute_rows(with_reference(), "startup")}
+    program, wall = startup["stage0_jit"].versus("clox")
+    assert program is None and wall == pytest.approx(0.5 / 0.002)
+
+
+def test_previous_stage_of_variants_and_references() -> None:
+    report = with_reference()
+    previous = [previous_stage(report, i) for i in range(len(report.runners))]
+    # cpython and clox have none; stage0_jit is first; the variant compares with the stage it varies
+    assert previous == [None, None, None, "stage0_jit", "stage1_interp"]
+    report.runners.append("stage2_ic")  # a later stage skips the variant
+    assert previous_stage(report, 5) == "stage1_interp"
+    report.runners = ["stage0_jit", "nojit"]  # the varied stage does not run
+    assert previous_stage(report, 1) == "stage0_jit"
+
+
+def test_reference_columns_in_tables_and_summary() -> None:
+    report = with_reference()
+    text = format_benchmark(report, "fib")
+    header = text.splitlines()[1]
+    assert header.split()[-2:] == ["prog/clox", "whole/clox"]
+    failed = next(line for line in format_benchmark(report, "startup").splitlines() if line.startswith("stage1"))
+    assert failed.split()[-2:] == ["-", "-"]
+    assert summary_headers(report)[-2:] == ["prog/clox", "whole/clox"]
+    by_name = {row[0]: row for row in summary_rows(report)}
+    assert by_name["clox"][-2:] == ["1.00x", "1.00x"]
+    # stage0_jit whole/clox: geomean of 1.1/0.5 and 0.5/0.002; prog/clox from fib alone
+    assert by_name["stage0_jit"][-1] == fmt_ratio(math.sqrt(2.2 * 250.0))
+    assert by_name["stage0_jit"][-2] == fmt_ratio(0.5)
+    md = format_report(report, markdown=True)
+    assert "| prog/clox | whole/clox |" in md

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,8 +53,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--flags",
         action="append",
         default=[],
-        metavar="MODULE=FLAGS",
-        help="extra flags for one stage, e.g. --flags 'stage1_interp=--jit=off' (repeatable)",
+        metavar="NAME=FLAGS",
+        help="extra flags for one runner (a stage, a variant or a reference), "
+        "e.g. --flags 'stage1_interp=--jit=off' (repeatable)",
+    )
+    add(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME=MODULE[:FLAGS]",
+        help="also run stage MODULE with FLAGS as a separate runner called NAME, e.g. "
+        "--variant 'nodeopt=stage3_deopt:--deopt=off' (repeatable; it runs right after MODULE)",
+    )
+    add(
+        "--ref",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="another Lox implementation run as `PATH FILE.lox`, e.g. --ref clox=/work/clox/clox-ext; "
+        "adds prog/NAME and whole/NAME ratio columns (repeatable)",
     )
     add(
         "--python",
@@ -76,14 +95,90 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_flags(items: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    """``MODULE=FLAGS`` items as {module: flags}; flags are split like a shell would."""
+    """``NAME=FLAGS`` items as {runner name: flags}; flags are split like a shell would."""
     flags: dict[str, tuple[str, ...]] = {}
     for item in items:
-        module, sep, text = item.partition("=")
-        if not sep or not module:
-            raise ValueError(f"--flags wants MODULE=FLAGS, got {item!r}")
-        flags[module] = flags.get(module, ()) + tuple(shlex.split(text))
+        name, sep, text = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"--flags wants NAME=FLAGS, got {item!r}")
+        flags[name] = flags.get(name, ()) + tuple(shlex.split(text))
     return flags
+
+
+def parse_variants(items: Sequence[str]) -> list[tuple[str, str, tuple[str, ...]]]:
+    """``NAME=MODULE[:FLAGS]`` items as (name, module, flags) triples, in order; flags split like a shell."""
+    variants: list[tuple[str, str, tuple[str, ...]]] = []
+    for item in items:
+        name, sep, rest = item.partition("=")
+        module, _, text = rest.partition(":")
+        if not sep or not name or not module:
+            raise ValueError(f"--variant wants NAME=MODULE[:FLAGS], got {item!r}")
+        variants.append((name, module, tuple(shlex.split(text))))
+    return variants
+
+
+def parse_references(items: Sequence[str]) -> list[tuple[str, str]]:
+    """``NAME=PATH`` items as (name, path) pairs, in order."""
+    references: list[tuple[str, str]] = []
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise ValueError(f"--ref wants NAME=PATH, got {item!r}")
+        references.append((name, path))
+    return references
+
+
+def resolve_program(path: str) -> str | None:
+    """The absolute path of executable ``path`` (looked up on $PATH when it has no slash), or None."""
+    if os.sep not in path and (os.altsep is None or os.altsep not in path):
+        return shutil.which(path)
+    candidate = os.path.abspath(path)
+    if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+        return candidate
+    return None
+
+
+def build_runners(
+    stages: Sequence[str],
+    variants: Sequence[tuple[str, str, tuple[str, ...]]],
+    references: Sequence[tuple[str, str]],
+    flags: dict[str, tuple[str, ...]],
+    *,
+    python: bool,
+) -> list[Runner]:
+    """The runners in the order they run: CPython twins, references, then each stage followed by its variants.
+
+    A variant whose stage is not among ``stages`` runs after all the stages.
+    ``flags`` adds flags to the runner of that name. Raises ValueError on a
+    name used twice or flags for a runner that does not run.
+    """
+    runners: list[Runner] = [Runner(CPYTHON)] if python else []
+    runners += [Runner(name, flags.get(name, ()), program=path) for name, path in references]
+    for stage in stages:
+        runners.append(Runner(stage, flags.get(stage, ())))
+        runners += [
+            Runner(name, extra + flags.get(name, ()), module=module)
+            for name, module, extra in variants
+            if module == stage
+        ]
+    runners += [
+        Runner(name, extra + flags.get(name, ()), module=module)
+        for name, module, extra in variants
+        if module not in stages
+    ]
+    names = [r.name for r in runners]
+    reserved = {CPYTHON, *DEFAULT_STAGES, *stages}
+    for name in [name for name, _, _ in variants] + [name for name, _ in references]:
+        if name in reserved:
+            raise ValueError(f"runner name {name!r} is a stage's or the CPython twins' name")
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"runner name(s) used twice: {', '.join(duplicates)}")
+    for name in flags:
+        if name not in names or name == CPYTHON:
+            running = ", ".join(n for n in names if n != CPYTHON) or "none"
+            raise ValueError(f"--flags names {name}, which is not among the runners ({running})")
+    return runners
 
 
 def _error(message: str) -> int:
@@ -101,8 +196,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE_ERROR
     try:
         flags = parse_flags(args.flags)
+        variants = parse_variants(args.variant)
+        references = parse_references(args.ref)
     except ValueError as exc:
         return _error(str(exc))
+    programs: list[tuple[str, str]] = []
+    for name, path in references:
+        program = resolve_program(path)
+        if program is None:
+            return _error(f"--ref {name}: {path} is not an executable file")
+        programs.append((name, program))
 
     bench_dir = args.bench_dir or find_bench_dir()
     if bench_dir is None or not bench_dir.is_dir():
@@ -126,13 +229,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _error(f"stage module(s) not importable: {', '.join(missing)} (check PYTHONPATH)")
     else:
         stages = available_stages()
-    for module in flags:
-        if module not in stages:
-            running = ", ".join(stages) or "none"
-            return _error(f"--flags names {module}, which is not among the stages run ({running})")
-    runners = ([Runner(CPYTHON)] if args.python else []) + [Runner(s, flags.get(s, ())) for s in stages]
+    missing = [module for _, module, _ in variants if not is_importable(module)]
+    if missing:
+        return _error(f"--variant stage module(s) not importable: {', '.join(missing)} (check PYTHONPATH)")
+    try:
+        runners = build_runners(stages, variants, programs, flags, python=args.python)
+    except ValueError as exc:
+        return _error(str(exc))
     if not runners:
-        return _error("nothing to run: no importable stage and --no-python")
+        return _error("nothing to run: no importable stage, no --ref and --no-python")
 
     compare = None
     if args.compare is not None:

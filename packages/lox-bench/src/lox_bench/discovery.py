@@ -1,4 +1,4 @@
-"""Finding the benchmarks (bench/*.lox with .expected files) and the runners (CPython twins, stages)."""
+"""Finding the benchmarks (bench/*.lox with .expected files) and the runners (CPython twins, stages, references)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import importlib.util
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from lox_bench.results import CPYTHON as CPYTHON
 
 #: Every stage package, in course order; the default runners are the importable ones.
 DEFAULT_STAGES: tuple[str, ...] = (
@@ -24,8 +26,6 @@ CLASSLESS_STAGES: frozenset[str] = frozenset(DEFAULT_STAGES[:4])
 #: A benchmark whose source holds this marker (in a comment) needs classes.
 REQUIRES_CLASSES_MARKER = "bench-requires: classes"
 
-#: The runner name of the CPython twins.
-CPYTHON = "cpython"
 
 
 @dataclass(frozen=True)
@@ -41,21 +41,48 @@ class Benchmark:
 
 @dataclass(frozen=True)
 class Runner:
-    """Something that runs a benchmark: the CPython twins or one stage module (with extra flags)."""
+    """Something that runs a benchmark: the CPython twins, a stage module, or another Lox implementation.
+
+    ``name`` is the runner's column. A stage runs as ``python -m MODULE FLAGS
+    FILE.lox``, where MODULE is ``module`` (default: ``name``); a runner whose
+    ``module`` differs from its name is a *variant*, the same stage under
+    another name (usually with other flags), so one stage can appear twice.
+    A reference runner (``program`` set) runs ``PROGRAM FLAGS FILE.lox``: any
+    other Lox implementation, such as clox.
+    """
 
     name: str
     flags: tuple[str, ...] = field(default=())
+    module: str | None = None
+    program: str | None = None
 
     @property
     def is_python(self) -> bool:
         """True for the CPython-twin runner."""
-        return self.name == CPYTHON
+        return self.name == CPYTHON and self.program is None and self.module is None
+
+    @property
+    def is_reference(self) -> bool:
+        """True for a reference runner (another Lox implementation's executable)."""
+        return self.program is not None
+
+    @property
+    def stage_module(self) -> str:
+        """The module a stage or variant runs (``module``, or the name itself)."""
+        return self.module if self.module is not None else self.name
+
+    @property
+    def is_variant(self) -> bool:
+        """True for a stage run under a name other than its module's."""
+        return not self.is_reference and not self.is_python and self.stage_module != self.name
 
     def applies_to(self, bench: Benchmark) -> bool:
         """Whether this runner can run ``bench`` at all (a twin exists; classes are supported)."""
         if self.is_python:
             return bench.twin is not None
-        return not (bench.needs_classes and self.name in CLASSLESS_STAGES)
+        if self.is_reference:
+            return True
+        return not (bench.needs_classes and self.stage_module in CLASSLESS_STAGES)
 
     def command(self, bench: Benchmark, python: str = sys.executable) -> list[str]:
         """The argv that runs ``bench`` with this runner."""
@@ -63,7 +90,9 @@ class Runner:
             if bench.twin is None:
                 raise ValueError(f"benchmark {bench.name} has no CPython twin")
             return [python, str(bench.twin)]
-        return [python, "-m", self.name, *self.flags, str(bench.source)]
+        if self.program is not None:
+            return [self.program, *self.flags, str(bench.source)]
+        return [python, "-m", self.stage_module, *self.flags, str(bench.source)]
 
 
 def find_bench_dir(start: Path | None = None) -> Path | None:

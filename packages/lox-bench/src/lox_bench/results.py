@@ -17,6 +17,9 @@ ERROR = "ERROR"  # non-zero exit status
 TIMEOUT = "TIMEOUT"  # killed after --timeout seconds
 NOT_APPLICABLE = "n/a"  # the runner cannot run this benchmark (no twin, needs classes)
 
+#: The runner name of the CPython twins.
+CPYTHON = "cpython"
+
 #: Statuses that mean something went wrong (they make the runner exit 1).
 BAD_STATUSES = frozenset({FAIL, ERROR, TIMEOUT})
 
@@ -147,6 +150,10 @@ class Report:
     flags: dict[str, list[str]] = field(default_factory=dict)
     created: str = ""
     machine: dict[str, str] = field(default_factory=dict)
+    #: Reference runners (other Lox implementations): runner name -> the program it ran.
+    references: dict[str, str] = field(default_factory=dict)
+    #: Variants (a stage under another name): runner name -> the stage module it ran.
+    variants: dict[str, str] = field(default_factory=dict)
 
     def get(self, bench: str, runner: str) -> Result | None:
         """The result for ``bench`` run by ``runner``, if there is one."""
@@ -163,6 +170,14 @@ class Report:
             self.results.append(found)
         return found
 
+    def is_reference(self, runner: str) -> bool:
+        """Whether ``runner`` is a reference runner (another Lox implementation)."""
+        return runner in self.references
+
+    def is_stage(self, runner: str) -> bool:
+        """Whether ``runner`` is a plain stage: not the CPython twins, a reference or a variant."""
+        return runner != CPYTHON and runner not in self.references and runner not in self.variants
+
     @property
     def failures(self) -> list[Result]:
         """Results whose status is FAIL, ERROR or TIMEOUT."""
@@ -178,6 +193,8 @@ class Report:
             "benchmarks": list(self.benchmarks),
             "runners": list(self.runners),
             "flags": {k: list(v) for k, v in self.flags.items()},
+            "references": dict(self.references),
+            "variants": dict(self.variants),
             "results": [result.to_dict() for result in self.results],
         }
 
@@ -194,6 +211,8 @@ class Report:
             flags={str(k): [str(f) for f in v] for k, v in data.get("flags", {}).items()},
             created=str(data.get("created", "")),
             machine={str(k): str(v) for k, v in data.get("machine", {}).items()},
+            references={str(k): str(v) for k, v in data.get("references", {}).items()},
+            variants={str(k): str(v) for k, v in data.get("variants", {}).items()},
         )
 
     def to_json(self) -> str:

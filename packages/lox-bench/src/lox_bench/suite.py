@@ -66,8 +66,12 @@ def run_suite(
     Within one repetition of a benchmark every runner runs once, in order, so
     a burst of machine noise hits all of them alike. ``warmup`` extra rounds
     run first and are not recorded. A pair that goes wrong once is not run
-    again (its failure is what gets reported).
+    again (its failure is what gets reported). Runner names must be unique
+    (ValueError otherwise).
     """
+    names = [r.name for r in runners]
+    if len(set(names)) != len(names):
+        raise ValueError(f"runner names must be unique, got {names}")
     report = Report(
         benchmarks=[b.name for b in benchmarks],
         runners=[r.name for r in runners],
@@ -75,6 +79,8 @@ def run_suite(
         flags={r.name: list(r.flags) for r in runners if r.flags},
         created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         machine=machine_info(),
+        references={r.name: r.program for r in runners if r.program is not None},
+        variants={r.name: r.stage_module for r in runners if r.is_variant},
     )
     rounds = warmup + repeat
     total = sum(1 for b in benchmarks for r in runners if r.applies_to(b)) * rounds

@@ -6,8 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lox_bench.discovery import CPYTHON
-from lox_bench.results import BAD_STATUSES, OK, Report, Result
+from lox_bench.results import BAD_STATUSES, CPYTHON, OK, Report, Result
 
 
 def ratio(value: float | None, reference: float | None) -> float | None:
@@ -44,13 +43,39 @@ class Row:
     program_then: float | None = None
     program_vs_then: float | None = None
     wall_vs_then: float | None = None
+    #: Per reference runner, in report order: (its name, program time ratio, whole-process time ratio).
+    vs_references: tuple[tuple[str, float | None, float | None], ...] = ()
+
+    def versus(self, reference: str) -> tuple[float | None, float | None]:
+        """This row's (program, whole-process) time ratios to the reference runner ``reference``."""
+        for name, program, wall in self.vs_references:
+            if name == reference:
+                return program, wall
+        return None, None
 
 
-def _previous_stage(runners: Sequence[str], index: int) -> str | None:
-    """The stage run before ``runners[index]`` (CPython is never a "previous stage")."""
-    for name in reversed(runners[:index]):
-        if name != CPYTHON:
-            return name
+def references(report: Report) -> list[str]:
+    """The reference runners of ``report``, in runner order."""
+    return [name for name in report.runners if report.is_reference(name)]
+
+
+def previous_stage(report: Report, index: int) -> str | None:
+    """The runner ``report.runners[index]`` is compared with in the ``prev`` columns.
+
+    For a plain stage: the nearest plain stage run before it (never the
+    CPython twins, a reference or a variant). For a variant: the stage it
+    varies when that stage runs too, else the nearest plain stage before it.
+    None for the CPython twins and references.
+    """
+    name = report.runners[index]
+    if name == CPYTHON or report.is_reference(name):
+        return None
+    base = report.variants.get(name)
+    if base is not None and base in report.runners and report.is_stage(base):
+        return base
+    for earlier in reversed(report.runners[:index]):
+        if report.is_stage(earlier):
+            return earlier
     return None
 
 
@@ -59,10 +84,11 @@ def compute_rows(report: Report, bench: str, compare: Report | None = None) -> l
     python = report.get(bench, CPYTHON)
     py_wall = python.wall if python is not None else None
     py_program = python.program if python is not None else None
+    refs = [(name, report.get(bench, name)) for name in references(report)]
     rows: list[Row] = []
     for index, name in enumerate(report.runners):
         result = report.get(bench, name) or Result(bench, name)
-        previous_name = None if name == CPYTHON else _previous_stage(report.runners, index)
+        previous_name = previous_stage(report, index)
         previous = report.get(bench, previous_name) if previous_name else None
         then = compare.get(bench, name) if compare is not None else None
         rows.append(
@@ -82,6 +108,14 @@ def compute_rows(report: Report, bench: str, compare: Report | None = None) -> l
                 program_then=then.program if then else None,
                 program_vs_then=ratio(result.program, then.program if then else None),
                 wall_vs_then=ratio(result.wall, then.wall if then else None),
+                vs_references=tuple(
+                    (
+                        ref_name,
+                        ratio(result.program, ref.program if ref else None),
+                        ratio(result.wall, ref.wall if ref else None),
+                    )
+                    for ref_name, ref in refs
+                ),
             )
         )
     return rows
@@ -114,11 +148,17 @@ HEADERS = ("runner", "whole s", "prog s", "peak MB", "whole/CPy", "prog/CPy", "p
 COMPARE_HEADERS = ("whole then", "prog then", "prog now/then", "whole now/then")
 
 
+def reference_headers(refs: Sequence[str]) -> list[str]:
+    """The two ratio columns per reference runner: ``prog/NAME`` and ``whole/NAME``."""
+    return [header for name in refs for header in (f"prog/{name}", f"whole/{name}")]
+
+
 def row_cells(row: Row, with_compare: bool = False) -> list[str]:
     """The table cells of ``row``; a run that went wrong shows its status instead of figures."""
     if row.status != OK:
         word = row.status if row.status in BAD_STATUSES else "n/a"
         cells = [row.runner, word, word, "-", "-", "-", "-", "-"]
+        cells += ["-", "-"] * len(row.vs_references)
     else:
         cells = [
             row.runner,
@@ -130,6 +170,8 @@ def row_cells(row: Row, with_compare: bool = False) -> list[str]:
             fmt_ratio(row.program_vs_previous),
             fmt_ratio(row.wall_vs_previous),
         ]
+        for _, program, wall in row.vs_references:
+            cells += [fmt_ratio(program), fmt_ratio(wall)]
     if with_compare:
         cells += [
             fmt_seconds(row.wall_then),
@@ -172,7 +214,8 @@ def format_benchmark(
     """The table for one benchmark (a title, the rows, then any failures spelled out)."""
     rows = compute_rows(report, bench, compare)
     with_compare = compare is not None
-    headers = list(HEADERS) + (list(COMPARE_HEADERS) if with_compare else [])
+    headers = list(HEADERS) + reference_headers(references(report))
+    headers += list(COMPARE_HEADERS) if with_compare else []
     body = [row_cells(row, with_compare) for row in rows]
     if markdown:
         lines = [f"#### {bench}", "", *_markdown_table(headers, body)]
@@ -188,24 +231,32 @@ def format_benchmark(
 SUMMARY_HEADERS = ("runner", "ok", "whole/CPy", "prog/CPy", "prog/prev", "whole/prev")
 
 
+def summary_headers(report: Report) -> list[str]:
+    """The summary's columns: the fixed ones, then ``prog/NAME`` and ``whole/NAME`` per reference runner."""
+    return list(SUMMARY_HEADERS) + reference_headers(references(report))
+
+
 def summary_rows(report: Report, compare: Report | None = None) -> list[list[str]]:
     """Per runner: benchmarks passed, and geometric means of its ratios over the benchmarks."""
     per_bench = {bench: compute_rows(report, bench, compare) for bench in report.benchmarks}
+    refs = references(report)
     body: list[list[str]] = []
     for index, name in enumerate(report.runners):
         rows = [per_bench[b][index] for b in report.benchmarks]
         applicable = [r for r in rows if r.status != "n/a"]
         passed = sum(1 for r in applicable if r.status == OK)
-        body.append(
-            [
-                name,
-                f"{passed}/{len(applicable)}",
-                fmt_ratio(geomean([r.wall_vs_python for r in rows])),
-                fmt_ratio(geomean([r.program_vs_python for r in rows])),
-                fmt_ratio(geomean([r.program_vs_previous for r in rows])),
-                fmt_ratio(geomean([r.wall_vs_previous for r in rows])),
-            ]
-        )
+        cells = [
+            name,
+            f"{passed}/{len(applicable)}",
+            fmt_ratio(geomean([r.wall_vs_python for r in rows])),
+            fmt_ratio(geomean([r.program_vs_python for r in rows])),
+            fmt_ratio(geomean([r.program_vs_previous for r in rows])),
+            fmt_ratio(geomean([r.wall_vs_previous for r in rows])),
+        ]
+        for ref in refs:
+            cells.append(fmt_ratio(geomean([r.versus(ref)[0] for r in rows])))
+            cells.append(fmt_ratio(geomean([r.versus(ref)[1] for r in rows])))
+        body.append(cells)
     return body
 
 
@@ -218,10 +269,10 @@ def format_summary(report: Report, *, markdown: bool = False, compare: Report | 
     )
     failures = report.failures
     if markdown:
-        lines = ["#### summary", "", *_markdown_table(SUMMARY_HEADERS, body), "", note]
+        lines = ["#### summary", "", *_markdown_table(summary_headers(report), body), "", note]
         lines += [f"- **{r.bench} / {r.runner}: {r.status}: {r.detail}**" for r in failures]
     else:
-        lines = ["== summary ==", *_text_table(SUMMARY_HEADERS, body), note]
+        lines = ["== summary ==", *_text_table(summary_headers(report), body), note]
         if failures:
             names = ", ".join(f"{r.bench}/{r.runner}" for r in failures)
             lines.append(f"!! {len(failures)} FAILED: {names}")
