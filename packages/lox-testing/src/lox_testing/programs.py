@@ -1,4 +1,4 @@
-"""Random class-free Lox programs (hypothesis strategies) and a differential check across VM modes.
+"""Random Lox programs (hypothesis strategies) and a differential check across VM modes and an oracle.
 
 ``lox_programs()`` draws *valid* Lox programs (they never hit a compile
 error) that always terminate quickly: every loop is counter-bounded, every
@@ -20,9 +20,27 @@ property on a number, a wrong argument count, an undefined global...) make
 some programs stop with a runtime error, which every mode must report
 identically.
 
+With ``classes=True`` (stage 4 on) programs also declare classes: ``init``
+setting fields in varying orders, methods with fixed signatures per name
+(``get()``, ``calc(n)``, ``show()``, ``tag(s)``, ``check(n)``) so instances of
+unrelated classes flow to the same property and method sites (functions
+taking an instance, called with instances of up to eight classes:
+monomorphic, polymorphic, megamorphic), inheritance chains up to four deep
+with ``super.init`` and ``super.m()`` calls, fields added to single instances
+after construction, methods replaced by same-named fields holding a function
+or another instance's bound method (then invoked), bound methods stored in
+variables and called, and with ``allow_errors`` the class mistakes too
+(undefined property, property or method on a non-instance, wrong ``init``
+arity, calling an instance, a superclass that is not a class). Methods invoke
+no methods but ``super`` ones (up the chain), so no call cycle can form; each
+method costs at most ``METHOD_LIMITS``, which is what a site whose receiver
+is unknown pays. The default stays class-free, for stages 0-3.
+
 ``differential_check(module, source, modes)`` runs one program in every mode
 (``python -m MODULE *flags FILE``) and asserts that standard output, standard
-error and the exit status agree.
+error and the exit status agree with each other and with
+``lox_testing.oracle``, an independent tree-walking evaluator of the whole
+language (``oracle=False`` skips that last check).
 
 Needs ``hypothesis`` (``pip install lox-testing[random]``).
 """
@@ -39,6 +57,7 @@ from typing import TypeVar
 
 from hypothesis import strategies as st
 
+from lox_testing.oracle import evaluate
 from lox_testing.runner import RunResult, run_program
 
 T = TypeVar("T")
@@ -49,11 +68,23 @@ STR = "str"
 BOOL = "bool"
 ANY = "any"
 VALUE_KINDS = (NUM, STR, BOOL)
+INST = "inst:"      # an instance kind: INST + its guaranteed properties, comma-separated
+
+#: Field names, each always holding one kind (so any instance having it can flow to any site reading it).
+FIELDS: dict[str, str] = {"x": NUM, "y": NUM, "z": NUM, "s": STR, "t": STR, "ok": BOOL}
+#: Method names, each with one signature (parameter kinds, result kind) in every class.
+METHODS: dict[str, tuple[tuple[str, ...], str]] = {
+    "get": ((), NUM), "calc": ((NUM,), NUM), "show": ((), STR), "tag": ((STR,), STR), "check": ((NUM,), BOOL),
+}
+#: A property no program ever sets (reading it is the "undefined property" mistake).
+MISSING = "missing"
 
 #: Work a whole program may do: expression evaluations, printed lines, string-producing evaluations.
 PROGRAM_LIMITS = (6000, 300, 400)
 #: Work one call of a function may do (its callers pay it for every call).
 FUNCTION_LIMITS = (600, 40, 40)
+#: Work one call of any method or initializer may do: a site whose receiver is unknown pays this.
+METHOD_LIMITS = (120, 6, 8)
 
 _STRING_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCXYZ0123456789 .,:;!?-_+*/<>=()[]{}#$%&@^~|"
 
@@ -76,6 +107,19 @@ class Cost:
         return self.ops <= limits[0] and self.prints <= limits[1] and self.growth <= limits[2]
 
 
+METHOD_COST = Cost(*METHOD_LIMITS)
+
+
+def inst_kind(props: Collection[str]) -> str:
+    """The kind of an instance guaranteed to have ``props`` (fields and methods)."""
+    return INST + ",".join(sorted(props))
+
+
+def props_of(kind: str) -> frozenset[str]:
+    """The properties an instance kind guarantees (empty for value kinds)."""
+    return frozenset(p for p in kind[len(INST):].split(",") if p) if kind.startswith(INST) else frozenset()
+
+
 @dataclass
 class Var:
     """A variable the program may read (and, unless it is a loop or recursion counter, assign)."""
@@ -83,6 +127,7 @@ class Var:
     name: str
     kind: str
     assignable: bool = True
+    cls: str = ""          # an instance: the name of its class
 
 
 @dataclass
@@ -94,6 +139,25 @@ class Fn:
     returns: str
     cost: Cost
     counter_max: int | None = None     # a recursive function: its first parameter counts down from <= this
+    invokes: bool = False              # calling it may invoke a method (methods may not call it)
+
+
+@dataclass
+class ClassInfo:
+    """A declared class: what constructing one costs, what its instances are guaranteed to have."""
+
+    name: str
+    parent: ClassInfo | None
+    has_init: bool                      # its own or an inherited init
+    init_params: tuple[str, ...]
+    init_cost: Cost
+    fields: frozenset[str]
+    methods: dict[str, Cost]            # own and inherited: the cost of one call of each
+    depth: int = 1
+
+    @property
+    def props(self) -> frozenset[str]:
+        return self.fields | frozenset(self.methods)
 
 
 @dataclass
@@ -103,6 +167,7 @@ class Scope:
     top_level: bool
     vars: dict[str, Var] = field(default_factory=dict)
     fns: dict[str, Fn] = field(default_factory=dict)
+    classes: dict[str, ClassInfo] = field(default_factory=dict)
 
 
 @dataclass
@@ -113,14 +178,18 @@ class Frame:
     returns: str | None            # None: the script (no return statements)
     cost: Cost = field(default_factory=Cost)
     multiplier: int = 1
+    method: bool = False           # a method or initializer body: it may not invoke methods
+    parent: ClassInfo | None = None    # in a method of a subclass: the superclass (for super calls)
+    invokes: bool = False          # something in it may invoke a method
 
 
 class _Builder:
     """Draws one program; ``draw`` is hypothesis's."""
 
-    def __init__(self, draw: Draw[object], allow_errors: bool, max_statements: int) -> None:
+    def __init__(self, draw: Draw[object], allow_errors: bool, max_statements: int, classes: bool = False) -> None:
         self._draw = draw
         self.allow_errors = allow_errors
+        self.classes = classes
         self.max_statements = max_statements
         self.counter = 0
         self.scopes: list[Scope] = [Scope(top_level=True)]
@@ -188,6 +257,37 @@ class _Builder:
     def declare(self, var: Var) -> None:
         self.scopes[-1].vars[var.name] = var
 
+    def visible_classes(self) -> list[ClassInfo]:
+        seen: dict[str, ClassInfo] = {}
+        for scope in reversed(self.scopes):
+            for name, info in scope.classes.items():
+                seen.setdefault(name, info)
+        return [info for _, info in sorted(seen.items())]
+
+    def instances(self, required: frozenset[str] = frozenset(), hidden: str | None = None) -> list[Var]:
+        """Visible instance variables guaranteed to have every property in ``required``."""
+        return [v for v in self.visible_vars(hidden) if v.kind.startswith(INST) and required <= props_of(v.kind)]
+
+    def may_invoke(self) -> bool:
+        """Method invocations are allowed here (not inside a method, so no call cycle can form)."""
+        return self.classes and not any(f.method for f in self.frames)
+
+    def note_invoke(self) -> None:
+        self.frame.invokes = True
+
+    def callable_here(self, fn: Fn) -> bool:
+        """``fn`` may be called here: affordable, its instance arguments can be supplied, no cycle."""
+        if fn.invokes and not self.may_invoke():
+            return False
+        extra = Cost()
+        for kind in fn.params:
+            if kind.startswith(INST) and not self.instances(props_of(kind)):
+                makers = [c for c in self.visible_classes() if props_of(kind) <= c.props]
+                if not makers:
+                    return False
+                extra = extra + min((c.init_cost for c in makers), key=lambda c: c.ops)
+        return self.affordable(fn.cost + extra)
+
     # ------------------------------------------------------------ expressions
     def expression(self, kind: str, depth: int = 0, hidden: str | None = None,
                    var_budget: list[int] | None = None) -> str:
@@ -199,11 +299,15 @@ class _Builder:
         self.charge(Cost(ops=1, growth=1 if kind == STR else 0))
         if self.allow_errors and self.chance(2):
             return self.mistake()
+        if kind.startswith(INST):
+            return self.instance(props_of(kind), depth, hidden)
         if kind == ANY:
             kind = self.choose([(NUM, 4), (STR, 2), (BOOL, 2), ("nil", 1), ("logic", 2 if depth < 3 else 0),
-                                ("fnvalue", 1)])
+                                ("fnvalue", 1), ("object", 2 if self.classes else 0)])
             if kind == "nil":
                 return "nil"
+            if kind == "object":
+                return self.object_value(hidden)
             if kind == "fnvalue":
                 fns = self.visible_fns()
                 return self.pick(fns).name if fns and self.chance(70) else "clock"
@@ -222,11 +326,13 @@ class _Builder:
 
     def call_of(self, kind: str, depth: int, hidden: str | None) -> str | None:
         """A call of a visible function returning ``kind``, if one is affordable."""
-        candidates = [fn for fn in self.visible_fns() if fn.returns == kind and self.affordable(fn.cost)]
+        candidates = [fn for fn in self.visible_fns() if fn.returns == kind and self.callable_here(fn)]
         if not candidates or depth > 3:
             return None
         fn = self.pick(candidates)
         self.charge(fn.cost)
+        if fn.invokes:
+            self.note_invoke()
         args = [self.argument(fn, i, depth, hidden) for i in range(len(fn.params))]
         return f"{fn.name}({', '.join(args)})"
 
@@ -238,8 +344,12 @@ class _Builder:
     def number(self, depth: int, hidden: str | None) -> str:
         shape = self.choose([("literal", 3), ("var", 4), ("unary", 1 if depth < 4 else 0),
                              ("binary", 4 if depth < 3 else 0), ("call", 2), ("group", 1 if depth < 4 else 0),
-                             ("getc", 1)])
-        if shape == "var":
+                             ("getc", 1), ("property", 4 if self.classes else 0)])
+        if shape == "property":
+            read = self.property_read(NUM, depth, hidden)
+            if read is not None:
+                return read
+        elif shape == "var":
             name = self.leaf_var(NUM, hidden)
             if name is not None:
                 return name
@@ -271,8 +381,13 @@ class _Builder:
     def string(self, depth: int, hidden: str | None, var_budget: list[int]) -> str:
         shape = self.choose([("literal", 3), ("var", 3 if var_budget[0] else 0),
                              ("concat", 3 if depth < 3 else 0), ("call", 2 if var_budget[0] else 0),
-                             ("chr", 1)])
-        if shape == "var":
+                             ("chr", 1), ("property", 3 if self.classes and var_budget[0] else 0)])
+        if shape == "property":
+            read = self.property_read(STR, depth, hidden)
+            if read is not None:
+                var_budget[0] -= 1
+                return read
+        elif shape == "var":
             name = self.leaf_var(STR, hidden)
             if name is not None:
                 var_budget[0] -= 1
@@ -293,7 +408,11 @@ class _Builder:
 
     def boolean(self, depth: int, hidden: str | None) -> str:
         shape = self.choose([("literal", 2), ("compare", 4), ("equal", 3), ("not", 1 if depth < 4 else 0),
-                             ("var", 2), ("call", 1)])
+                             ("var", 2), ("call", 1), ("property", 2 if self.classes else 0)])
+        if shape == "property":
+            read = self.property_read(BOOL, depth, hidden)
+            if read is not None:
+                return read
         if shape == "compare":
             op = self.pick(["<", "<=", ">", ">="])
             return f"{self.number(depth + 1, hidden)} {op} {self.number(depth + 1, hidden)}"
@@ -318,10 +437,69 @@ class _Builder:
         """An expression safe to put after a unary operator."""
         return f"({self.expression(kind, depth, hidden)})"
 
+    # ------------------------------------------------------------ classes: expressions
+    def construct(self, info: ClassInfo, depth: int, hidden: str | None) -> str:
+        """``Class(args)``: a new instance (the caller has checked what it costs)."""
+        self.charge(info.init_cost)
+        args = [self.expression(kind, depth + 1, hidden) for kind in info.init_params]
+        return f"{info.name}({', '.join(args)})"
+
+    def instance(self, required: frozenset[str], depth: int, hidden: str | None) -> str:
+        """An instance having every property in ``required``: a variable, or a new one."""
+        found = self.instances(required, hidden)
+        makers = [c for c in self.visible_classes() if required <= c.props]
+        affordable = [c for c in makers if self.affordable(c.init_cost)] if depth < 3 else []
+        if found and (not affordable or self.chance(75)):
+            return self.pick(found).name
+        if not makers:
+            raise AssertionError(f"no instance with {sorted(required)} can be made here")
+        return self.construct(self.pick(affordable or makers), depth, hidden)
+
+    def object_value(self, hidden: str | None) -> str:
+        """An instance, a class or a bound method, as a value (printed, compared, passed as ``any``)."""
+        options = [v.name for v in self.instances(hidden=hidden)]
+        options += [c.name for c in self.visible_classes()]
+        options += [f"{v.name}.{m}" for v in self.instances(hidden=hidden) for m in sorted(props_of(v.kind))
+                    if m in METHODS]
+        parent = self.frame.parent
+        if parent is not None:
+            options += [f"super.{m}" for m in sorted(parent.methods) if m != "init"]
+        return self.pick(options) if options else "nil"
+
+    def property_read(self, kind: str, depth: int, hidden: str | None) -> str | None:
+        """A field of ``kind``, a method call returning ``kind`` or a ``super`` call, if one is at hand."""
+        options: list[tuple[str, str]] = []
+        invoking = self.may_invoke() and self.affordable(METHOD_COST)
+        for v in self.instances(hidden=hidden):
+            for prop in sorted(props_of(v.kind)):
+                if FIELDS.get(prop) == kind or (invoking and prop in METHODS and METHODS[prop][1] == kind):
+                    options.append((v.name, prop))
+        parent = self.frame.parent
+        if parent is not None and depth < 3:
+            options += [("super", m) for m, cost in sorted(parent.methods.items())
+                        if m in METHODS and METHODS[m][1] == kind and self.affordable(cost)]
+        if not options:
+            return None
+        target, prop = self.pick(options)
+        if prop in FIELDS:
+            return f"{target}.{prop}"
+        if target == "super":
+            assert parent is not None
+            self.charge(parent.methods[prop])
+        else:
+            self.charge(METHOD_COST)
+            self.note_invoke()
+        args = [self.expression(k, depth + 1, hidden) for k in METHODS[prop][0]]
+        return f"{target}.{prop}({', '.join(args)})"
+
     def mistake(self) -> str:
         """An expression that is always a runtime error when evaluated (never a compile error)."""
+        have_class = self.classes and bool(self.visible_classes())
         shape = self.choose([("add", 2), ("arith", 2), ("negate", 1), ("compare", 1), ("undefined", 1),
-                             ("call_nil", 1), ("property", 1), ("set_property", 1), ("arity", 1), ("chr", 1)])
+                             ("call_nil", 1), ("property", 1), ("set_property", 1), ("arity", 1), ("chr", 1),
+                             ("missing", 2 if self.classes else 0), ("invoke_nil", 1 if self.classes else 0),
+                             ("class_property", 2 if have_class else 0), ("init_arity", 2 if have_class else 0),
+                             ("call_instance", 1 if self.classes else 0)])
         return f"({self.mistake_text(shape)})"
 
     def mistake_text(self, shape: str) -> str:
@@ -347,6 +525,20 @@ class _Builder:
                 fn = self.pick(fns)
                 return f"{fn.name}({', '.join(['1'] * (len(fn.params) + 1))})"
             return "clock(1)"
+        if shape in ("missing", "call_instance"):
+            found = self.instances()
+            target = self.pick(found).name if found else "nil"
+            if shape == "call_instance":
+                return f"{target}()"
+            return f"{target}.{MISSING}()" if self.chance(30) else f"{target}.{MISSING}"
+        if shape == "invoke_nil":
+            return f"nil.{self.pick(sorted(METHODS))}()"
+        if shape == "class_property":
+            name = self.pick(self.visible_classes()).name
+            return f"{name}.x" if self.chance(50) else f"{name}.y = 1"
+        if shape == "init_arity":
+            info = self.pick(self.visible_classes())
+            return f"{info.name}({', '.join(['2'] * (len(info.init_params) + self.integer(1, 2)))})"
         return "chr(300)"
 
     # ------------------------------------------------------------ statements
@@ -364,13 +556,40 @@ class _Builder:
         in_function = self.frame.returns is not None
         nested_ok = self.depth < 3
         top = self.scopes[-1].top_level
+        if self.classes and self.allow_errors and self.chance(1):
+            return self.bad_superclass()
+        classes = self.classes and bool(self.visible_classes())
+        instances = self.classes and bool(self.instances())
+        invoking = self.may_invoke() and instances
         shape = self.choose([
             ("print", 6), ("var", 4), ("assign", 3), ("call", 2), ("block", 1 if nested_ok else 0),
             ("if", 2 if nested_ok else 0), ("for", 2 if nested_ok else 0), ("while", 1 if nested_ok else 0),
             ("fun", 2 if self.depth < 3 else 0), ("recursive", 1 if self.depth < 2 else 0),
             ("factory", 1 if self.depth < 2 else 0), ("return", 1 if in_function and self.depth > 0 else 0),
             ("redefine", 1 if top else 0), ("shadow", 1 if not top else 0),
+            ("class", 3 if self.classes and self.depth < 2 and self.may_invoke() else 0),
+            ("new", 4 if classes else 0), ("set_field", 2 if instances else 0),
+            ("replace", 2 if invoking else 0), ("bind", 1 if invoking else 0),
+            ("poly", 3 if self.may_invoke() else 0), ("zoo", 1 if self.classes and len(self.frames) == 1 else 0),
         ])
+        if shape == "class":
+            return self.class_declaration()
+        if shape == "new":
+            return self.new_instance()
+        if shape == "set_field":
+            return self.set_field()
+        if shape == "replace":
+            replaced = self.replace_method()
+            if replaced:
+                return replaced
+        if shape == "bind":
+            return self.bind_method()
+        if shape == "poly":
+            calls = self.polymorphic_calls()
+            if calls:
+                return calls
+        if shape == "zoo":
+            return self.zoo()
         if shape == "print":
             self.charge(Cost(prints=1))
             return [f"print {self.expression(ANY)};"]
@@ -417,7 +636,7 @@ class _Builder:
                 var = self.pick(globals_)
                 return [f"var {var.name} = {self.expression(var.kind)};"]
         if shape == "shadow":
-            outer = [v for v in self.visible_vars() if v.name not in self.scopes[-1].vars]
+            outer = [v for v in self.visible_vars() if v.name not in self.scopes[-1].vars and v.name != "this"]
             if outer:
                 name = self.pick(outer).name
                 kind = self.pick(VALUE_KINDS)
@@ -490,33 +709,44 @@ class _Builder:
         return ["{", *self.nested(outer), "}"]
 
     # ------------------------------------------------------------ functions
-    def function_body(self, params: list[Var], returns: str, multiplier: int,
-                      extra: Callable[[], list[str]] | None = None) -> tuple[list[str], Cost]:
-        """Statements of a function (ending in a return of ``returns``) and the cost of one call."""
-        self.frames.append(Frame(FUNCTION_LIMITS, returns, multiplier=multiplier))
+    def function_body(self, params: list[Var], returns: str | None, multiplier: int,
+                      extra: Callable[[], list[str]] | None = None,
+                      frame: Frame | None = None) -> tuple[list[str], Frame]:
+        """Statements of a function (ending in a return of ``returns``, if any) and its frame (cost of one call)."""
+        self.frames.append(frame or Frame(FUNCTION_LIMITS, returns, multiplier=multiplier))
         self.scopes.append(Scope(top_level=False))
         self.depth += 1
         try:
             for param in params:
                 self.declare(param)
             lines = extra() if extra is not None else []
-            lines += self.block_statements(self.integer(0, 4))
-            lines.append(f"return {self.expression(returns)};")
-            return ["  " + line for line in lines], self.frame.cost
+            lines += self.block_statements(self.integer(0, 4) if returns is not None else self.integer(0, 1))
+            if returns is not None:
+                lines.append(f"return {self.expression(returns)};")
+            return ["  " + line for line in lines], self.frame
         finally:
             self.depth -= 1
             self.scopes.pop()
             self.frames.pop()
 
     def parameters(self) -> list[Var]:
-        return [Var(self.fresh("p"), self.pick(VALUE_KINDS)) for _ in range(self.integer(0, 3))]
+        params = [Var(self.fresh("p"), self.pick(VALUE_KINDS)) for _ in range(self.integer(0, 3))]
+        if self.classes and self.chance(30):
+            makers = [c for c in self.visible_classes() if c.props]
+            if makers:      # an instance parameter: a site for whatever instances callers pass
+                props = sorted(self.pick(makers).props)
+                wanted = {self.pick(props) for _ in range(self.integer(1, 2))}
+                params.insert(self.integer(0, len(params)), Var(self.fresh("p"), inst_kind(wanted)))
+        return params
 
-    def function_declaration(self) -> list[str]:
+    def function_declaration(self, params: list[Var] | None = None,
+                             extra: Callable[[], list[str]] | None = None) -> list[str]:
         name = self.fresh("f")
-        params = self.parameters()
+        params = self.parameters() if params is None else params
         returns = self.pick(VALUE_KINDS)
-        body, cost = self.function_body(params, returns, 1)
-        self.scopes[-1].fns[name] = Fn(name, tuple(p.kind for p in params), returns, cost)
+        body, frame = self.function_body(params, returns, 1, extra)
+        self.scopes[-1].fns[name] = Fn(name, tuple(p.kind for p in params), returns, frame.cost,
+                                       invokes=frame.invokes)
         header = f"fun {name}({', '.join(p.name for p in params)}) {{"
         return [header, *body, "}"]
 
@@ -537,7 +767,8 @@ class _Builder:
             args = [f"{counter.name} - 1", *(self.expression(p.kind, 1) for p in params)]
             return f"{name}({', '.join(args)})"
 
-        lines, cost = self.function_body([counter, *params], returns, executions, base_case)
+        lines, body_frame = self.function_body([counter, *params], returns, executions, base_case)
+        cost, invokes = body_frame.cost, body_frame.invokes
         # Replace the final return with one that recurses.
         self.frames.append(Frame(FUNCTION_LIMITS, returns, multiplier=executions))
         self.scopes.append(Scope(top_level=False))
@@ -552,11 +783,12 @@ class _Builder:
             else:
                 tail = f"!{recursive_call()}"
             cost = cost + self.frame.cost
+            invokes = invokes or self.frame.invokes
         finally:
             self.scopes.pop()
             self.frames.pop()
         lines[-1] = f"  return {tail};"
-        self.scopes[-1].fns[name] = Fn(name, (NUM, *(p.kind for p in params)), returns, cost, max_n)
+        self.scopes[-1].fns[name] = Fn(name, (NUM, *(p.kind for p in params)), returns, cost, max_n, invokes)
         header = f"fun {name}({', '.join([counter.name, *(p.name for p in params)])}) {{"
         return [header, *lines, "}"]
 
@@ -580,8 +812,9 @@ class _Builder:
                     return [f"{captured.name} = {captured.name} + 1;"]
                 return [f'{captured.name} = {captured.name} + "{self.pick("xyz")}";']
 
-            body, cost = self.function_body(inner_params, returns, 1, update)
-            inner_fn.append(Fn(inner_name, tuple(p.kind for p in inner_params), returns, cost))
+            body, frame = self.function_body(inner_params, returns, 1, update)
+            inner_fn.append(Fn(inner_name, tuple(p.kind for p in inner_params), returns, frame.cost,
+                               invokes=frame.invokes))
             header = f"fun {inner_name}({', '.join(p.name for p in inner_params)}) {{"
             return [*lines, header, *body, "}"]
 
@@ -604,24 +837,219 @@ class _Builder:
         self.charge(factory_cost)
         argument = self.expression(param.kind)
         inner = inner_fn[0]
-        self.scopes[-1].fns[holder] = Fn(holder, inner.params, inner.returns, inner.cost)
+        self.scopes[-1].fns[holder] = Fn(holder, inner.params, inner.returns, inner.cost, invokes=inner.invokes)
         lines.append(f"var {holder} = {factory}({argument});")
         return lines
 
+    # ------------------------------------------------------------ classes: statements
+    def class_declaration(self, must_have: str | None = None) -> list[str]:
+        """``class C < P { init(...) {...} m(...) {...} }``, registered with what its instances have."""
+        name = self.fresh("C")
+        parents = [c for c in self.visible_classes() if c.depth < 4]
+        parent = self.pick(parents) if parents and self.chance(45) else None
+        own_fields = [f for f in FIELDS if self.chance(30)]
+        own_methods = [m for m in METHODS if self.chance(30)]
+        if must_have is not None and must_have not in (parent.props if parent else ()):
+            (own_fields if must_have in FIELDS else own_methods).append(must_have)
+        self.charge(Cost(ops=1 + len(own_methods)))
+        fields = parent.fields if parent else frozenset()
+        methods = dict(parent.methods) if parent else {}
+        has_init = parent.has_init if parent else False
+        init_params = parent.init_params if parent else ()
+        init_cost = parent.init_cost if parent else Cost()
+        body: list[str] = []
+        if own_fields or self.chance(20):
+            init_lines, params, frame = self.initializer(parent, own_fields)
+            body += init_lines
+            has_init, init_params, init_cost = True, tuple(p.kind for p in params), frame.cost
+            fields = fields | frozenset(own_fields)
+        for method in own_methods:
+            lines, cost = self.method(method, fields, parent)
+            body += lines
+            methods[method] = cost
+        header = f"class {name} < {parent.name} {{" if parent else f"class {name} {{"
+        self.scopes[-1].classes[name] = ClassInfo(name, parent, has_init, init_params, init_cost, fields, methods,
+                                                  parent.depth + 1 if parent else 1)
+        return [header, *["  " + line for line in body], "}"]
+
+    def initializer(self, parent: ClassInfo | None, own_fields: list[str]) -> tuple[list[str], list[Var], Frame]:
+        """``init(params) { super.init(...); this.f = ...; ... }``: fields set in a random order."""
+        params = [Var(self.fresh("p"), self.pick(VALUE_KINDS)) for _ in range(self.integer(0, 2))]
+        this = Var("this", inst_kind(()), assignable=False)
+        frame = Frame(METHOD_LIMITS, None, method=True)
+        order = sorted(own_fields, key=lambda _: self.integer(0, 9))
+
+        def assignments() -> list[str]:
+            self.declare(this)
+            lines = []
+            if parent is not None and parent.has_init:      # the inherited fields exist only after it
+                self.charge(parent.init_cost)
+                args = [self.expression(kind) for kind in parent.init_params]
+                lines.append(f"super.init({', '.join(args)});")
+            if parent is not None:
+                this.kind = inst_kind(parent.fields)
+                frame.parent = parent
+            for name in order:
+                lines.append(f"this.{name} = {self.expression(FIELDS[name])};")
+                this.kind = inst_kind(props_of(this.kind) | {name})
+            return lines
+
+        body, frame = self.function_body(params, None, 1, assignments, frame)
+        return [f"init({', '.join(p.name for p in params)}) {{", *body, "}"], params, frame
+
+    def method(self, name: str, fields: frozenset[str], parent: ClassInfo | None) -> tuple[list[str], Cost]:
+        """One method of a class: reads ``this``'s fields, may call ``super``; never invokes a method."""
+        kinds, returns = METHODS[name]
+        params = [Var(self.fresh("p"), kind) for kind in kinds]
+        frame = Frame(METHOD_LIMITS, returns, method=True, parent=parent)
+        this = Var("this", inst_kind(fields), assignable=False)
+        body, frame = self.function_body([this, *params], returns, 1, None, frame)
+        return [f"{name}({', '.join(p.name for p in params)}) {{", *body, "}"], frame.cost
+
+    def new_instance(self) -> list[str]:
+        """``var oN = C(...);`` then maybe fields only this instance has, set in a random order."""
+        info = self.pick(self.visible_classes())
+        if not self.affordable(info.init_cost):
+            return []
+        name = self.fresh("o")
+        lines = [f"var {name} = {self.construct(info, 0, None)};"]
+        var = Var(name, inst_kind(info.props), assignable=False, cls=info.name)
+        self.declare(var)
+        for extra in sorted(set(FIELDS) - info.props, key=lambda _: self.integer(0, 9))[:self.integer(0, 2)]:
+            lines.append(f"{name}.{extra} = {self.expression(FIELDS[extra])};")
+            var.kind = inst_kind(props_of(var.kind) | {extra})
+        return lines
+
+    def set_field(self) -> list[str]:
+        """``o.f = value;``: a field it has, or one it lacks (a new shape; never read as if it were there)."""
+        var = self.pick(self.instances())
+        props = props_of(var.kind)
+        field_name = self.pick(sorted(FIELDS))
+        if field_name not in props and any(f in props for f in FIELDS) and self.chance(60):
+            field_name = self.pick(sorted(f for f in FIELDS if f in props))
+        return [f"{var.name}.{field_name} = {self.expression(FIELDS[field_name])};"]
+
+    def replace_method(self) -> list[str]:
+        """``o.m = f;`` or ``o.m = p.m;``: a field shadowing a method, with a callable of the same signature."""
+        sites = [(v, m) for v in self.instances() for m in sorted(props_of(v.kind)) if m in METHODS]
+        if not sites:
+            return []
+        var, method = self.pick(sites)
+        kinds, returns = METHODS[method]
+        options = [fn.name for fn in self.visible_fns() if fn.params == kinds and fn.returns == returns
+                   and fn.counter_max is None and not fn.invokes and fn.cost.within(METHOD_LIMITS)]
+        options += [f"{v.name}.{method}" for v in self.instances(frozenset({method}))]
+        if not options:
+            return []
+        lines = [f"{var.name}.{method} = {self.pick(options)};"]
+        if self.affordable(METHOD_COST + Cost(prints=1)):
+            self.charge(METHOD_COST + Cost(prints=1))
+            self.note_invoke()
+            args = [self.expression(kind) for kind in kinds]
+            lines.append(f"print {var.name}.{method}({', '.join(args)});")
+        return lines
+
+    def bind_method(self) -> list[str]:
+        """``var bN = o.m;``: a bound method kept in a variable, callable later like a function."""
+        sites = [(v, m) for v in self.instances() for m in sorted(props_of(v.kind)) if m in METHODS]
+        if not sites:
+            return []
+        var, method = self.pick(sites)
+        name = self.fresh("b")
+        kinds, returns = METHODS[method]
+        self.scopes[-1].fns[name] = Fn(name, kinds, returns, METHOD_COST, invokes=True)
+        return [f"var {name} = {var.name}.{method};"]
+
+    def polymorphic_calls(self, fn: Fn | None = None) -> list[str]:
+        """Call a function taking an instance with instances of many classes (maybe in a loop)."""
+        given = fn
+        if fn is None:
+            fns = [f for f in self.visible_fns() if f.counter_max is None and any(k.startswith(INST) for k in f.params)]
+            if not fns:
+                return []
+            fn = self.pick(fns)
+        slot = next(i for i, k in enumerate(fn.params) if k.startswith(INST))
+        required = props_of(fn.params[slot])
+        sources: dict[str, str] = {}         # class name -> a variable holding one, or a construction
+        for var in self.instances(required):
+            sources.setdefault(var.cls or var.name, var.name)
+        makers = [c for c in self.visible_classes() if required <= c.props and c.name not in sources]
+        lines: list[str] = []
+        repeat = self.integer(1, 3)
+        for info in makers[:self.integer(0 if given is None else min(2, len(makers)), 8)]:
+            if not self.affordable(info.init_cost + Cost(ops=1)):
+                break
+            name = self.fresh("o")
+            lines.append(f"var {name} = {self.construct(info, 0, None)};")
+            var = Var(name, inst_kind(info.props), assignable=False, cls=info.name)
+            self.declare(var)
+            sources[info.name] = name
+        chosen = sorted(sources.values(), key=lambda _: self.integer(0, 9))[:8]
+        per_round = Cost(prints=1) + fn.cost
+        while repeat > 1 and not self.affordable(per_round.scaled(len(chosen) * repeat)):
+            repeat -= 1
+        calls: list[str] = []
+        self.frame.multiplier *= repeat
+        try:
+            for source in chosen:
+                if not self.affordable(per_round):
+                    break
+                self.charge(per_round)
+                args = [source if i == slot else self.argument(fn, i, 0, None) for i in range(len(fn.params))]
+                calls.append(f"print {fn.name}({', '.join(args)});")
+        finally:
+            self.frame.multiplier //= repeat
+        if fn.invokes:
+            self.note_invoke()
+        if repeat > 1 and calls:
+            counter = self.fresh("i")
+            return [*lines, f"for (var {counter} = 0; {counter} < {repeat}; {counter} = {counter} + 1) {{",
+                    *["  " + call for call in calls], "}"]
+        return lines + calls
+
+    def zoo(self) -> list[str]:
+        """Several classes sharing one property, a function using it, and calls with each: a megamorphic site."""
+        prop = self.pick(sorted(FIELDS) + sorted(METHODS))
+        lines: list[str] = []
+        for _ in range(self.integer(2, 7)):
+            lines += self.class_declaration(prop)
+        param = Var(self.fresh("p"), inst_kind({prop}))
+
+        def use() -> list[str]:
+            self.charge(Cost(prints=1))
+            if prop in FIELDS:
+                return [f"print {param.name}.{prop};"]
+            self.charge(METHOD_COST)
+            self.note_invoke()
+            args = [self.expression(kind) for kind in METHODS[prop][0]]
+            return [f"print {param.name}.{prop}({', '.join(args)});"]
+
+        lines += self.function_declaration([param], use)
+        site = self.scopes[-1].fns[next(reversed(self.scopes[-1].fns))]     # the function just declared
+        return lines + self.polymorphic_calls(site)
+
+    def bad_superclass(self) -> list[str]:
+        """A class whose superclass is not a class: ``Superclass must be a class.`` when it runs."""
+        targets = [v.name for v in self.visible_vars() if not v.kind.startswith(INST) and v.name != "this"]
+        targets += [fn.name for fn in self.visible_fns()] + ["clock"]
+        return [f"class {self.fresh('Bad')} < {self.pick(targets)} {{}}"]
+
     # ------------------------------------------------------------ the program
     def program(self) -> str:
-        lines = self.block_statements(self.integer(1, self.max_statements))
+        lines = (self.zoo() if self.chance(50) else self.class_declaration()) if self.classes else []
+        lines += self.block_statements(self.integer(1, self.max_statements))
         self.charge(Cost(prints=1))
         lines.append(f"print {self.expression(ANY)};")
         return "\n".join(lines) + "\n"
 
 
-def lox_programs(*, allow_errors: bool = True, max_statements: int = 12) -> st.SearchStrategy[str]:
-    """Valid, terminating, class-free Lox programs (see the module docstring)."""
+def lox_programs(*, allow_errors: bool = True, max_statements: int = 12,
+                 classes: bool = False) -> st.SearchStrategy[str]:
+    """Valid, terminating Lox programs, class-free unless ``classes`` (see the module docstring)."""
 
     @st.composite
     def programs(draw: st.DrawFn) -> str:
-        return _Builder(draw, allow_errors, max_statements).program()
+        return _Builder(draw, allow_errors, max_statements, classes).program()
 
     return programs()
 
@@ -642,8 +1070,10 @@ def _report(source: str, runs: Sequence[ModeRun], problem: str) -> str:
     for run in runs:
         r = run.result
         status = "timed out" if r.timed_out else f"exit {r.exit_code}"
+        how = "lox_testing.oracle, the reference evaluator" if run.mode == ORACLE else \
+            " ".join(r.command[3:-1]) or "no flags"
         out.append("")
-        out.append(f"mode {run.mode} ({' '.join(r.command[3:-1]) or 'no flags'}): {status}")
+        out.append(f"mode {run.mode} ({how}): {status}")
         if run is reference:
             out.append("  stdout:")
             out += ["    " + line for line in r.stdout.splitlines()[:40]]
@@ -657,6 +1087,16 @@ def _report(source: str, runs: Sequence[ModeRun], problem: str) -> str:
                                             f"{what} ({reference.mode})", f"{what} ({run.mode})", lineterm="")
                 out += ["    " + line for line in list(diff)[:60]]
     return "\n".join(out)
+
+
+ORACLE = "oracle"
+
+
+def oracle_run(source: str, stdin: str = "") -> ModeRun:
+    """What ``lox_testing.oracle`` says running ``source`` does, as a run of a mode named ``oracle``."""
+    expected = evaluate(source, stdin)
+    return ModeRun(ORACLE, RunResult(("lox_testing.oracle",), expected.exit_code, expected.stdout_text,
+                                     expected.stderr_text))
 
 
 def run_modes(module: str, source: str, modes: Mapping[str, Sequence[str]], *, stdin: str = "",
@@ -676,33 +1116,43 @@ def run_modes(module: str, source: str, modes: Mapping[str, Sequence[str]], *, s
 
 def differential_check(module: str, source: str, modes: Mapping[str, Sequence[str]], *,
                        stdin: str = "", timeout: float | None = None, env: Mapping[str, str] | None = None,
-                       allowed_exits: Collection[int] | None = None) -> None:
+                       allowed_exits: Collection[int] | None = None, oracle: bool = True) -> None:
     """Run ``source`` in every mode; raise ``AssertionError`` unless stdout, stderr and exit status agree.
 
     Every run must also end by itself (no timeout, no signal) without a
     Python traceback or an ``Internal error``; with ``allowed_exits``, its
     status must be one of them (e.g. ``(0, 70)`` for valid programs).
+    With ``oracle`` (the default) they must also match what the reference
+    evaluator ``lox_testing.oracle`` computes for the program (so a program
+    must not print what only a run can know, such as ``clock()``'s value).
     ``env`` is the processes' environment (default: this process's).
     """
     if not modes:
         raise ValueError("differential_check needs at least one mode")
     runs = run_modes(module, source, modes, stdin=stdin, timeout=timeout, env=env)
+    shown = [oracle_run(source, stdin), *runs] if oracle else runs
     for run in runs:
         r = run.result
         if r.timed_out:
-            raise AssertionError(_report(source, runs, f"mode {run.mode} timed out after {r.timeout:g} s"))
+            raise AssertionError(_report(source, shown, f"mode {run.mode} timed out after {r.timeout:g} s"))
         if r.exit_code is None or r.exit_code < 0:
-            raise AssertionError(_report(source, runs, f"mode {run.mode} was killed by signal {r.exit_code}"))
+            raise AssertionError(_report(source, shown, f"mode {run.mode} was killed by signal {r.exit_code}"))
         if "Traceback (most recent call last)" in r.stderr or "Internal error" in r.stderr:
-            raise AssertionError(_report(source, runs, f"mode {run.mode} crashed inside the VM"))
+            raise AssertionError(_report(source, shown, f"mode {run.mode} crashed inside the VM"))
         if allowed_exits is not None and r.exit_code not in allowed_exits:
-            raise AssertionError(_report(source, runs, f"mode {run.mode} exited {r.exit_code}, "
-                                                       f"expected one of {sorted(allowed_exits)}"))
+            raise AssertionError(_report(source, shown, f"mode {run.mode} exited {r.exit_code}, "
+                                                        f"expected one of {sorted(allowed_exits)}"))
     reference = runs[0].result
     for run in runs[1:]:
         r = run.result
         if (r.stdout, r.stderr, r.exit_code) != (reference.stdout, reference.stderr, reference.exit_code):
-            raise AssertionError(_report(source, runs, f"modes {runs[0].mode} and {run.mode} disagree"))
+            raise AssertionError(_report(source, shown, f"modes {runs[0].mode} and {run.mode} disagree"))
+    if oracle:
+        expected = shown[0].result
+        if (reference.stdout, reference.stderr, reference.exit_code) != \
+                (expected.stdout, expected.stderr, expected.exit_code):
+            raise AssertionError(_report(source, shown, "every mode disagrees with the oracle "
+                                                        "(lox_testing.oracle): a VM bug, or an oracle bug"))
 
 
-__all__ = ["Cost", "ModeRun", "differential_check", "lox_programs", "run_modes"]
+__all__ = ["Cost", "ModeRun", "differential_check", "lox_programs", "oracle_run", "run_modes"]
