@@ -12,9 +12,9 @@ to the compiled code, which returns it as its own (an ordinary return).
 What happens next (the policy, counted per site and per function):
 
 1. the function's compiled code is discarded and the function goes back to
-   the interpreter with its counters reset, so it is recompiled, with the
-   wider feedback, once it is hot again (``threshold`` more calls and
-   back-edges);
+   the interpreter, its counters restarting where feedback recording starts
+   (``feedback_after``), so the interpreter records the new case and the
+   function is recompiled, with the wider feedback, once it is hot again;
 2. a site that has deoptimised ``site_deopt_limit`` times stops speculating:
    later compilations give it stage 2's guard-and-generic code;
 3. a function that has deoptimised ``function_deopt_limit`` times stops
@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from .vm import DeoptVM
 
 DEOPT_TYPE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64)
+#: The reason of a deopt exit put where compiled code meets an operation with no feedback (see ``account``).
+NO_FEEDBACK = "no feedback yet"
 _BINARY = {Op.ADD, Op.SUBTRACT, Op.MULTIPLY, Op.DIVIDE, Op.LESS, Op.LESS_EQUAL, Op.GREATER,
            Op.GREATER_EQUAL, Op.EQUAL, Op.NOT_EQUAL}
 
@@ -122,33 +124,7 @@ class Deoptimizer:
             assert self.stress is not None
             self.stress.words[point.id] = 0
         self.account(point, slots, stack, forced)
-        if not forced:
-            self.widen(point, stack)
         return self.vm.interpreter.resume(closure, slots, stack, frame.offset, depth)
-
-    def widen(self, point: DeoptPoint, stack: list[int]) -> None:
-        """Record the case the guard missed in its site's feedback, so the next compilation does not bet on the
-        same case again. The interpreter only records once a function has run ``feedback_after`` times, and
-        discarding the code reset the counters: the resumed activation would run the failing instruction
-        without recording it (then, if the new case is rare, the site deopts again on its next occurrence)."""
-        vm = self.vm
-        record = point.code.record
-        if point.reason.startswith("OSR entry") or record.calls + record.back_edges >= vm.feedback_after:
-            return          # no site (an entry guard), or the interpreter records it itself
-        recorder = vm.recorder
-        offset = point.frame.offset
-        op = record.code.chunk.ops[offset]
-        arg = record.code.chunk.args[offset]
-        if op in _BINARY:
-            recorder.binary(record, offset, stack[-2], stack[-1])
-        elif op == Op.NEGATE:
-            recorder.unary(record, offset, stack[-1])
-        elif op == Op.CALL:
-            recorder.call(record, offset, stack[-arg - 1])
-        elif op == Op.GET_GLOBAL:
-            value = vm.runtime.heap.field(record.global_cells[arg], GLOBAL, "value")
-            if value != values.UNDEFINED:
-                recorder.global_read(record, offset, value)
 
     # ------------------------------------------------------------ policy and explanation
     def account(self, point: DeoptPoint, slots: list[int], stack: list[int], forced: bool) -> None:
@@ -175,6 +151,15 @@ class Deoptimizer:
             self.explain(point, slots, stack, f"{point.code.title} was already discarded (an older activation): "
                                               f"not counted towards the deopt limits")
             return
+        if point.reason == NO_FEEDBACK:
+            # Compiled code met an operation the interpreter had never recorded (code after the loop an OSR
+            # entry compiled, a branch not taken before): it runs in the interpreter now, which records it, and
+            # the next compilation caches it. Once per site, so it counts towards no limit.
+            vm.discard(record, f"no feedback yet at line {point.frame.line}")
+            self.explain(point, slots, stack, f"{record.name}'s compiled code is discarded; the interpreter records "
+                                              f"this site; recompiled after {self.reheat} more calls + back-edges "
+                                              f"(not counted towards the deopt limits)")
+            return
         key = (index, point.frame.offset)
         self.site_deopts[key] += 1
         self.function_deopts[index] += 1
@@ -192,8 +177,14 @@ class Deoptimizer:
             vm.stats.add("deopt.sites_stopped_speculating")
             steps.append(f"this site reached site_deopt_limit ({settings.site_deopt_limit}): "
                          f"it stops speculating")
-        steps.append(f"recompiled with the wider feedback after {settings.threshold} more calls + back-edges")
+        steps.append(f"recompiled with the wider feedback after {self.reheat} more calls + back-edges")
         self.explain(point, slots, stack, "; ".join(steps))
+
+    @property
+    def reheat(self) -> int:
+        """Calls + back-edges between a discard and the next compilation (counting restarts where feedback
+        recording starts, so the interpreter keeps recording in between)."""
+        return max(self.vm.settings.threshold - self.vm.feedback_after, 1)
 
     def explain(self, point: DeoptPoint, slots: list[int], stack: list[int], next_steps: str) -> None:
         """The ``--trace=deopt`` lines: the guard, its bet, what came instead, the rebuild, what next."""

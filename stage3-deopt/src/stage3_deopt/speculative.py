@@ -22,10 +22,11 @@ from llvmlite import ir
 
 from stage0_jit.emitters import FunctionState
 from stage0_jit.irmodule import ModuleContext
-from stage0_jit.irvalues import const, from_bool, from_double, is_number, to_double
+from stage0_jit.irvalues import NIL, const, from_bool, from_double, is_number, to_double
 from stage0_jit.layout import Kind as ObjectKind
 from stage2_ic.guards import GuardedOperations
 
+from .deopt import NO_FEEDBACK
 from .speculation import How, Plan, Type, call_targets, is_number as proven_number
 
 if TYPE_CHECKING:
@@ -69,6 +70,25 @@ class SpeculativeOperations(GuardedOperations):
         cont = b.append_basic_block("spec.ok")
         b.cbranch(ok, cont, exit_block).set_weights([1000, 1])
         b.position_at_end(cont)
+
+    def unreached(self, f: FunctionState) -> ir.Value:
+        """An operation the interpreter never recorded, in a speculating function: leave for the interpreter
+        if it is ever reached (it records it; the function is recompiled with it cached). Code after this
+        point is unreachable; returns a placeholder value for it."""
+        assert self.frame is not None
+        b = f.builder
+        exit_block, _ = self.frame.deopt_exit(NO_FEEDBACK)
+        b.branch(exit_block)
+        b.position_at_end(b.append_basic_block("unreached"))
+        return NIL
+
+    def never_recorded(self) -> bool:
+        """Whether the current site has no feedback at all while its function speculates."""
+        frame = self.frame
+        if frame is None or frame.deopt_vm.settings.jit == "eager":     # eager code has no feedback at all
+            return False
+        return frame.speculator.speculate and frame.speculator.cache(frame.offset) is None \
+            and frame.speculator.site_allowed.get(frame.offset, True)
 
     def require_numbers(self, f: FunctionState, operands: list[tuple[ir.Value, Type]], reason: str) -> None:
         """Guard the operands not already proven numbers (none at all for a ``KNOWN`` plan)."""

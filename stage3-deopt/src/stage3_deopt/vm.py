@@ -96,8 +96,10 @@ class DeoptVM(ICVM):
         self.osr_entries.discard(record)
         record.native_entry = None
         record.state = FunctionRecord.INTERPRETED
+        # Counting restarts where feedback recording starts: the interpreter records the case that failed
+        # (the site's feedback widens) and whatever else runs before the function is hot again.
         record.calls = 0
-        record.back_edges = 0
+        record.back_edges = self.feedback_after
         self.runtime.heap.set_field(record.prototype, FUNCTION, "entry",
                                     self.trampolines.address(record.code))
         self.stats.add("tier.discarded")

@@ -1,35 +1,289 @@
 """Compiled code for objects: shape-guarded fast paths for property get/set, method calls and class calls.
 
-(first version: the generic object emitters combined with each stage's operations; the caches come next)
+A cached site becomes a chain of guards, one per case its shape cache holds
+(``caches.py``). Each guard is one load and one compare: an instance's
+header word carries its shape (``objects.py``), and a non-object reads the
+heap's always-zero word instead, so "is an instance of shape S" is
+``header(v) == S << 8 | INSTANCE``. What follows a passing guard is what the
+interpreter learned for that shape, with no call into Python:
+
+==================  ==========================================================
+``do_field_get``    one load at a constant offset (inline slot), or two
+                    (the overflow store, then the slot)
+``do_bind``         a method read: a bound method allocated inline
+``do_field_set``    one store (and, for a cached transition, one store of the
+                    new header)
+``do_method_call``  a direct call of the method's compiled code with the
+                    receiver (LLVM may inline it when it is in this module)
+``do_new``          calling a class: the instance allocated inline at the
+                    class's root shape, then a direct call of ``init``
+==================  ==========================================================
+
+When no guard passes: a speculating site deoptimises (stage 3), a site that
+stopped speculating takes the generic path (``generic.py``), and so does a
+megamorphic one. A site the interpreter never recorded (code after the loop
+an OSR entry was compiled for, a branch not yet taken) is a deopt exit ("no
+feedback yet"): if it is ever reached, the interpreter runs and records it,
+and the next compilation caches it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
+from llvmlite import ir
+
+from stage0_jit.emitters import FunctionState, Operations
 from stage0_jit.irmodule import ModuleContext
-from stage2_ic.guards import GuardedOperations
+from stage0_jit.irvalues import NIL, address_of, box_address, const, is_obj
+from stage0_jit.layout import FUNCTION, WORD
+from stage2_ic.feedback import CallTarget
 from stage3_deopt.speculative import SpeculativeOperations
 
+from .caches import ClassTarget, FieldHit, MethodHit, ShapeCache, StoreHit, SuperHit
 from .generic import ObjectOperations
+from .objects import BOUND_METHOD, FIELDS, INSTANCE, ObjectKind, instance_size, overflow_capacity
 
 if TYPE_CHECKING:
     from .vm import ShapesVM
 
+_INLINE = INSTANCE.tail_offset           # byte offset of inline slot 0
+_OVERFLOW = INSTANCE.offset("overflow")
+
 
 class GenericObjectOperations(ObjectOperations):
-    """``--ic=off``: stage 1's generic code and the object callbacks."""
-
-
-class GuardedObjectOperations(ObjectOperations, GuardedOperations):
-    """``--deopt=off``: stage 2's guarded code."""
-
-    def __init__(self, ctx: ModuleContext, vm: "ShapesVM") -> None:
-        GuardedOperations.__init__(self, ctx, vm)
+    """``--ic=off``: stage 1's generic code and the generic object paths (no shape caches)."""
 
 
 class ShapedOperations(ObjectOperations, SpeculativeOperations):
-    """The default: stage 3's speculation."""
+    """Shape-keyed caches in compiled code, on top of stage 3's speculation (see the module docstring).
+    Under ``--deopt=off`` nothing speculates, so every guard chain ends in the generic path (stage 2's way)."""
 
     def __init__(self, ctx: ModuleContext, vm: "ShapesVM") -> None:
         SpeculativeOperations.__init__(self, ctx, vm)
+        self.shapes_vm = vm
+
+    # ------------------------------------------------------------ the guard chain
+    def shape_cases(self) -> tuple[list[Hashable], bool]:
+        """The current site's cached cases (empty unless monomorphic or polymorphic) and whether a miss
+        deoptimises (the site still speculates) rather than taking the generic path."""
+        cache = self.cache
+        if not isinstance(cache, ShapeCache) or not cache.guarded:
+            return [], False
+        frame = self.frame
+        speculating = frame is not None and frame.speculator.betting(frame.offset) is not None
+        return list(cache.cases), speculating
+
+    def header_of(self, f: FunctionState, v: ir.Value) -> ir.Value:
+        """The header word of ``v`` if it is an object, else 0 (the heap's zero word): one select, one load."""
+        b = f.builder
+        where = b.select(is_obj(b, v), address_of(b, v), const(self.ctx.runtime.heap.zero_address))
+        return self.load_field(f, where, 0)
+
+    def chain(self, f: FunctionState, name: str, keys: list[tuple[ir.Value, Callable[[], ir.Value]]],
+              speculating: bool, generic: Callable[[], ir.Value], reason: str) -> ir.Value:
+        """Test each ``(ok, fast)`` in turn; the first that holds runs its fast path. After the last: a
+        deopt exit when speculating (no generic path to merge with), else ``generic``."""
+        b = f.builder
+        done = b.append_basic_block(f"{name}.done")
+        incoming: list[tuple[ir.Value, ir.Block]] = []
+        for n, (ok, fast) in enumerate(keys):
+            last = n == len(keys) - 1
+            if last and speculating:
+                self.speculate(f, ok, reason)
+            else:
+                hit = b.append_basic_block(f"{name}.hit")
+                miss = b.append_basic_block(f"{name}.next")
+                b.cbranch(ok, hit, miss).set_weights([1000, 1])
+                b.position_at_end(hit)
+            result = fast()
+            incoming.append((result, b.block))
+            b.branch(done)
+            if not (last and speculating):
+                b.position_at_end(miss)
+        if not speculating:
+            self.count_miss(f)
+            result = generic()
+            incoming.append((result, b.block))
+            b.branch(done)
+        return self.join(f, done, incoming)
+
+    # ------------------------------------------------------------ fields
+    def field_address(self, f: FunctionState, address: ir.Value, index: int, inline: int) -> tuple[ir.Value, int]:
+        """(base address, byte offset) of field ``index``: in the instance, or in its overflow store."""
+        if index < inline:
+            return address, _INLINE + WORD * index
+        overflow = self.load_field(f, address, _OVERFLOW)
+        return overflow, FIELDS.tail_offset + WORD * (index - inline)
+
+    def get_property(self, f: FunctionState, obj: ir.Value, name: str, line: int) -> ir.Value:
+        """A cached read: guard the shape, then ``do_field_get`` or ``do_bind``."""
+        if self.never_recorded():
+            return self.unreached(f)
+        cases, speculating = self.shape_cases()
+        usable = [c for c in cases if isinstance(c, (FieldHit, MethodHit))]
+        if not usable or len(usable) != len(cases):
+            return self.generic_get(f, obj, name, line)
+        b = f.builder
+        header = self.header_of(f, obj)
+        address = address_of(b, obj)
+
+        def fast(case: Hashable) -> Callable[[], ir.Value]:
+            if isinstance(case, FieldHit):
+                return lambda: self.do_field_get(f, address, case)
+            assert isinstance(case, MethodHit)
+            return lambda: self.do_bind(f, obj, case, line)
+        keys = [(b.icmp_unsigned("==", header, const(c.header)), fast(c)) for c in usable]
+        return self.chain(f, "get", keys, speculating, lambda: self.generic_get(f, obj, name, line), "shape")
+
+    def do_field_get(self, f: FunctionState, address: ir.Value, case: FieldHit) -> ir.Value:
+        """The field's slot at a constant offset."""
+        base, offset = self.field_address(f, address, case.index, case.inline)
+        return self.load_field(f, base, offset)
+
+    def do_bind(self, f: FunctionState, receiver: ir.Value, case: MethodHit, line: int) -> ir.Value:
+        """A bound method allocated inline (the method is a constant: classes never change)."""
+        address = self.allocate(f, ObjectKind.BOUND_METHOD, BOUND_METHOD.fixed_size, line)
+        self.store_field(f, address, BOUND_METHOD.offset("receiver"), receiver)
+        self.store_field(f, address, BOUND_METHOD.offset("method"), const(case.closure))
+        return box_address(f.builder, address)
+
+    def set_property(self, f: FunctionState, obj: ir.Value, name: str, value: ir.Value, line: int) -> ir.Value:
+        """A cached write or transition: guard the shape, then ``do_field_set``."""
+        if self.never_recorded():
+            return self.unreached(f)
+        cases, speculating = self.shape_cases()
+        usable = [c for c in cases if isinstance(c, StoreHit)]
+        if not usable or len(usable) != len(cases):
+            return self.generic_set(f, obj, name, value, line)
+        b = f.builder
+        header = self.header_of(f, obj)
+        address = address_of(b, obj)
+
+        def fast(case: StoreHit) -> Callable[[], ir.Value]:
+            return lambda: self.do_field_set(f, address, case, value, line)
+        keys = [(b.icmp_unsigned("==", header, const(c.header)), fast(c)) for c in usable]
+        return self.chain(f, "set", keys, speculating, lambda: self.generic_set(f, obj, name, value, line), "shape")
+
+    def do_field_set(self, f: FunctionState, address: ir.Value, case: StoreHit, value: ir.Value,
+                     line: int) -> ir.Value:
+        """One store into the slot; a transition also stores the next shape into the header (and, when the
+        new field is the first past the overflow store's capacity, first makes a bigger store)."""
+        if case.grows:
+            self.grow_overflow(f, address, case, line)
+        base, offset = self.field_address(f, address, case.index, case.inline)
+        self.store_field(f, base, offset, value)
+        if case.new_header != case.header:
+            self.store_field(f, address, 0, const(case.new_header))
+        return value
+
+    def grow_overflow(self, f: FunctionState, address: ir.Value, case: StoreHit, line: int) -> None:
+        """A bigger overflow store, inline: its capacities are functions of the shapes (``overflow_capacity``),
+        so how much to allocate and copy is known here."""
+        old = overflow_capacity(case.index - case.inline)
+        new = overflow_capacity(case.index + 1 - case.inline)
+        fresh = self.allocate(f, ObjectKind.FIELDS, FIELDS.fixed_size + WORD * new, line)
+        self.store_field(f, fresh, FIELDS.offset("capacity"), const(new))
+        previous = self.load_field(f, address, _OVERFLOW) if old else None
+        for k in range(new):
+            word = self.load_field(f, previous, FIELDS.tail_offset + WORD * k) if previous is not None and k < old \
+                else NIL
+            self.store_field(f, fresh, FIELDS.tail_offset + WORD * k, word)
+        self.store_field(f, address, _OVERFLOW, fresh)
+
+    # ------------------------------------------------------------ methods
+    def invoke(self, f: FunctionState, obj: ir.Value, name: str, args: list[ir.Value], line: int) -> ir.Value:
+        """A cached ``obj.name(args)``: guard the shape, then call the method directly (or the field's value)."""
+        if self.never_recorded():
+            return self.unreached(f)
+        cases, speculating = self.shape_cases()
+        usable = [c for c in cases if isinstance(c, FieldHit) or
+                  (isinstance(c, MethodHit) and self.arity(c.prototype) == len(args))]
+        if not usable or len(usable) != len(cases):
+            return self.generic_invoke(f, obj, const(0), name, args, line)
+        b = f.builder
+        self.record_line(f, line)
+        header = self.header_of(f, obj)
+        address = address_of(b, obj)
+
+        def fast(case: Hashable) -> Callable[[], ir.Value]:
+            if isinstance(case, MethodHit):
+                return lambda: self.do_method_call(f, case.prototype, case.name, const(case.closure), obj, args)
+            assert isinstance(case, FieldHit)
+            return lambda: Operations.call(self, f, self.do_field_get(f, address, case), args, line)
+        keys = [(b.icmp_unsigned("==", header, const(c.header)), fast(c)) for c in usable]
+        result = self.chain(f, "invoke", keys, speculating,
+                            lambda: self.generic_invoke(f, obj, const(0), name, args, line), "shape")
+        self.check_result(f, result)
+        return result
+
+    def arity(self, prototype: int) -> int:
+        """A function prototype's arity."""
+        return int(self.ctx.runtime.heap.field(prototype, FUNCTION, "arity"))
+
+    def do_method_call(self, f: FunctionState, prototype: int, name: str, closure: ir.Value, receiver: ir.Value,
+                       args: list[ir.Value]) -> ir.Value:
+        """A direct call of a known method with its receiver (stage 2's direct call: the LLVM function when
+        it is in this module, its installed code, or its entry slot)."""
+        return self.direct_call(f, CallTarget(prototype, name, self.arity(prototype)), closure, [receiver, *args])
+
+    def super_invoke(self, f: FunctionState, this: ir.Value, superclass: ir.Value, name: str,
+                     args: list[ir.Value], line: int) -> ir.Value:
+        """``super.name(args)`` cached on the superclass: one compare, then a direct call."""
+        if self.never_recorded():
+            return self.unreached(f)
+        cases, speculating = self.shape_cases()
+        usable = [c for c in cases if isinstance(c, SuperHit) and self.arity(c.prototype) == len(args)]
+        if not usable or len(usable) != len(cases):
+            return self.generic_invoke(f, this, superclass, name, args, line)
+        b = f.builder
+        self.record_line(f, line)
+
+        def fast(case: SuperHit) -> Callable[[], ir.Value]:
+            return lambda: self.do_method_call(f, case.prototype, case.name, const(case.closure), this, args)
+        keys = [(b.icmp_unsigned("==", superclass, const(c.superclass)), fast(c)) for c in usable]
+        result = self.chain(f, "super", keys, speculating,
+                            lambda: self.generic_invoke(f, this, superclass, name, args, line), "superclass")
+        self.check_result(f, result)
+        return result
+
+    # ------------------------------------------------------------ instantiation
+    def call(self, f: FunctionState, callee: ir.Value, args: list[ir.Value], line: int) -> ir.Value:
+        """A call site that only ever called classes: guard the class, allocate, call ``init`` directly."""
+        if self.never_recorded():
+            return self.unreached(f)
+        cache = self.cache
+        classes = [c for c in cache.cases if isinstance(c, ClassTarget)] if cache is not None and cache.guarded else []
+        if not classes or len(classes) != len(cache.cases if cache is not None else []):
+            return super().call(f, callee, args, line)
+        usable = [c for c in classes if c.arity == len(args)]
+        if len(usable) != len(classes):
+            return super().call(f, callee, args, line)
+        frame = self.frame
+        speculating = frame is not None and frame.speculator.betting(frame.offset) is not None
+        b = f.builder
+        self.record_line(f, line)
+
+        def fast(case: ClassTarget) -> Callable[[], ir.Value]:
+            return lambda: self.do_new(f, case, args, line)
+        keys = [(b.icmp_unsigned("==", callee, const(c.klass)), fast(c)) for c in usable]
+        result = self.chain(f, "new", keys, speculating, lambda: Operations.call(self, f, callee, args, line),
+                            "class")
+        self.check_result(f, result)
+        return result
+
+    def do_new(self, f: FunctionState, case: ClassTarget, args: list[ir.Value], line: int) -> ir.Value:
+        """The instance at the class's root shape, allocated inline; then ``init`` called directly."""
+        root = self.shapes_vm.objects_model.class_of(case.klass).root
+        assert root is not None
+        address = self.allocate(f, ObjectKind.INSTANCE, instance_size(root.inline_capacity), line)
+        self.store_field(f, address, 0, const(root.header))
+        self.store_field(f, address, _OVERFLOW, const(0))
+        for k in range(root.inline_capacity):
+            self.store_field(f, address, _INLINE + WORD * k, NIL)
+        instance = box_address(f.builder, address)
+        if not case.initializer:
+            return instance
+        return self.do_method_call(f, case.prototype, "init", const(case.initializer), instance, args)
+

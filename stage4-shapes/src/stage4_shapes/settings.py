@@ -15,9 +15,11 @@ class Settings(Stage3Settings):
         "why": "inline field slots of a class's first instances, while it learns how many fields they get "
                "(and the most any instance is given inline): a field in the instance is one load from its "
                "address, an overflow field two"})
-    slack_tracking_instances: int = field(default=8, metadata={
-        "why": "instances made before a class fixes its inline slots to the fields they actually got "
-               "(V8's slack tracking); later instances are exactly that big, so a 2-field Point is 32 bytes"})
+    slack_tracking_instances: int = field(default=64, metadata={
+        "why": "instances made before a class fixes its inline slots to the most fields its instances got "
+               "(V8's slack tracking), so a 2-field Point is 32 bytes; not fewer, because a constructor that "
+               "builds children first (a tree node's init making its subtrees) leaves its first instances "
+               "unfinished for as many instances as the tree is deep"})
     max_shape_fields: int = field(default=64, metadata={
         "why": "fields an instance may have in a shape; past it the instance goes to dictionary mode "
                "(its own name -> value table), so an object used as a map cannot grow the shape tree "

@@ -54,16 +54,17 @@ class Shape:
     dictionary: bool = False
     transitions: dict[str, "Shape"] = field(default_factory=dict)
 
-    @property
-    def header(self) -> int:
-        """The header word its instances carry."""
-        return instance_header(self.address)
+    header: int = 0                   # the header word its instances carry (set on creation)
+    description: str = ""             # ``Point{x,y}`` (``Point{dictionary}`` in dictionary mode)
+
+    def __post_init__(self) -> None:
+        self.header = instance_header(self.address)
+        fields = "dictionary" if self.dictionary else ",".join(self.fields)
+        self.description = f"{self.klass.name}{{{fields}}}"
 
     def describe(self) -> str:
         """``Point{x,y}`` (``Point{dictionary}`` in dictionary mode)."""
-        if self.dictionary:
-            return f"{self.klass.name}{{dictionary}}"
-        return f"{self.klass.name}{{{','.join(self.fields)}}}"
+        return self.description
 
 
 class ShapeTable:

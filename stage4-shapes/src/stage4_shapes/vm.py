@@ -81,12 +81,10 @@ class ShapesVM(DeoptVM):
         return compile_script(script)
 
     def operations(self, ctx: "ModuleContext") -> "Operations":
-        """Shape-cached emitters (with speculation, unless ``--deopt=off``), or generic ones under ``--ic=off``."""
-        from .emitters import GenericObjectOperations, GuardedObjectOperations, ShapedOperations
+        """Shape-cached emitters (speculating unless ``--deopt=off``), or generic ones under ``--ic=off``."""
+        from .emitters import GenericObjectOperations, ShapedOperations
         if not self.settings.ic:
             return GenericObjectOperations(ctx)
-        if not self.settings.deopt:
-            return GuardedObjectOperations(ctx, self)
         return ShapedOperations(ctx, self)
 
     def finish(self) -> None:
