@@ -27,12 +27,12 @@ the code and the facts it relies on can never disagree.
 from __future__ import annotations
 
 import enum
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
 
 from stage0_jit import values
-from stage1_interp.bytecode import Op, invoke_argc, successors
+from stage1_interp.bytecode import Op, invoke_argc, reachable_from, stack_depths, successors
 from stage2_ic.feedback import CallTarget, InlineCache
 
 if TYPE_CHECKING:
@@ -224,9 +224,26 @@ def trusted_cases(cache: InlineCache | None) -> tuple[tuple[Hashable, int], ...]
 class Analysis:
     """The facts before every instruction (None where unreachable), each instruction's plan, and liveness."""
 
-    before: list[State | None]
-    plans: list[Plan | None]
+    before: Sequence[State | None]
+    plans: Sequence[Plan | None]
     live: list[int]             # bit k set: slot k may be read later
+
+
+class NothingKnown(Sequence[State | None]):
+    """The facts of a function too big to analyse: every slot and stack entry may hold anything."""
+
+    def __init__(self, record: "FunctionRecord", reachable: list[bool]) -> None:
+        self.depths = stack_depths(record.code.chunk)
+        self.slots: tuple[Type, ...] = (Kind.ANY,) * record.code.slot_count
+        self.reachable = reachable
+
+    def __len__(self) -> int:
+        return len(self.depths)
+
+    def __getitem__(self, i: int) -> State | None:   # type: ignore[override]
+        if not self.reachable[i] or self.depths[i] < 0:
+            return None
+        return State(self.slots, ((Kind.ANY, -1),) * self.depths[i])
 
 
 #: Functions with more slots than this are analysed for their stack only (slot types stay unknown):
@@ -245,11 +262,20 @@ def _limit(slots: tuple[Type, ...]) -> tuple[Type, ...]:
     return slots if len(slots) <= SLOT_TRACKING_LIMIT else (Kind.ANY,) * len(slots)
 
 
+#: Functions with a deeper operand stack than this are not analysed at all (nothing speculated): the facts
+#: are a tuple per stack entry per instruction, and a deep expression (f(f(f(...)))) would cost more to
+#: analyse than it could ever save.
+STACK_TRACKING_LIMIT = 256
+
+
 def analyse(record: "FunctionRecord", speculator: Speculator, start: int = 0,
             entry: State | None = None) -> Analysis:
     """Run the plans forward from ``start`` (a loop header for an OSR entry) to a fixed point."""
     chunk = record.code.chunk
     n = len(chunk)
+    if record.code.max_stack > STACK_TRACKING_LIMIT:
+        return Analysis(NothingKnown(record, reachable_from(chunk, start)), [None] * n,
+                        [(1 << record.code.slot_count) - 1] * n)
     before: list[State | None] = [None] * n
     plans: list[Plan | None] = [None] * n
     before[start] = entry if entry is not None else entry_state(record)

@@ -13,7 +13,7 @@ from stage0_jit.vm import VM, Options
 from stage3_deopt.cli import Cli as Stage3Cli
 
 from .settings import Settings
-from .vm import ShapesVM
+from .vm import ShapesOptions, ShapesVM
 
 
 class Cli(Stage3Cli):
@@ -40,10 +40,9 @@ class Cli(Stage3Cli):
                        metavar="PATH"))
 
     def options(self, args: Arguments, settings: Stage0Settings) -> Options:
-        """Stage 3's options; the DOT path rides on the settings-independent options."""
-        options = super().options(args, settings)
-        options.shapes_dot = args.shapes_dot     # type: ignore[attr-defined]
-        return options
+        """Stage 3's options plus the DOT file's path."""
+        base = super().options(args, settings)
+        return ShapesOptions(**vars(base), shapes_dot=args.shapes_dot)
 
 
 def main() -> NoReturn:

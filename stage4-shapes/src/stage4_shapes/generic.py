@@ -14,11 +14,12 @@ from __future__ import annotations
 from llvmlite import ir
 
 from stage0_jit.emitters import FunctionState, Operations
-from stage0_jit.irvalues import I64, I64P, address_of, const
+from stage0_jit.irvalues import I64, I64P, NIL, address_of, const
 from stage0_jit.layout import CLOSURE, FUNCTION
 from stage1_interp.bytecode import Op, invoke_argc
 
-from .objects import BOUND_METHOD, ObjectKind
+from .lookup import NativeLookup
+from .objects import BOUND_METHOD, CLASS, ObjectKind
 
 
 class ObjectOperations(Operations):
@@ -40,10 +41,17 @@ class ObjectOperations(Operations):
         """``obj.name`` through the runtime's lookup."""
         return self.generic_get(f, obj, name, line)
 
+    @property
+    def lookup(self) -> NativeLookup:
+        """The module's native lookup helpers."""
+        helpers = getattr(self, "_lookup", None)
+        if helpers is None:
+            helpers = self._lookup = NativeLookup(self.ctx)
+        return helpers
+
     def generic_get(self, f: FunctionState, obj: ir.Value, name: str, line: int) -> ir.Value:
-        """The uncached property read."""
-        function = self.callback("lox_get_property", [I64, I64, I64])
-        result: ir.Value = f.builder.call(function, [obj, self.name_word(name), const(line)])
+        """The uncached property read: the native lookup (Python only for what it cannot finish)."""
+        result: ir.Value = f.builder.call(self.lookup.get(), [obj, self.name_word(name), const(line)])
         self.check_result(f, result)
         return result
 
@@ -52,9 +60,8 @@ class ObjectOperations(Operations):
         return self.generic_set(f, obj, name, value, line)
 
     def generic_set(self, f: FunctionState, obj: ir.Value, name: str, value: ir.Value, line: int) -> ir.Value:
-        """The uncached property write; returns the value."""
-        function = self.callback("lox_set_property", [I64, I64, I64, I64])
-        result: ir.Value = f.builder.call(function, [obj, self.name_word(name), value, const(line)])
+        """The uncached property write (native lookup, known transitions native); returns the value."""
+        result: ir.Value = f.builder.call(self.lookup.set(), [obj, self.name_word(name), value, const(line)])
         self.check_result(f, result)
         return result
 
@@ -65,9 +72,48 @@ class ObjectOperations(Operations):
 
     def generic_invoke(self, f: FunctionState, receiver: ir.Value, superclass: ir.Value, name: str,
                        args: list[ir.Value], line: int) -> ir.Value:
-        """An uncached invoke (``superclass`` 0) or super call."""
+        """An uncached invoke (``superclass`` 0): a method found by the native lookup is called through its
+        entry slot; a field's value, a dictionary-mode instance, an error, and super calls go to the runtime."""
         b = f.builder
         self.record_line(f, line)
+        lookup = self.lookup
+        python = b.append_basic_block("invoke.python")
+        native = b.append_basic_block("invoke.native")
+        done = b.append_basic_block("invoke.done")
+        if isinstance(superclass, ir.Constant) and superclass.constant == 0:
+            lookup.branch_unless_instance(b, receiver, python)
+            header = self.load_field(f, address_of(b, receiver), 0)
+            index = b.call(lookup.field_index(), [header, self.name_word(name)])
+            found = b.append_basic_block("invoke.method")
+            b.cbranch(b.icmp_signed("==", index, const(-1)), found, python)
+            b.position_at_end(found)
+            method = lookup.find_method(b, b.lshr(header, const(8)), self.name_word(name))
+        else:
+            # super.name(...): the superclass is a class (INHERIT checked it); its table has every method.
+            table = self.load_field(f, address_of(b, superclass), CLASS.offset("methods"))
+            method = b.call(lookup.pair_lookup(), [table, self.name_word(name)])
+        callable_ = b.append_basic_block("invoke.arity")
+        b.cbranch(b.icmp_unsigned("!=", method, const(0)), callable_, python)
+        b.position_at_end(callable_)
+        function = self.load_field(f, address_of(b, method), CLOSURE.offset("function"))
+        arity = self.load_field(f, function, FUNCTION.offset("arity"))
+        b.cbranch(b.icmp_unsigned("==", arity, const(len(args))), native, python)
+        b.position_at_end(native)
+        called = self.call_method_entry(f, function, method, receiver, args)
+        called_end = b.block
+        b.branch(done)
+        b.position_at_end(python)
+        slow = self.python_invoke(f, receiver, superclass, name, args, line)
+        slow_end = b.block
+        b.branch(done)
+        result = self.join(f, done, [(called, called_end), (slow, slow_end)])
+        self.check_result(f, result)
+        return result
+
+    def python_invoke(self, f: FunctionState, receiver: ir.Value, superclass: ir.Value, name: str,
+                      args: list[ir.Value], line: int) -> ir.Value:
+        """An invoke (``superclass`` 0) or super call done by the runtime."""
+        b = f.builder
         buffer = self.argument_buffer(f, len(args))
         for i, arg in enumerate(args):
             b.store(arg, b.gep(buffer, [const(i)]))
@@ -121,13 +167,40 @@ class ObjectOperations(Operations):
 
     # ------------------------------------------------------------ calls
     def call_other(self, f: FunctionState, callee: ir.Value, args: list[ir.Value], line: int) -> ir.Value:
-        """A bound method of the right arity is called natively; anything else goes to the runtime."""
+        """A call of a non-closure: one out-of-line helper per argument count (``lox_call_other_N``) calls a
+        bound method or a class natively, anything else through the runtime. Out of line, because the
+        generic path is at every uncached call site and a long script has thousands of them."""
+        name = f"lox_call_other_{len(args)}"
+        helper = self.ctx.module.globals.get(name)
+        if not isinstance(helper, ir.Function):
+            helper = ir.Function(self.ctx.module, ir.FunctionType(I64, [I64] * (len(args) + 2)), name)
+            helper.linkage = "internal"
+            helper.attributes.add("noinline")
+            entry = helper.append_basic_block("entry")
+            body = helper.append_basic_block("body")
+            eb = ir.IRBuilder(entry)
+            eb.branch(body)
+            eb.position_before(entry.instructions[-1])
+            state = FunctionState(helper, ir.IRBuilder(body), eb, helper.args[0], const(0), const(0), body)
+            result = self.call_bound_or_class(state, helper.args[0], list(helper.args[1:-1]), helper.args[-1])
+            state.builder.ret(result)
+        called: ir.Value = f.builder.call(helper, [callee, *args, const(line)])
+        return called
+
+    def call_bound_or_class(self, f: FunctionState, callee: ir.Value, args: list[ir.Value],
+                            line: ir.Value) -> ir.Value:
+        """A bound method, or a class whose ``init`` takes these arguments, called natively; anything else
+        through the runtime (``line`` is an IR value here: the helper serves every call site)."""
         b = f.builder
         bound = b.append_basic_block("call.bound")
         check = b.append_basic_block("call.bound.arity")
         other = b.append_basic_block("call.other")
         done = b.append_basic_block("call.other.done")
-        b.cbranch(self.ctx.is_kind(b, callee, ObjectKind.BOUND_METHOD), bound, other)
+        not_bound = b.append_basic_block("call.class")
+        b.cbranch(self.ctx.is_kind(b, callee, ObjectKind.BOUND_METHOD), bound, not_bound)
+        b.position_at_end(not_bound)
+        created, created_end = self.construct(f, callee, args, other)
+        b.branch(done)
         b.position_at_end(bound)
         address = address_of(b, callee)
         method = self.load_field(f, address, BOUND_METHOD.offset("method"))
@@ -140,10 +213,50 @@ class ObjectOperations(Operations):
         called_end = b.block
         b.branch(done)
         b.position_at_end(other)
-        slow = super().call_other(f, callee, args, line)
+        buffer = self.argument_buffer(f, len(args))
+        for i, arg in enumerate(args):
+            b.store(arg, b.gep(buffer, [const(i)]))
+        slow = b.call(self.ctx.call_slow, [callee, buffer, const(len(args)), line])
         slow_end = b.block
         b.branch(done)
-        return self.join(f, done, [(called, called_end), (slow, slow_end)])
+        return self.join(f, done, [(called, called_end), (created, created_end), (slow, slow_end)])
+
+    def construct(self, f: FunctionState, callee: ir.Value, args: list[ir.Value],
+                  otherwise: ir.Block) -> tuple[ir.Value, ir.Block]:
+        """Calling a class natively: a new instance, then ``init`` (when its arity fits) through its entry
+        slot. Anything else (not a class, a wrong argument count, a full heap) branches to ``otherwise``.
+        Returns the result and the block it is in (which ends unterminated, for the caller's join)."""
+        b = f.builder
+        is_class = b.append_basic_block("class.new")
+        b.cbranch(self.ctx.is_kind(b, callee, ObjectKind.CLASS), is_class, otherwise)
+        b.position_at_end(is_class)
+        klass = address_of(b, callee)
+        initializer = self.load_field(f, klass, CLASS.offset("initializer"))
+        has_init = b.icmp_unsigned("!=", initializer, NIL)
+        safe_init = b.select(has_init, address_of(b, initializer), const(self.ctx.runtime.heap.zero_address))
+        function = self.load_field(f, safe_init, CLOSURE.offset("function"))
+        safe_function = b.select(has_init, function, const(self.ctx.runtime.heap.zero_address))
+        arity = b.select(has_init, self.load_field(f, safe_function, FUNCTION.offset("arity")), const(0))
+        fits = b.append_basic_block("class.alloc")
+        b.cbranch(b.icmp_unsigned("==", arity, const(len(args))), fits, otherwise)
+        b.position_at_end(fits)
+        instance = b.call(self.lookup.new_instance(), [klass])
+        made = b.append_basic_block("class.made")
+        b.cbranch(b.icmp_unsigned("!=", instance, const(0)), made, otherwise)
+        b.position_at_end(made)
+        with_init = b.append_basic_block("class.init")
+        joined = b.append_basic_block("class.done")
+        made_end = b.block
+        b.cbranch(has_init, with_init, joined)
+        b.position_at_end(with_init)
+        initialised = self.call_method_entry(f, function, initializer, instance, args)
+        init_end = b.block
+        b.branch(joined)
+        b.position_at_end(joined)
+        result = b.phi(I64)
+        result.add_incoming(instance, made_end)
+        result.add_incoming(initialised, init_end)
+        return result, b.block
 
     def call_method_entry(self, f: FunctionState, function: ir.Value, closure: ir.Value, receiver: ir.Value,
                           args: list[ir.Value]) -> ir.Value:

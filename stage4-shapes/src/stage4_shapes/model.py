@@ -321,7 +321,9 @@ class ObjectModel:
         if not record.compilable or record.calls + record.back_edges < vm.feedback_after:
             return None
         chunk = record.code.chunk
-        cache = ShapeCache(record.name, offset, chunk.lines[offset], Op(chunk.ops[offset]).name)
+        op, arg = chunk.ops[offset], chunk.args[offset]
+        name = chunk.names[arg >> 8 if op in (Op.INVOKE, Op.SUPER_INVOKE) else arg]
+        cache = ShapeCache(record.name, offset, chunk.lines[offset], f"{Op(op).name} '{name}'")
         record.feedback[offset] = cache
         return cache
 

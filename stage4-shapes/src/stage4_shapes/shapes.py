@@ -8,13 +8,14 @@ shape alone (``caches.py``). Shapes form a tree per class:
     Point{}  --x-->  Point{x}  --y-->  Point{x,y}
                   \\--y-->  Point{y}  --x-->  Point{y,x}
 
-Each class starts at a *root* shape. Where fields live is decided per root:
-the first ``inline_slots_while_tracking`` slots inside the instance, the rest
-in an overflow store. The first instances of a class are made with generous
-inline room; once ``slack_tracking_instances`` have been made, the class
-learns how many fields its instances actually get and new instances start at
-a new root with exactly that many inline slots (V8's slack tracking), so a
-two-field ``Point`` costs 32 bytes, not 80.
+Each class starts at a *root* shape. A shape also says how many of its
+fields live inside the instance (its inline slots); the rest live in an
+overflow store. The first instances of a class are made with generous inline
+room; once ``slack_tracking_instances`` have been made, the class learns how
+many fields its instances actually get and every shape of its tree keeps
+only that many inline slots (V8's slack tracking): later instances are
+exactly that big, so a two-field ``Point`` costs 32 bytes, not 80. Nothing
+moves, because no instance has a field past the learned count yet.
 
 Growth is bounded: an instance that would get more than ``max_shape_fields``
 fields, or a class whose tree would exceed ``max_shapes_per_class`` shapes,
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING
 from stage0_jit import values
 from stage0_jit.heap import Heap
 
-from .objects import CLASS, SHAPE, ClassInfo, Pairs, instance_header
+from .objects import SHAPE, ClassInfo, Pairs, instance_header
 
 if TYPE_CHECKING:
     from .vm import ShapesVM
@@ -136,20 +137,21 @@ class ShapeTable:
         return klass.dictionary_shape
 
     def learn_slack(self, klass: ClassInfo) -> None:
-        """Slack tracking: after the first instances, new ones get as many inline slots as fields were used."""
+        """Slack tracking: once the first instances are made, every shape of the class's tree keeps only as
+        many inline slots as the most fields any of them has (V8 shrinks its maps' instance size the same
+        way). No instance has a field past that many, so every field stays where it is; new instances are
+        allocated smaller, and fields past the learned count go to the overflow store."""
         settings = self.vm.settings
         root = klass.root
         assert root is not None
-        used = 0
-        todo = [root]
-        while todo:
-            shape = todo.pop()
-            used = max(used, len(shape.fields))
-            todo.extend(shape.transitions.values())
+        tree = [root]
+        for shape in tree:
+            tree.extend(shape.transitions.values())
+        used = max(len(shape.fields) for shape in tree)
         capacity = min(used, settings.inline_slots_while_tracking)
-        if capacity != root.inline_capacity:
-            klass.root = self.root(klass, capacity)
-            self.heap.set_field(klass.address, CLASS, "root_shape", klass.root.address)
+        for shape in tree:
+            shape.inline_capacity = capacity
+            self.heap.set_field(shape.address, SHAPE, "inline_capacity", capacity)
         self.vm.trace("shapes", f"class {klass.name}: slack tracking done after {klass.instances} instances: "
-                                f"at most {used} fields, new instances get {capacity} inline slots")
-
+                                f"at most {used} fields, so its {len(tree)} shapes keep {capacity} inline slots "
+                                f"(was {settings.inline_slots_while_tracking})")

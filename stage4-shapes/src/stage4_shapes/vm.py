@@ -11,6 +11,7 @@ instantiate).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lox_frontend import nodes
@@ -18,6 +19,7 @@ from stage0_jit.runtime import Runtime
 from stage0_jit.vm import Options
 from stage1_interp.bytecode import FunctionCode
 from stage1_interp.functions import FunctionRecord
+from stage1_interp.vm import TieredOptions
 from stage2_ic.feedback import FeedbackRecorder
 from stage3_deopt.vm import DeoptVM
 
@@ -30,6 +32,13 @@ from .settings import Settings
 if TYPE_CHECKING:
     from stage0_jit.emitters import Operations
     from stage0_jit.irmodule import ModuleContext
+
+
+@dataclass
+class ShapesOptions(TieredOptions):
+    """Stage 3's options plus where to write the shape picture (``--shapes-dot``)."""
+
+    shapes_dot: str | None = None
 
 
 class ShapesRecorder(FeedbackRecorder):
@@ -98,6 +107,13 @@ class ShapesVM(DeoptVM):
             caches = [c for c in self.caches() if isinstance(c, ShapeCache)]
             for cache in caches:
                 self.stats.add(f"ic.shape.{cache.state.value}")
+        if "shapes" in self.options.dumps:
+            from .dump import text
+            self.options.diagnostics.write(text(self))
+        path = getattr(self.options, "shapes_dot", None)
+        if path:
+            from .dump import write_dot
+            self.trace("shapes", f"wrote {write_dot(self, path)}")
         super().finish()
 
 
