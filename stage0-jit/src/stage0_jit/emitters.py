@@ -119,7 +119,7 @@ class Operations:
         b.position_at_end(cont)
 
     # ------------------------------------------------------------ memory
-    def allocate(self, f: FunctionState, kind: Kind, size: ir.Value | int, line: int) -> ir.Value:
+    def allocate(self, f: FunctionState, kind: int, size: ir.Value | int, line: int) -> ir.Value:
         """Allocate an object inline (bump pointer); returns its address."""
         size_value = size if isinstance(size, ir.Value) else const(size)
         address = f.builder.call(self.ctx.alloc, [size_value, const(int(kind))])

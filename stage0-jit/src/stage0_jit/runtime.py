@@ -69,7 +69,15 @@ def _exit(rt: "Runtime", args: list[int]) -> int:
         raise NativeError("Argument to exit() must be a number.")
     rt.flush()
     sys.stderr.flush()
-    os._exit(int(values.as_number(v)) & 0xFF)
+    os._exit(exit_status(values.as_number(v)))
+
+
+def exit_status(x: float) -> int:
+    """The status ``exit(x)`` ends with, as clox's ``exit((int)x)`` on x86-64: truncated toward zero, and a
+    number that is not a 32-bit int (nan, infinities, huge values) converts to INT_MIN, status 0."""
+    if x != x or not -2.0 ** 31 < x < 2.0 ** 31:
+        return 0
+    return int(x) & 0xFF
 
 
 def _print_error(rt: "Runtime", args: list[int]) -> int:
