@@ -19,7 +19,7 @@ from typing import BinaryIO
 from . import values
 from .errors import LINE_FROM_FRAME, MESSAGES, ErrorCode, LoxRuntimeError
 from .frames import FrameStack
-from .heap import Heap, OutOfMemory
+from .heap import Heap, NativeRegion, OutOfMemory
 from .layout import CLOSURE, FUNCTION, GLOBAL, NATIVE, Kind
 from .observations import ArgumentObservations
 from .settings import Settings
@@ -60,7 +60,7 @@ def _chr(rt: "Runtime", args: list[int]) -> int:
     code = values.as_number(v)
     if not (0 <= code < 256) or code != int(code):
         raise NativeError("Argument to chr() must be an integer from 0 to 255.")
-    return rt.heap.new_string(bytes([int(code)]))
+    return rt.character(int(code))
 
 
 def _exit(rt: "Runtime", args: list[int]) -> int:
@@ -86,6 +86,9 @@ def _print_error(rt: "Runtime", args: list[int]) -> int:
     sys.stderr.flush()
     return values.NIL
 
+
+#: The index of ``chr`` in NATIVES (compiled code may run it natively: see ``Runtime.character_table``).
+CHR = 2
 
 NATIVES: tuple[Native, ...] = (
     Native("clock", 0, _clock, "seconds as a number (wall clock, monotonic: time.perf_counter)"),
@@ -125,11 +128,26 @@ class Runtime:
         self.pending_error: LoxRuntimeError | None = None
         self.pending_exception: BaseException | None = None
         self.natives = NATIVES
+        self._characters: NativeRegion | None = None
         for native_id, native in enumerate(self.natives):
             self.global_cell_value_set(native.name, self.heap.new_native(native_id, native.arity))
         self.callbacks = Callbacks(self)
 
     # ------------------------------------------------------------ objects
+    def character(self, code: int) -> int:
+        """The one-character string of byte ``code`` (``chr``): 256 strings made once, on first use, and
+        kept in a native table compiled code can index (strings compare by content, so sharing is unseen)."""
+        return int(self.character_table().words[code])
+
+    def character_table(self) -> NativeRegion:
+        """The table of the 256 one-character strings (made on first use)."""
+        if self._characters is None:
+            table = NativeRegion(256 * 8)
+            for code in range(256):
+                table.words[code] = self.heap.new_string(bytes([code]))
+            self._characters = table
+        return self._characters
+
     def constant_string(self, text: str) -> int:
         """The heap string for a literal (one object per distinct text); returns the value."""
         data = text.encode("latin-1")

@@ -213,6 +213,8 @@ class Deoptimizer:
         record = point.code.record
         op = record.code.chunk.ops[point.frame.offset]
         arg = record.code.chunk.args[point.frame.offset]
+        if point.reason == NO_FEEDBACK:
+            return "an operation the interpreter never ran before this code was compiled"
         if point.reason.startswith("OSR entry"):
             place, index = point.reason.split(": ")[1].split()[:2]
             value = (slots if place == "slot" else stack)[int(index)]
@@ -230,7 +232,7 @@ class Deoptimizer:
                 prototype = heap.field(values.address_of(callee), CLOSURE, "function")
                 return f"<fn {vm_name(self.vm, prototype)}>"
             return type_tag(heap, callee)
-        return "?"
+        return self.vm.describe_operands(op, arg, stack)
 
     def report(self) -> list[str]:
         """``--stats`` lines: deopts per function and reason."""

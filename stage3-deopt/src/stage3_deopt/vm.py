@@ -106,6 +106,10 @@ class DeoptVM(ICVM):
         self.trace("tier", f"{record.name}: compiled code discarded ({why}); back to the interpreter")
         self.timeline.instant(f"discarded: {record.name}", "tier")
 
+    def describe_operands(self, op: int, operand: int, stack: list[int]) -> str:
+        """Hook for the deopt explainer: what a guard of a later stage's operation found (stage 4: shapes)."""
+        return "?"
+
     def dump_side_tables(self, version: CodeVersion) -> None:
         """``--dump=deopt``: the side tables of newly installed code."""
         if "deopt" in self.options.dumps:

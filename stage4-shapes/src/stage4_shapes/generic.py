@@ -14,8 +14,9 @@ from __future__ import annotations
 from llvmlite import ir
 
 from stage0_jit.emitters import FunctionState, Operations
-from stage0_jit.irvalues import I64, I64P, NIL, address_of, const
-from stage0_jit.layout import CLOSURE, FUNCTION
+from stage0_jit.irvalues import I64, I64P, NIL, address_of, const, is_number, to_double
+from stage0_jit.layout import CLOSURE, FUNCTION, NATIVE, Kind
+from stage0_jit.runtime import CHR
 from stage1_interp.bytecode import Op, invoke_argc
 
 from .lookup import NativeLookup
@@ -83,11 +84,10 @@ class ObjectOperations(Operations):
         if isinstance(superclass, ir.Constant) and superclass.constant == 0:
             lookup.branch_unless_instance(b, receiver, python)
             header = self.load_field(f, address_of(b, receiver), 0)
-            index = b.call(lookup.field_index(), [header, self.name_word(name)])
-            found = b.append_basic_block("invoke.method")
-            b.cbranch(b.icmp_signed("==", index, const(-1)), found, python)
-            b.position_at_end(found)
-            method = lookup.find_method(b, b.lshr(header, const(8)), self.name_word(name))
+            found = b.call(lookup.resolve(), [header, self.name_word(name)])
+            # A method is its closure (an object: negative as a signed word); a field, nothing or a
+            # dictionary-mode instance go to the runtime.
+            method = b.select(b.icmp_signed("<", found, const(0)), found, const(0))
         else:
             # super.name(...): the superclass is a class (INHERIT checked it); its table has every method.
             table = self.load_field(f, address_of(b, superclass), CLASS.offset("methods"))
@@ -199,6 +199,11 @@ class ObjectOperations(Operations):
         not_bound = b.append_basic_block("call.class")
         b.cbranch(self.ctx.is_kind(b, callee, ObjectKind.BOUND_METHOD), bound, not_bound)
         b.position_at_end(not_bound)
+        if len(args) == 1:
+            native = b.append_basic_block("call.native")
+            character, character_end = self.native_chr(f, callee, args[0], native)
+            b.branch(done)
+            b.position_at_end(native)
         created, created_end = self.construct(f, callee, args, other)
         b.branch(done)
         b.position_at_end(bound)
@@ -219,7 +224,36 @@ class ObjectOperations(Operations):
         slow = b.call(self.ctx.call_slow, [callee, buffer, const(len(args)), line])
         slow_end = b.block
         b.branch(done)
-        return self.join(f, done, [(called, called_end), (created, created_end), (slow, slow_end)])
+        incoming = [(called, called_end), (created, created_end), (slow, slow_end)]
+        if len(args) == 1:
+            incoming.append((character, character_end))
+        return self.join(f, done, incoming)
+
+    def native_chr(self, f: FunctionState, callee: ir.Value, code: ir.Value,
+                   otherwise: ir.Block) -> tuple[ir.Value, ir.Block]:
+        """``chr(n)`` without Python: an integer 0..255 indexes the runtime's table of one-character strings
+        (a tokenizer written in Lox calls it for every character). Anything else (another native, a bad
+        argument: the error) branches to ``otherwise``."""
+        b = f.builder
+        is_chr = b.append_basic_block("chr")
+        kind = self.ctx.is_kind(b, callee, Kind.NATIVE)
+        safe = b.select(kind, address_of(b, callee), const(self.ctx.runtime.heap.zero_address - NATIVE.offset("id")))
+        native_id = self.load_field(f, safe, NATIVE.offset("id"))
+        b.cbranch(b.and_(kind, b.icmp_unsigned("==", native_id, const(CHR))), is_chr, otherwise)
+        b.position_at_end(is_chr)
+        number = b.append_basic_block("chr.number")
+        b.cbranch(is_number(b, code), number, otherwise)
+        b.position_at_end(number)
+        x = to_double(b, code)
+        index = b.fptosi(x, I64)
+        exact = b.fcmp_ordered("==", b.sitofp(index, x.type), x)
+        in_range = b.and_(b.fcmp_ordered(">=", x, ir.Constant(x.type, 0.0)), b.fcmp_ordered("<", x, ir.Constant(x.type, 256.0)))
+        hit = b.append_basic_block("chr.hit")
+        b.cbranch(b.and_(in_range, exact), hit, otherwise)
+        b.position_at_end(hit)
+        table = self.ctx.runtime.character_table().base
+        result = self.load_field(f, b.add(const(table), b.shl(index, const(3))), 0)
+        return result, b.block
 
     def construct(self, f: FunctionState, callee: ir.Value, args: list[ir.Value],
                   otherwise: ir.Block) -> tuple[ir.Value, ir.Block]:

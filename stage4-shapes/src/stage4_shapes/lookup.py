@@ -13,25 +13,42 @@ an overflow store that must grow.
 ``lox_field_index``   (header, name) -> the field's index; -1: none; -2: the
                       instance is in dictionary mode
 ``lox_find_method``   (class, name) -> the method's closure, or 0
+``lox_resolve``       (header, name) -> a field (``index << 2 | 1``), a method
+                      (its closure), nothing (0), or dictionary mode (3)
+``lox_transition``    (header, name) -> the shape adding ``name`` leads to, or 0
 ``lox_get_native``    ``obj.name``: a field's value or a new bound method
 ``lox_set_native``    ``obj.name = value``: an existing field, or a transition
                       the shape tree already has
 ====================  ========================================================
+
+The walks run once per (shape, name): ``lox_resolve`` and ``lox_transition``
+keep their answers in the runtime's *stub cache*, one native table shared by
+every megamorphic site (V8's megamorphic stub cache): the entry a (shape,
+name) pair hashes to holds the pair and the answer, so a site that sees
+thirty classes answers most accesses with one hashed probe and two compares.
+Answers never go stale: classes never change, shapes never lose fields, and
+the field's *index* is what is kept (where that index lives is read from the
+shape each time, so slack tracking may still shrink the inline slots).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from llvmlite import ir
 
 from stage0_jit.irmodule import ModuleContext
 from stage0_jit.irvalues import I64, NIL, address_of, box_address, const, load_word, pointer
 
+from .runtime import ObjectRuntime
 from .objects import BOUND_METHOD, CLASS, FIELDS, INSTANCE, PAIRS, SHAPE, SHAPE_SHIFT, ObjectKind
 
 _INLINE = INSTANCE.tail_offset
 _OVERFLOW = INSTANCE.offset("overflow")
 NOT_FOUND = -1
 DICTIONARY = -2
+FIELD_TAG = 1                 # lox_resolve: index << 2 | FIELD_TAG is a field
+DICTIONARY_WORD = 3           # lox_resolve: a dictionary-mode instance (never cached)
 
 
 class NativeLookup:
@@ -132,6 +149,62 @@ class NativeLookup:
                          b.add(const(FIELDS.tail_offset), b.shl(b.sub(index, capacity), const(3))))
         return pointer(b, b.select(b.icmp_unsigned("<", index, capacity), inline, overflow))
 
+    # ------------------------------------------------------------ the megamorphic cache
+    def stub_entry(self, b: ir.IRBuilder, header: ir.Value, key: ir.Value) -> ir.Value:
+        """The address of the stub-cache entry for (shape, key)."""
+        runtime = self.ctx.runtime
+        assert isinstance(runtime, ObjectRuntime)
+        mixed = b.xor(b.lshr(header, const(SHAPE_SHIFT)), key)
+        index = b.and_(b.lshr(mixed, const(3)), const(runtime.stub_cache_entries - 1))
+        return b.add(const(runtime.stub_cache.base), b.shl(index, const(5)))
+
+    def cached(self, name: str, miss: Callable[[ir.IRBuilder, ir.Function, ir.Value, ir.Value], ir.Value],
+               salt: int) -> ir.Function:
+        """``name(header, key)``: the stub cache's answer for (shape, key), else ``miss``'s, kept for next time
+        unless it is 0 (nothing) or DICTIONARY_WORD (never cached)."""
+        f, b, new = self.helper(name, 2)
+        if not new:
+            return f
+        header, key = f.args
+        if not getattr(self.ctx.runtime.settings, "ic", True):
+            # --ic=off: no caches of any kind, the shared one included: every access walks.
+            b.ret(miss(b, f, header, key))
+            return f
+        key = b.or_(key, const(salt))
+        entry = self.stub_entry(b, header, key)
+        hit = b.and_(b.icmp_unsigned("==", load_word(b, entry), header),
+                     b.icmp_unsigned("==", load_word(b, entry, 8), key))
+        with b.if_then(hit, likely=True):
+            b.ret(load_word(b, entry, 16))
+        answer = miss(b, f, header, f.args[1])
+        keep = b.and_(b.icmp_unsigned("!=", answer, const(0)), b.icmp_unsigned("!=", answer, const(DICTIONARY_WORD)))
+        with b.if_then(keep):
+            b.store(header, pointer(b, entry))
+            b.store(key, pointer(b, entry, 8))
+            b.store(answer, pointer(b, entry, 16))
+        b.ret(answer)
+        return f
+
+    def resolve(self) -> ir.Function:
+        """``lox_resolve(header, name)``: ``index << 2 | 1`` for a field, the closure for a method, 0 for
+        neither, DICTIONARY_WORD for a dictionary-mode instance (the stub cache first, then the walks)."""
+        def walk(b: ir.IRBuilder, f: ir.Function, header: ir.Value, name: ir.Value) -> ir.Value:
+            index = b.call(self.field_index(), [header, name])
+            with b.if_then(b.icmp_signed(">=", index, const(0))):
+                b.ret(b.or_(b.shl(index, const(2)), const(FIELD_TAG)))
+            with b.if_then(b.icmp_signed("==", index, const(DICTIONARY))):
+                b.ret(const(DICTIONARY_WORD))
+            return self.find_method(b, b.lshr(header, const(SHAPE_SHIFT)), name)
+        return self.cached("lox_resolve", walk, 0)
+
+    def transition(self) -> ir.Function:
+        """``lox_transition(header, name)``: the shape adding field ``name`` leads to, if the tree has it."""
+        def walk(b: ir.IRBuilder, f: ir.Function, header: ir.Value, name: ir.Value) -> ir.Value:
+            shape = b.lshr(header, const(SHAPE_SHIFT))
+            result: ir.Value = b.call(self.pair_lookup(), [load_word(b, shape, SHAPE.offset("transitions")), name])
+            return result
+        return self.cached("lox_transition", walk, 1)   # names are 8-aligned: | 1 keeps transitions apart
+
     # ------------------------------------------------------------ get and set
     def get(self) -> ir.Function:
         """``lox_get_native(obj, name, line)``: a field or a bound method natively; anything else in Python."""
@@ -144,19 +217,16 @@ class NativeLookup:
         self.branch_unless_instance(b, obj, slow)
         header = load_word(b, address)
         shape = b.lshr(header, const(SHAPE_SHIFT))
-        index = b.call(self.field_index(), [header, name])
-        with b.if_then(b.icmp_signed(">=", index, const(0))):
-            b.ret(b.load(self.slot(b, address, shape, index)))
-        with b.if_then(b.icmp_signed("==", index, const(DICTIONARY))):
-            b.branch(slow)
-        method = self.find_method(b, shape, name)
-        with b.if_then(b.icmp_unsigned("==", method, const(0))):
-            b.branch(slow)
+        found = b.call(self.resolve(), [header, name])
+        with b.if_then(b.icmp_unsigned("==", b.and_(found, const(3)), const(FIELD_TAG))):
+            b.ret(b.load(self.slot(b, address, shape, b.lshr(found, const(2)))))
+        with b.if_then(b.icmp_signed(">=", found, const(0))):
+            b.branch(slow)                   # nothing, or a dictionary-mode instance: Python
         bound = b.call(self.ctx.alloc, [const(BOUND_METHOD.fixed_size), const(int(ObjectKind.BOUND_METHOD))])
         with b.if_then(b.icmp_unsigned("==", bound, const(0))):
             b.branch(slow)
         b.store(obj, pointer(b, bound, BOUND_METHOD.offset("receiver")))
-        b.store(method, pointer(b, bound, BOUND_METHOD.offset("method")))
+        b.store(found, pointer(b, bound, BOUND_METHOD.offset("method")))
         b.ret(box_address(b, bound))
         b.position_at_end(slow)
         b.ret(b.call(self.python("lox_get_property", 3), [obj, name, line]))
@@ -173,13 +243,13 @@ class NativeLookup:
         self.branch_unless_instance(b, obj, slow)
         header = load_word(b, address)
         shape = b.lshr(header, const(SHAPE_SHIFT))
-        index = b.call(self.field_index(), [header, name])
-        with b.if_then(b.icmp_signed(">=", index, const(0))):
-            b.store(value, self.slot(b, address, shape, index))
+        found = b.call(self.resolve(), [header, name])
+        with b.if_then(b.icmp_unsigned("==", b.and_(found, const(3)), const(FIELD_TAG))):
+            b.store(value, self.slot(b, address, shape, b.lshr(found, const(2))))
             b.ret(value)
-        with b.if_then(b.icmp_signed("==", index, const(DICTIONARY))):
+        with b.if_then(b.icmp_unsigned("==", found, const(DICTIONARY_WORD))):
             b.branch(slow)
-        child = b.call(self.pair_lookup(), [load_word(b, shape, SHAPE.offset("transitions")), name])
+        child = b.call(self.transition(), [header, name])
         with b.if_then(b.icmp_unsigned("==", child, const(0))):
             b.branch(slow)
         added = load_word(b, child, SHAPE.offset("index"))

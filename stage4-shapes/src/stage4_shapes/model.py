@@ -194,8 +194,8 @@ class ObjectModel:
         table = self.pairs.new(max(8, 2 * len(shape.fields)))
         index: dict[str, int] = {}
         for name, i in shape.fields.items():
-            table = self.pairs.put(table, self.runtime.constant_string(name),
-                                   self.load_field(address, i, shape.inline_capacity))
+            table = self.pairs.append(table, self.runtime.constant_string(name),
+                                      self.load_field(address, i, shape.inline_capacity))
             index[name] = len(index)
         at = address - self.base >> 3
         self.words[at + _OVERFLOW] = table
@@ -221,7 +221,7 @@ class ObjectModel:
             self.words[(table - self.base >> 3) + _PAIRS_TAIL + 2 * pair + 1] = value
             return
         index[name] = len(index)
-        self.words[at + _OVERFLOW] = self.pairs.put(table, self.runtime.constant_string(name), value)
+        self.words[at + _OVERFLOW] = self.pairs.append(table, self.runtime.constant_string(name), value)
 
     # ------------------------------------------------------------ the lookups (no cache)
     def get(self, obj: int, name: str, line: int) -> tuple[int, Hashable | None]:

@@ -143,6 +143,13 @@ class Pairs:
             if heap.tail_word(table, PAIRS, 2 * i) == name:
                 heap.set_tail_word(table, PAIRS, 2 * i + 1, value)
                 return table
+        return self.append(table, name, value)
+
+    def append(self, table: int, name: int, value: int) -> int:
+        """Add a pair whose name the table does not have (no scan: a dictionary-mode instance knows its
+        names, and scanning made adding its n-th field cost n); returns the table's (new) address."""
+        heap = self.heap
+        count = heap.field(table, PAIRS, "count")
         capacity = heap.field(table, PAIRS, "capacity")
         if count == capacity:
             bigger = self.new(max(4, capacity * 2))

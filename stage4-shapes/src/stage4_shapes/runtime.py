@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from stage0_jit import values
 from stage0_jit.errors import ErrorCode
+from stage0_jit.heap import NativeRegion
 from stage0_jit.layout import FUNCTION
 from stage0_jit.runtime import Runtime
 from stage0_jit.settings import Settings
@@ -26,6 +27,9 @@ from .objects import ObjectKind
 
 if TYPE_CHECKING:
     from .model import ObjectModel
+
+#: Entries of the megamorphic stub cache (a power of two; 4 words each: 128 KiB).
+STUB_CACHE_ENTRIES = 4096
 
 PROPERTY_GET_TYPE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64)
 PROPERTY_SET_TYPE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64,
@@ -42,6 +46,9 @@ class ObjectRuntime(Runtime):
     def __init__(self, settings: Settings, stdout: BinaryIO | None = None, stdin: BinaryIO | None = None) -> None:
         super().__init__(settings, stdout, stdin)
         self.objects: ObjectModel | None = None
+        # The megamorphic stub cache (``lookup.py``): entries of (header, key, answer, unused).
+        self.stub_cache_entries = STUB_CACHE_ENTRIES
+        self.stub_cache = NativeRegion(STUB_CACHE_ENTRIES * 4 * 8)
         self._object_callbacks = ObjectCallbacks(self)
 
     @property

@@ -20,12 +20,15 @@ from stage0_jit.vm import Options
 from stage1_interp.bytecode import FunctionCode
 from stage1_interp.functions import FunctionRecord
 from stage1_interp.vm import TieredOptions
-from stage2_ic.feedback import FeedbackRecorder
+from stage0_jit.values import ADDRESS_MASK
+from stage1_interp.bytecode import Op
+from stage2_ic.feedback import FeedbackRecorder, type_tag
 from stage3_deopt.vm import DeoptVM
 
 from .caches import ShapeCache
 from .compiler import compile_script
 from .model import CLASS_KIND, ObjectModel
+from .objects import ObjectKind
 from .runtime import ObjectRuntime
 from .settings import Settings
 
@@ -95,6 +98,29 @@ class ShapesVM(DeoptVM):
         if not self.settings.ic:
             return GenericObjectOperations(ctx)
         return ShapedOperations(ctx, self)
+
+    def describe_operands(self, op: int, operand: int, stack: list[int]) -> str:
+        """For the deopt explainer: the shape (or class) a property, method, super or class-call guard met."""
+        model = self.objects_model
+        if op in (Op.GET_PROPERTY, Op.SET_PROPERTY, Op.INVOKE):
+            depth = {Op.GET_PROPERTY: 1, Op.SET_PROPERTY: 2}.get(Op(op), (operand & 0xFF) + 1)
+            return self.describe_value(stack[-depth])
+        if op == Op.SUPER_INVOKE:
+            return self.describe_value(stack[-1])
+        if op == Op.CALL:
+            return self.describe_value(stack[-operand - 1])
+        return super().describe_operands(op, operand, stack)
+
+    def describe_value(self, value: int) -> str:
+        """``an instance of shape #3 Point{x,y}``, ``class Point``, or the value's type."""
+        model = self.objects_model
+        kind = model.kind(value)
+        if kind == ObjectKind.INSTANCE:
+            shape = model.shape_of(value & ADDRESS_MASK)
+            return f"an instance of shape #{shape.id} {shape.describe()}"
+        if kind == ObjectKind.CLASS:
+            return f"class {model.class_of(value).name}"
+        return type_tag(self.runtime.heap, value)
 
     def finish(self) -> None:
         """Stage 3's report plus shapes and shape-cache states."""
