@@ -168,9 +168,13 @@ class FeedbackRecorder:
             record.feedback[offset] = cache
         return cache
 
+    def limit_for(self, cache: InlineCache) -> int:
+        """How many cases ``cache`` may hold before it is megamorphic (stage 4 lets shape caches hold more)."""
+        return self.limit
+
     def note(self, cache: InlineCache, case: Hashable) -> None:
         """Record a case; trace and count any state change."""
-        change = cache.observe(case, self.limit)
+        change = cache.observe(case, self.limit_for(cache))
         if change is not None:
             old, new = change
             key = (old.value, new.value)

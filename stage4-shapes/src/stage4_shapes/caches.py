@@ -110,5 +110,8 @@ class ShapeCache(InlineCache):
     by_key: dict[int, Hashable] = field(default_factory=dict)
 
     def hit(self, key: int) -> Hashable | None:
-        """The cached case for ``key``, if any."""
-        return self.by_key.get(key)
+        """The cached case for ``key``, if any (counted as seen once more)."""
+        case = self.by_key.get(key)
+        if case is not None:
+            self.counts[self.cases.index(case)] += 1
+        return case

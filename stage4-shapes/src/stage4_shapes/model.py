@@ -342,9 +342,8 @@ class ObjectModel:
         if (obj & OBJ_TAG) == OBJ_TAG and isinstance(cache, ShapeCache) and self.vm.settings.ic:
             address = obj & ADDRESS_MASK
             header = int(self.words[address - self.base >> 3])
-            hit = cache.by_key.get(header)
+            hit = cache.hit(header)
             if hit is not None:
-                cache.seen_again()
                 if type(hit) is FieldHit:
                     return self.load_field(address, hit.index, hit.inline)
                 assert isinstance(hit, MethodHit)
@@ -360,9 +359,8 @@ class ObjectModel:
         if (obj & OBJ_TAG) == OBJ_TAG and isinstance(cache, ShapeCache) and self.vm.settings.ic:
             address = obj & ADDRESS_MASK
             header = int(self.words[address - self.base >> 3])
-            hit = cache.by_key.get(header)
+            hit = cache.hit(header)
             if isinstance(hit, StoreHit) and not hit.grows:
-                cache.seen_again()
                 self.store_field(address, hit.index, hit.inline, value)
                 self.words[address - self.base >> 3] = hit.new_header
                 return
@@ -386,9 +384,8 @@ class ObjectModel:
             this = stack[-1 - argc]
             cache = record.feedback.get(offset)
             if isinstance(cache, ShapeCache) and self.vm.settings.ic:
-                hit = cache.by_key.get(superclass)
+                hit = cache.hit(superclass)
                 if isinstance(hit, SuperHit):
-                    cache.seen_again()
                     return hit.closure, this
             method, case = self.super_method(superclass, text, line)
             self.note(self.site(record, offset), superclass, case)
@@ -397,9 +394,8 @@ class ObjectModel:
         cache = record.feedback.get(offset)
         if (receiver & OBJ_TAG) == OBJ_TAG and isinstance(cache, ShapeCache) and self.vm.settings.ic:
             address = receiver & ADDRESS_MASK
-            hit = cache.by_key.get(int(self.words[address - self.base >> 3]))
+            hit = cache.hit(int(self.words[address - self.base >> 3]))
             if hit is not None:
-                cache.seen_again()
                 if type(hit) is MethodHit:
                     return hit.closure, receiver
                 assert isinstance(hit, FieldHit)

@@ -22,7 +22,7 @@ from stage1_interp.functions import FunctionRecord
 from stage1_interp.vm import TieredOptions
 from stage0_jit.values import ADDRESS_MASK
 from stage1_interp.bytecode import Op
-from stage2_ic.feedback import FeedbackRecorder, type_tag
+from stage2_ic.feedback import FeedbackRecorder, InlineCache, type_tag
 from stage3_deopt.vm import DeoptVM
 
 from .caches import ShapeCache
@@ -50,6 +50,10 @@ class ShapesRecorder(FeedbackRecorder):
     def __init__(self, vm: "ShapesVM") -> None:
         super().__init__(vm)
         self.shapes_vm = vm
+
+    def limit_for(self, cache: InlineCache) -> int:
+        """Shape caches may hold ``shape_polymorphism_limit`` shapes; type caches stage 2's limit."""
+        return self.shapes_vm.settings.shape_polymorphism_limit if isinstance(cache, ShapeCache) else self.limit
 
     def call(self, record: FunctionRecord, offset: int, callee: int) -> None:
         """Classes are call targets too (a cached class call allocates inline and calls ``init`` directly)."""
