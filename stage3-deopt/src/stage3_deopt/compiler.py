@@ -36,7 +36,7 @@ from stage0_jit.emitters import Operations
 from stage0_jit.irmodule import ModuleContext
 from stage0_jit.irvalues import ERROR, I64, NIL, const, is_number, pointer
 from stage0_jit.layout import FUNCTION
-from stage1_interp.bytecode import Op, stack_depths
+from stage1_interp.bytecode import Op, stack_depths, successors
 from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
 from stage1_interp.functions import FunctionRecord
 
@@ -64,6 +64,10 @@ class SpeculativeCompiler(BytecodeFunctionCompiler):
     def analyse(self) -> Analysis:
         """The facts the emitters rely on (from instruction 0)."""
         return analyse(self.record, self.speculator)
+
+    def after_the_loop(self, offset: int) -> bool:
+        """Whether ``offset`` is code an OSR entry's activation had not reached yet (none in a normal entry)."""
+        return False
 
     # ------------------------------------------------------------ entry
     def entry_check(self, builder: ir.IRBuilder) -> ir.IRBuilder:
@@ -148,6 +152,7 @@ class OSREntryCompiler(SpeculativeCompiler):
     def __init__(self, ctx: ModuleContext, ops: Operations, vm: "DeoptVM", record: FunctionRecord, symbol: str,
                  version: CodeVersion, header: int, slots: list[int], stack: list[int]) -> None:
         self.header = header
+        self.in_loop: list[bool] | None = None
         self.live_slots = slots
         self.live_stack = stack
         self.speculated: list[tuple[str, int]] = []
@@ -164,6 +169,25 @@ class OSREntryCompiler(SpeculativeCompiler):
         return replace(frame, locations=tuple(
             replace(v, how=Stored.BOXED) if v.how is Stored.DOUBLE and (v.place, v.index) in checked else v
             for v in frame.locations))
+
+    def after_the_loop(self, offset: int) -> bool:
+        """Code reachable from the loop header that cannot lead back to it: what follows the loop."""
+        if self.in_loop is None:
+            chunk = self.code.chunk
+            back = [False] * len(chunk)           # which instructions can reach the header
+            predecessors: list[list[int]] = [[] for _ in range(len(chunk))]
+            for i in range(len(chunk)):
+                for successor in successors(chunk, i):
+                    if successor < len(chunk):
+                        predecessors[successor].append(i)
+            work = [self.header]
+            while work:
+                i = work.pop()
+                if not back[i]:
+                    back[i] = True
+                    work.extend(predecessors[i])
+            self.in_loop = back
+        return not self.in_loop[offset]
 
     def frame_index(self, builder: ir.IRBuilder, depth: ir.Value) -> ir.Value:
         """The interpreter already pushed this activation's record: take it over."""

@@ -83,9 +83,12 @@ class SpeculativeOperations(GuardedOperations):
         return NIL
 
     def never_recorded(self) -> bool:
-        """Whether the current site has no feedback at all while its function speculates."""
+        """Whether the current site is one compiled code should leave rather than run generically: it has no
+        feedback at all, and it lies past the loop an OSR entry was compiled for (the activation had not got
+        there yet). A site inside the loop, or in a function compiled after many calls, that has no feedback
+        is rare; it gets the generic path instead."""
         frame = self.frame
-        if frame is None or frame.deopt_vm.settings.jit == "eager":     # eager code has no feedback at all
+        if frame is None or not frame.after_the_loop(frame.offset):
             return False
         return frame.speculator.speculate and frame.speculator.cache(frame.offset) is None \
             and frame.speculator.site_allowed.get(frame.offset, True)
