@@ -219,13 +219,13 @@ class OSREntryCompiler(SpeculativeCompiler):
                 self.speculated.append(("stack", k))
         return region
 
-    @staticmethod
-    def entry_type(proven: Type, value: int) -> Type:
+    def entry_type(self, proven: Type, value: int) -> Type:
         """What the OSR entry assumes of one value: a constant or a cell if the whole function proves it, else
-        a number if it is one now (checked on entry) where the slot certainly holds a Lox value."""
+        a number if it is one now (checked on entry) where the slot certainly holds a Lox value; nothing when
+        the function does not speculate (``--deopt=off``, or past its deopt limit: no entry check may fail)."""
         if isinstance(proven, Const) or not is_value(proven):
             return proven
-        return Kind.NUMBER if values.is_number(value) else Kind.VALUE
+        return Kind.NUMBER if self.speculator.speculate and values.is_number(value) else Kind.VALUE
 
     def compile(self) -> None:
         """Take over the frame, load the live values, guard the speculated ones, jump to the header."""

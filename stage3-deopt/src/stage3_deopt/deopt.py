@@ -152,9 +152,9 @@ class Deoptimizer:
                                               f"not counted towards the deopt limits")
             return
         if point.reason == NO_FEEDBACK:
-            # Compiled code met an operation the interpreter had never recorded (code after the loop an OSR
-            # entry compiled, a branch not taken before): it runs in the interpreter now, which records it, and
-            # the next compilation caches it. Once per site, so it counts towards no limit.
+            # An OSR entry's code met an operation past its loop that the interpreter had never run (the
+            # activation had not got there): it runs in the interpreter now, which records it, and the next
+            # compilation caches it. Once per site, so it counts towards no limit.
             vm.discard(record, f"no feedback yet at line {point.frame.line}")
             self.explain(point, slots, stack, f"{record.name}'s compiled code is discarded; the interpreter records "
                                               f"this site; recompiled after {self.reheat} more calls + back-edges "

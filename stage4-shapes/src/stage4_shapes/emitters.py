@@ -21,10 +21,11 @@ interpreter learned for that shape, with no call into Python:
 
 When no guard passes: a speculating site deoptimises (stage 3), a site that
 stopped speculating takes the generic path (``generic.py``), and so does a
-megamorphic one. A site the interpreter never recorded (code after the loop
-an OSR entry was compiled for, a branch not yet taken) is a deopt exit ("no
-feedback yet"): if it is ever reached, the interpreter runs and records it,
-and the next compilation caches it.
+megamorphic one, and so does a site the interpreter never ran, except past
+the loop an OSR entry was compiled for (the activation had not got there
+yet): there it is a deopt exit ("no feedback yet", stage 3's
+``SpeculativeOperations.unreached``), so that if it is reached the
+interpreter runs and records it and the next compilation caches it.
 """
 
 from __future__ import annotations
