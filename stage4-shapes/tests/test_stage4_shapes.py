@@ -436,7 +436,7 @@ def test_the_cache_of_a_site_that_saw_a_method_and_then_a_shadowing_field() -> N
         method, field = site.cases
         assert isinstance(method, MethodHit) and method.shape == "A{k}" and method.name == "m"
         assert isinstance(field, FieldHit) and field.shape == "A{k,m}" and field.index == 1
-        assert site.by_key == {method.header: method, field.header: field}
+        assert {key: case for key, (case, _) in site.by_key.items()} == {method.header: method, field.header: field}
 
 
 # ---------------------------------------------------------------- the caches

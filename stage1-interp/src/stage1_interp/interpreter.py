@@ -259,6 +259,17 @@ class Interpreter:
                     pop()
                 elif op == OP_SET_LOCAL:
                     slots[arg] = stack[-1]
+                elif op == OP_GET_PROPERTY:
+                    # Early in the chain: object-oriented code reads fields as often as locals.
+                    if objects is None:
+                        raise self.fail(ErrorCode.NO_PROPERTIES, lines[ip - 1])
+                    stack[-1] = objects.get_property(record, ip - 1, stack[-1], arg, lines[ip - 1])
+                elif op == OP_SET_PROPERTY:
+                    if objects is None:
+                        raise self.fail(ErrorCode.NO_FIELDS, lines[ip - 1])
+                    value = pop()
+                    objects.set_property(record, ip - 1, stack[-1], arg, value, lines[ip - 1])
+                    stack[-1] = value
                 elif op == OP_GET_GLOBAL:
                     value = W[(cells[arg] - HB >> 3) + _GLOBAL_VALUE]
                     if value == UNDEFINED:
@@ -457,16 +468,6 @@ class Interpreter:
                     runtime.print_value(pop())
                 elif op == OP_CLOSURE:
                     stack.append(self.make_closure(record, arg, slots, closure_address))
-                elif op == OP_GET_PROPERTY:
-                    if objects is None:
-                        raise self.fail(ErrorCode.NO_PROPERTIES, lines[ip - 1])
-                    stack[-1] = objects.get_property(record, ip - 1, stack[-1], arg, lines[ip - 1])
-                elif op == OP_SET_PROPERTY:
-                    if objects is None:
-                        raise self.fail(ErrorCode.NO_FIELDS, lines[ip - 1])
-                    value = pop()
-                    objects.set_property(record, ip - 1, stack[-1], arg, value, lines[ip - 1])
-                    stack[-1] = value
                 elif objects is not None and op >= OP_CLASS:
                     # Stage 4's class declarations and super: CLASS, INHERIT, METHOD, GET_SUPER.
                     objects.class_op(record, ip - 1, op, arg, stack, lines[ip - 1])

@@ -107,11 +107,12 @@ class ClassTarget:
 class ShapeCache(InlineCache):
     """An inline cache whose cases are keyed (by header word or class) for a one-lookup hit."""
 
-    by_key: dict[int, Hashable] = field(default_factory=dict)
+    by_key: dict[int, tuple[Hashable, int]] = field(default_factory=dict)   # key -> (case, its index)
 
     def hit(self, key: int) -> Hashable | None:
         """The cached case for ``key``, if any (counted as seen once more)."""
-        case = self.by_key.get(key)
-        if case is not None:
-            self.counts[self.cases.index(case)] += 1
-        return case
+        entry = self.by_key.get(key)
+        if entry is None:
+            return None
+        self.counts[entry[1]] += 1
+        return entry[0]

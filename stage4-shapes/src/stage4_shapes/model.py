@@ -62,6 +62,7 @@ class ObjectModel:
         self.classes: list[ClassInfo] = []
         self.dictionary_index: dict[int, dict[str, int]] = {}   # dictionary-mode instance -> name -> pair
         self.names: dict[int, str] = {}                         # interned name string -> its text
+        self.ic = vm.settings.ic                                # caches answer in the interpreter too
 
     # ------------------------------------------------------------ small facts
     def kind(self, v: int) -> int:
@@ -318,7 +319,9 @@ class ObjectModel:
         if isinstance(cache, ShapeCache):
             return cache
         vm = self.vm
-        if not record.compilable or record.calls + record.back_edges < vm.feedback_after:
+        # Caches start where feedback recording does (a function's feedback_after-th run); without tiering
+        # (--jit=off) nothing counts runs, and the interpreter's own caches start at once.
+        if vm.tiering_enabled and (not record.compilable or record.calls + record.back_edges < vm.feedback_after):
             return None
         chunk = record.code.chunk
         op, arg = chunk.ops[offset], chunk.args[offset]
@@ -333,20 +336,24 @@ class ObjectModel:
             return
         self.vm.recorder.note(cache, case)
         if case in cache.cases:
-            cache.by_key[key] = case
+            cache.by_key[key] = (case, cache.cases.index(case))
 
     # ------------------------------------------------------------ the interpreter's hooks
     def get_property(self, record: FunctionRecord, offset: int, obj: int, name: int, line: int) -> int:
-        """``obj.name`` in the interpreter: the cached case for the instance's shape, else the lookup."""
+        """``obj.name`` in the interpreter: the cached case for the instance's shape, else the lookup.
+        (The cached path is written out: it runs for every property read the interpreter does.)"""
         cache = record.feedback.get(offset)
-        if (obj & OBJ_TAG) == OBJ_TAG and isinstance(cache, ShapeCache) and self.vm.settings.ic:
-            address = obj & ADDRESS_MASK
-            header = int(self.words[address - self.base >> 3])
-            hit = cache.hit(header)
-            if hit is not None:
+        if cache is not None and self.ic and (obj & OBJ_TAG) == OBJ_TAG:
+            words = self.words
+            at = (obj & ADDRESS_MASK) - self.base >> 3
+            entry = cache.by_key.get(words[at])
+            if entry is not None:
+                hit, index = entry
+                cache.counts[index] += 1
                 if type(hit) is FieldHit:
-                    return self.load_field(address, hit.index, hit.inline)
-                assert isinstance(hit, MethodHit)
+                    if hit.index < hit.inline:
+                        return int(words[at + INSTANCE_FIELDS + hit.index])
+                    return self.load_field(obj & ADDRESS_MASK, hit.index, hit.inline)
                 return self.new_bound(obj, hit.closure)
         text = record.code.chunk.names[name]
         value, case = self.get(obj, text, line)
@@ -356,13 +363,18 @@ class ObjectModel:
     def set_property(self, record: FunctionRecord, offset: int, obj: int, name: int, value: int, line: int) -> None:
         """``obj.name = value`` in the interpreter: a cached store or transition, else the lookup."""
         cache = record.feedback.get(offset)
-        if (obj & OBJ_TAG) == OBJ_TAG and isinstance(cache, ShapeCache) and self.vm.settings.ic:
-            address = obj & ADDRESS_MASK
-            header = int(self.words[address - self.base >> 3])
-            hit = cache.hit(header)
-            if isinstance(hit, StoreHit) and not hit.grows:
-                self.store_field(address, hit.index, hit.inline, value)
-                self.words[address - self.base >> 3] = hit.new_header
+        if cache is not None and self.ic and (obj & OBJ_TAG) == OBJ_TAG:
+            words = self.words
+            at = (obj & ADDRESS_MASK) - self.base >> 3
+            entry = cache.by_key.get(words[at])
+            if entry is not None and not entry[0].grows:
+                hit, index = entry
+                cache.counts[index] += 1
+                if hit.index < hit.inline:
+                    words[at + INSTANCE_FIELDS + hit.index] = value
+                else:
+                    self.store_field(obj & ADDRESS_MASK, hit.index, hit.inline, value)
+                words[at] = hit.new_header
                 return
         key = self.key(obj)
         case = self.set(obj, record.code.chunk.names[name], value, line)
@@ -383,22 +395,24 @@ class ObjectModel:
             superclass = stack.pop()
             this = stack[-1 - argc]
             cache = record.feedback.get(offset)
-            if isinstance(cache, ShapeCache) and self.vm.settings.ic:
-                hit = cache.hit(superclass)
-                if isinstance(hit, SuperHit):
-                    return hit.closure, this
+            if cache is not None and self.ic:
+                entry = cache.by_key.get(superclass)
+                if entry is not None:
+                    cache.counts[entry[1]] += 1
+                    return entry[0].closure, this
             method, case = self.super_method(superclass, text, line)
             self.note(self.site(record, offset), superclass, case)
             return method, this
         receiver = stack[-1 - argc]
         cache = record.feedback.get(offset)
-        if (receiver & OBJ_TAG) == OBJ_TAG and isinstance(cache, ShapeCache) and self.vm.settings.ic:
+        if cache is not None and self.ic and (receiver & OBJ_TAG) == OBJ_TAG:
             address = receiver & ADDRESS_MASK
-            hit = cache.hit(int(self.words[address - self.base >> 3]))
-            if hit is not None:
+            entry = cache.by_key.get(self.words[address - self.base >> 3])
+            if entry is not None:
+                hit, index = entry
+                cache.counts[index] += 1
                 if type(hit) is MethodHit:
                     return hit.closure, receiver
-                assert isinstance(hit, FieldHit)
                 return self.load_field(address, hit.index, hit.inline), NO_RECEIVER
         key = self.key(receiver)
         callee, bound_to, found = self.find_invoked(receiver, text, line)
