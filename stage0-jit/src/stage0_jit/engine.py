@@ -41,10 +41,12 @@ class JitEngine:
         self.opt_level = opt_level
         self.trackers: list[llvm.ResourceTracker] = []
         self.libraries = 0
+        self.shared: dict[str, int] = {}     # shared helpers compiled so far (see ModuleContext.shared_helper)
 
     def new_module(self) -> ModuleContext:
         """A fresh module set up for this target, with the runtime helpers in it."""
-        return ModuleContext(self.runtime, llvm.get_process_triple(), str(self.target_machine.target_data))
+        return ModuleContext(self.runtime, llvm.get_process_triple(), str(self.target_machine.target_data),
+                             self.shared)
 
     def dump(self, kind: str, title: str, text: Callable[[], str]) -> None:
         """Write one dump section to the dump stream if ``kind`` was asked for (text made only then)."""
@@ -100,11 +102,15 @@ class JitEngine:
         builder = llvm.JITLibraryBuilder().add_object_img(image)
         for name, address in self.runtime.callbacks.addresses().items():
             builder.import_symbol(name, address)
-        for name in exports:
+        for name, address in ctx.imports.items():
+            builder.import_symbol(name, address)
+        for name in [*exports, *ctx.defines]:
             builder.export_symbol(name)
         self.libraries += 1
         tracker = builder.link(self.lljit, f"lox_library_{self.libraries}")
         self.trackers.append(tracker)
+        for name in ctx.defines:
+            self.shared[name] = tracker[name]
         finished = time.perf_counter()
         self.stats.add("compile.modules", 1)
         self.stats.add("compile.functions", len(exports))

@@ -10,6 +10,7 @@ declared here and resolved by the JIT's symbol table (``import_symbol``).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 from llvmlite import ir
 
@@ -25,8 +26,13 @@ _module_numbers = itertools.count()
 class ModuleContext:
     """An ``ir.Module`` plus the declarations and helpers every function in it uses."""
 
-    def __init__(self, runtime: Runtime, triple: str, data_layout: str) -> None:
+    def __init__(self, runtime: Runtime, triple: str, data_layout: str,
+                 shared: dict[str, int] | None = None) -> None:
         self.runtime = runtime
+        # Out-of-line helpers already compiled into an earlier module, by name -> address (see ``shared_helper``).
+        self.shared = shared if shared is not None else {}
+        self.imports: dict[str, int] = {}        # shared helpers this module calls but does not define
+        self.defines: list[str] = []              # shared helpers this module defines (and exports)
         self.number = next(_module_numbers)
         self.module = ir.Module(name=f"lox{self.number}")
         self.module.triple = triple
@@ -45,9 +51,57 @@ class ModuleContext:
         self.floor = m.declare_intrinsic("llvm.floor", [DOUBLE])
         self.fabs = m.declare_intrinsic("llvm.fabs", [DOUBLE])
         self.alloc = self._build_alloc()
-        self.concat_or_error = self._build_concat_or_error()
-        self.equal = self._build_equal()
-        self.observe = self._build_observe()
+        self._concat_or_error: ir.Function | None = None
+        self._equal: ir.Function | None = None
+        self._observe: ir.Function | None = None
+
+    @property
+    def concat_or_error(self) -> ir.Function:
+        """``lox_concat_or_error`` (a shared helper)."""
+        if self._concat_or_error is None:
+            self._concat_or_error = self.shared_helper("lox_concat_or_error", I64, [I64, I64, I64],
+                                                       self._build_concat_or_error)
+        return self._concat_or_error
+
+    @property
+    def equal(self) -> ir.Function:
+        """``lox_equal`` (a shared helper)."""
+        if self._equal is None:
+            self._equal = self.shared_helper("lox_equal", I1, [I64, I64], self._build_equal)
+        return self._equal
+
+    @property
+    def observe(self) -> ir.Function:
+        """``lox_observe`` (inlined where it is used: internal to each module)."""
+        if self._observe is None:
+            self._observe = self._build_observe()
+        return self._observe
+
+    def shared_helper(self, name: str, ret: ir.Type, args: list[ir.Type],
+                      build: Callable[[ir.Function, ir.IRBuilder], None]) -> ir.Function:
+        """An out-of-line helper compiled once per VM: the first module that needs it defines and exports it
+        (``build`` fills its body); later modules only declare it and import its address. Each module used
+        to carry its own copy of every helper, which cost more to optimise and compile than a small
+        function's own code."""
+        function, builder = self.begin_shared(name, ir.FunctionType(ret, args))
+        if builder is not None:
+            build(function, builder)
+        return function
+
+    def begin_shared(self, name: str, signature: ir.FunctionType) -> tuple[ir.Function, ir.IRBuilder | None]:
+        """The shared helper ``name`` in this module: (function, a builder for its body when this module is
+        the one that defines it, else None: it is declared here, or defined already)."""
+        existing = self.module.globals.get(name)
+        if isinstance(existing, ir.Function):
+            return existing, None
+        function = ir.Function(self.module, signature, name)
+        address = self.shared.get(name)
+        if address is not None:
+            self.imports[name] = address
+            return function, None
+        function.attributes.add("noinline")
+        self.defines.append(name)
+        return function, ir.IRBuilder(function.append_basic_block("entry"))
 
     def is_kind(self, b: ir.IRBuilder, v: ir.Value, kind: int) -> ir.Value:
         """i1: ``v`` is an object of ``kind`` (see ``irvalues.is_kind``)."""
@@ -84,9 +138,8 @@ class ModuleContext:
         b.ret(top)
         return f
 
-    def _build_concat_or_error(self) -> ir.Function:
+    def _build_concat_or_error(self, f: ir.Function, b: ir.IRBuilder) -> None:
         """``i64 lox_concat_or_error(a, b, line)``: two strings concatenated, else the '+' error."""
-        f, b = self._helper("lox_concat_or_error", I64, [I64, I64, I64], inline=False)
         x, y, line = f.args
         strings = b.and_(self.is_kind(b, x, Kind.STRING), self.is_kind(b, y, Kind.STRING))
         with b.if_then(b.not_(strings), likely=False):
@@ -108,11 +161,9 @@ class ModuleContext:
         dest2 = b.inttoptr(b.add(b.add(address, const(tail)), xl), I8P)
         b.call(self.memcpy, [dest2, b.inttoptr(b.add(ya, const(tail)), I8P), yl, ir.Constant(I1, 0)])
         b.ret(box_address(b, address))
-        return f
 
-    def _build_equal(self) -> ir.Function:
+    def _build_equal(self, f: ir.Function, b: ir.IRBuilder) -> None:
         """``i1 lox_equal(a, b)``: Lox ``==`` (IEEE for numbers, content for strings, identity otherwise)."""
-        f, b = self._helper("lox_equal", I1, [I64, I64], inline=False)
         x, y = f.args
         with b.if_then(b.and_(is_number(b, x), is_number(b, y))):
             b.ret(b.fcmp_ordered("==", to_double(b, x), to_double(b, y)))
@@ -130,7 +181,6 @@ class ModuleContext:
         same = b.call(self.memcmp, [b.inttoptr(b.add(xa, const(tail)), I8P),
                                     b.inttoptr(b.add(ya, const(tail)), I8P), xl])
         b.ret(b.icmp_signed("==", same, ir.Constant(I32, 0)))
-        return f
 
     def _build_observe(self) -> ir.Function:
         """``void lox_observe(table, index, v)``: count whether a number argument is an integer."""

@@ -73,55 +73,72 @@ class ObjectOperations(Operations):
 
     def generic_invoke(self, f: FunctionState, receiver: ir.Value, superclass: ir.Value, name: str,
                        args: list[ir.Value], line: int) -> ir.Value:
-        """An uncached invoke (``superclass`` 0): a method found by the native lookup is called through its
-        entry slot; a field's value, a dictionary-mode instance, an error, and super calls go to the runtime."""
+        """An uncached invoke (``superclass`` 0) or super call: one call of the module's out-of-line helper
+        for this argument count (``lox_invoke_N``), so that code full of uncached sites stays small."""
         b = f.builder
         self.record_line(f, line)
+        result: ir.Value = b.call(self.invoke_helper(len(args)),
+                                  [receiver, superclass, self.name_word(name), *args, const(line)])
+        self.check_result(f, result)
+        return result
+
+    def invoke_helper(self, argc: int) -> ir.Function:
+        """``lox_invoke_N(receiver, superclass, name, args..., line)``: a method found by the native lookup
+        (or, for ``super``, in the superclass's table) is called through its entry slot; a field's value,
+        a dictionary-mode instance and errors go to the runtime."""
+        symbol = f"lox_invoke_{argc}"
+        helper, eb = self.ctx.begin_shared(symbol, ir.FunctionType(I64, [I64] * (argc + 4)))
+        if eb is None:
+            return helper
+        receiver, superclass, name = helper.args[:3]
+        args, line = list(helper.args[3:-1]), helper.args[-1]
+        entry = eb.block
+        body = helper.append_basic_block("body")
+        eb.branch(body)
+        eb.position_before(entry.instructions[-1])
+        f = FunctionState(helper, ir.IRBuilder(body), eb, receiver, const(0), const(0), body)
+        b = f.builder
         lookup = self.lookup
         python = b.append_basic_block("invoke.python")
         native = b.append_basic_block("invoke.native")
-        done = b.append_basic_block("invoke.done")
-        if isinstance(superclass, ir.Constant) and superclass.constant == 0:
-            lookup.branch_unless_instance(b, receiver, python)
-            header = self.load_field(f, address_of(b, receiver), 0)
-            found = b.call(lookup.resolve(), [header, self.name_word(name)])
-            # A method is its closure (an object: negative as a signed word); a field, nothing or a
-            # dictionary-mode instance go to the runtime.
-            method = b.select(b.icmp_signed("<", found, const(0)), found, const(0))
-        else:
-            # super.name(...): the superclass is a class (INHERIT checked it); its table has every method.
-            table = self.load_field(f, address_of(b, superclass), CLASS.offset("methods"))
-            method = b.call(lookup.pair_lookup(), [table, self.name_word(name)])
+        plain = b.append_basic_block("invoke.plain")
+        parent = b.append_basic_block("invoke.super")
+        found_method = b.append_basic_block("invoke.found")
+        b.cbranch(b.icmp_unsigned("==", superclass, const(0)), plain, parent)
+        b.position_at_end(plain)
+        lookup.branch_unless_instance(b, receiver, python)
+        header = self.load_field(f, address_of(b, receiver), 0)
+        found = b.call(lookup.resolve(), [header, name])
+        # A method is its closure (an object: negative as a signed word); a field, nothing or a
+        # dictionary-mode instance go to the runtime.
+        own = b.select(b.icmp_signed("<", found, const(0)), found, const(0))
+        plain_end = b.block
+        b.branch(found_method)
+        b.position_at_end(parent)
+        # super.name(...): the superclass is a class (INHERIT checked it); its table has every method.
+        table = self.load_field(f, address_of(b, superclass), CLASS.offset("methods"))
+        inherited = b.call(lookup.pair_lookup(), [table, name])
+        parent_end = b.block
+        b.branch(found_method)
+        b.position_at_end(found_method)
+        method = b.phi(I64)
+        method.add_incoming(own, plain_end)
+        method.add_incoming(inherited, parent_end)
         callable_ = b.append_basic_block("invoke.arity")
         b.cbranch(b.icmp_unsigned("!=", method, const(0)), callable_, python)
         b.position_at_end(callable_)
         function = self.load_field(f, address_of(b, method), CLOSURE.offset("function"))
         arity = self.load_field(f, function, FUNCTION.offset("arity"))
-        b.cbranch(b.icmp_unsigned("==", arity, const(len(args))), native, python)
+        b.cbranch(b.icmp_unsigned("==", arity, const(argc)), native, python)
         b.position_at_end(native)
-        called = self.call_method_entry(f, function, method, receiver, args)
-        called_end = b.block
-        b.branch(done)
+        b.ret(self.call_method_entry(f, function, method, receiver, args))
         b.position_at_end(python)
-        slow = self.python_invoke(f, receiver, superclass, name, args, line)
-        slow_end = b.block
-        b.branch(done)
-        result = self.join(f, done, [(called, called_end), (slow, slow_end)])
-        self.check_result(f, result)
-        return result
-
-    def python_invoke(self, f: FunctionState, receiver: ir.Value, superclass: ir.Value, name: str,
-                      args: list[ir.Value], line: int) -> ir.Value:
-        """An invoke (``superclass`` 0) or super call done by the runtime."""
-        b = f.builder
-        buffer = self.argument_buffer(f, len(args))
+        buffer = self.argument_buffer(f, argc)
         for i, arg in enumerate(args):
             b.store(arg, b.gep(buffer, [const(i)]))
-        function = self.callback("lox_invoke", [I64, I64, I64, I64P, I64, I64])
-        result: ir.Value = b.call(function, [receiver, superclass, self.name_word(name), buffer,
-                                             const(len(args)), const(line)])
-        self.check_result(f, result)
-        return result
+        function_python = self.callback("lox_invoke", [I64, I64, I64, I64P, I64, I64])
+        b.ret(b.call(function_python, [receiver, superclass, name, buffer, const(argc), line]))
+        return helper
 
     def class_op(self, f: FunctionState, op: int, operand: int, stack: list[ir.Value], sp: int, line: int) -> None:
         """CLASS, INHERIT, METHOD, GET_SUPER (runtime callbacks: they run once per declaration) and
@@ -171,14 +188,11 @@ class ObjectOperations(Operations):
         bound method or a class natively, anything else through the runtime. Out of line, because the
         generic path is at every uncached call site and a long script has thousands of them."""
         name = f"lox_call_other_{len(args)}"
-        helper = self.ctx.module.globals.get(name)
-        if not isinstance(helper, ir.Function):
-            helper = ir.Function(self.ctx.module, ir.FunctionType(I64, [I64] * (len(args) + 2)), name)
-            helper.linkage = "internal"
-            helper.attributes.add("noinline")
-            entry = helper.append_basic_block("entry")
+        helper, builder = self.ctx.begin_shared(name, ir.FunctionType(I64, [I64] * (len(args) + 2)))
+        if builder is not None:
+            entry = builder.block
             body = helper.append_basic_block("body")
-            eb = ir.IRBuilder(entry)
+            eb = builder
             eb.branch(body)
             eb.position_before(entry.instructions[-1])
             state = FunctionState(helper, ir.IRBuilder(body), eb, helper.args[0], const(0), const(0), body)

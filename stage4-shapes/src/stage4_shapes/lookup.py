@@ -52,22 +52,19 @@ DICTIONARY_WORD = 3           # lox_resolve: a dictionary-mode instance (never c
 
 
 class NativeLookup:
-    """The lookup helpers of one module (made on first use)."""
+    """The lookup helpers, as one module sees them (compiled once per VM, by the first module that needs
+    each; see ``ModuleContext.shared_helper``)."""
 
     def __init__(self, ctx: ModuleContext) -> None:
         self.ctx = ctx
-        self._functions: dict[str, ir.Function] = {}
 
     def helper(self, name: str, arguments: int) -> tuple[ir.Function, ir.IRBuilder, bool]:
-        """An internal function ``i64 name(i64 x arguments)``: (function, builder, whether it is new)."""
-        function = self._functions.get(name)
-        if function is not None:
+        """The shared helper ``i64 name(i64 x arguments)`` (compiled once per VM, see
+        ``ModuleContext.shared_helper``): (function, builder, whether this module must build its body)."""
+        function, builder = self.ctx.begin_shared(name, ir.FunctionType(I64, [I64] * arguments))
+        if builder is None:
             return function, ir.IRBuilder(), False
-        function = ir.Function(self.ctx.module, ir.FunctionType(I64, [I64] * arguments), name)
-        function.linkage = "internal"
-        function.attributes.add("noinline")
-        self._functions[name] = function
-        return function, ir.IRBuilder(function.append_basic_block("entry")), True
+        return function, builder, True
 
     def python(self, name: str, arguments: int) -> ir.Function:
         """A runtime callback (Python), declared once per module."""
