@@ -63,7 +63,12 @@ class SpeculativeCompiler(BytecodeFunctionCompiler):
 
     def analyse(self) -> Analysis:
         """The facts the emitters rely on (from instruction 0)."""
-        return analyse(self.record, self.speculator)
+        return analyse(self.record, self.speculator, size_limit=self.size_limit)
+
+    @property
+    def size_limit(self) -> int:
+        """Past this many instructions a function is compiled unoptimised and not analysed (it runs once)."""
+        return self.deopt_vm.settings.max_optimised_size
 
     def after_the_loop(self, offset: int) -> bool:
         """Whether ``offset`` is code an OSR entry's activation had not reached yet (none in a normal entry)."""
@@ -196,7 +201,7 @@ class OSREntryCompiler(SpeculativeCompiler):
     def analyse(self) -> Analysis:
         """Facts from the loop header on: structural facts (cells) from the whole function, number
         speculation on the values the activation holds right now."""
-        whole = analyse(self.record, self.speculator)
+        whole = analyse(self.record, self.speculator, size_limit=self.size_limit)
         at_header = whole.before[self.header]
         assert at_header is not None
         slots: list[Type] = []
@@ -204,7 +209,7 @@ class OSREntryCompiler(SpeculativeCompiler):
             slots.append(self.entry_type(t, self.live_slots[k] if k < len(self.live_slots) else values.NIL))
         stack = tuple((self.entry_type(t, self.live_stack[k]), -1) for k, (t, _) in enumerate(at_header.stack))
         entry = State(tuple(slots), stack)
-        region = analyse(self.record, self.speculator, self.header, entry)
+        region = analyse(self.record, self.speculator, self.header, entry, size_limit=self.size_limit)
         settled = region.before[self.header]
         assert settled is not None
         # Guard, on entry, the values the loop keeps as numbers. The whole function's facts spare the check only

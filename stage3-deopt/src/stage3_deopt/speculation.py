@@ -269,11 +269,12 @@ STACK_TRACKING_LIMIT = 256
 
 
 def analyse(record: "FunctionRecord", speculator: Speculator, start: int = 0,
-            entry: State | None = None) -> Analysis:
-    """Run the plans forward from ``start`` (a loop header for an OSR entry) to a fixed point."""
+            entry: State | None = None, size_limit: int | None = None) -> Analysis:
+    """Run the plans forward from ``start`` (a loop header for an OSR entry) to a fixed point. A function
+    longer than ``size_limit`` instructions (compiled without optimisation: a long script) is not analysed."""
     chunk = record.code.chunk
     n = len(chunk)
-    if record.code.max_stack > STACK_TRACKING_LIMIT:
+    if record.code.max_stack > STACK_TRACKING_LIMIT or (size_limit is not None and n > size_limit):
         return Analysis(NothingKnown(record, reachable_from(chunk, start)), [None] * n,
                         [(1 << record.code.slot_count) - 1] * n)
     before: list[State | None] = [None] * n
