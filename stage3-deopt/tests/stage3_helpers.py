@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 from types import ModuleType
 
@@ -18,6 +17,7 @@ from stage3_deopt.settings import Settings
 from stage3_deopt.vm import DeoptVM
 
 from lox_testing import process
+from lox_testing.reports import section, stats_counter, trace_lines
 from lox_testing.process import TIMEOUT, Run, assert_clean
 
 VM = "stage3_deopt"
@@ -77,27 +77,6 @@ MODES: dict[str, tuple[str, ...]] = {
 
 def run_everywhere(tmp_path: Path, source: str, modes: dict[str, tuple[str, ...]] | None = None) -> Run:
     """Run ``source`` in every mode; assert they all agree (stdout, stderr, status); returns one run."""
-    runs = {mode: run_program(tmp_path, source, *flags) for mode, flags in (modes or MODES).items()}
-    return process.assert_same_everywhere(runs)
+    return _LAUNCHER.run_everywhere(VM, tmp_path, source, modes or MODES)
 
 
-# ---------------------------------------------------------------- reading what a run printed
-def stats_counter(stderr: str, name: str) -> int:
-    """The value of one ``--stats`` counter (0 when it is not printed: counters appear once counted)."""
-    match = re.search(rf"^{re.escape(name)}\s+(\d+)$", stderr, re.MULTILINE)
-    assert "== stats ==" in stderr, f"no --stats report in:\n{stderr}"
-    return int(match.group(1)) if match else 0
-
-
-def section(stderr: str, title: str) -> list[str]:
-    """The lines of one ``--stats`` section (up to the next ``==`` heading)."""
-    lines = stderr.splitlines()
-    start = lines.index(f"== {title} ==") + 1
-    end = next((i for i in range(start, len(lines)) if lines[i].startswith("== ")), len(lines))
-    return lines[start:end]
-
-
-def trace_lines(stderr: str, kind: str) -> list[str]:
-    """The ``[kind] ...`` lines of a ``--trace`` run, without the prefix."""
-    prefix = f"[{kind}] "
-    return [line[len(prefix):] for line in stderr.splitlines() if line.startswith(prefix)]

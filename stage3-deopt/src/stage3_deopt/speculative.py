@@ -16,6 +16,7 @@ stage 0's emitters unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from llvmlite import ir
@@ -24,6 +25,7 @@ from stage0_jit.emitters import FunctionState
 from stage0_jit.irmodule import ModuleContext
 from stage0_jit.irvalues import NIL, const, from_bool, from_double, is_number, to_double
 from stage0_jit.layout import Kind as ObjectKind
+from stage2_ic.feedback import CallTarget
 from stage2_ic.guards import GuardedOperations
 
 from .deopt import NO_FEEDBACK
@@ -193,26 +195,44 @@ class SpeculativeOperations(GuardedOperations):
         b = f.builder
         self.record_line(f, line)
         targets = call_targets(cache, len(args))
-        done = b.append_basic_block("known.done")
-        incoming: list[tuple[ir.Value, ir.Block]] = []
-        for n, target in enumerate(targets):
-            if cache.closure is not None and len(targets) == 1:
-                ok = b.icmp_unsigned("==", callee, const(cache.closure))
-            else:
-                ok = self.is_closure_of(f, callee, target.prototype)
-            if n == len(targets) - 1:
-                self.speculate(f, ok, "call target")
-            else:
-                hit = b.append_basic_block(f"known.{target.name}")
-                next_guard = b.append_basic_block("known.next")
-                b.cbranch(ok, hit, next_guard).set_weights([1000, 1])
-                b.position_at_end(hit)
-            result = self.direct_call(f, target, callee, args)
-            incoming.append((result, b.block))
-            b.branch(done)
-            if n < len(targets) - 1:
-                b.position_at_end(next_guard)
-        result = self.join(f, done, incoming)
+
+        def guard(target: CallTarget) -> ir.Value:
+            if cache is not None and cache.closure is not None and len(targets) == 1:
+                return b.icmp_unsigned("==", callee, const(cache.closure))   # always this very closure
+            return self.is_closure_of(f, callee, target.prototype)
+
+        def fast(target: CallTarget) -> Callable[[], ir.Value]:
+            return lambda: self.direct_call(f, target, callee, args)
+        result = self.chain(f, "known", [(guard(t), fast(t)) for t in targets], True,
+                            lambda: super(SpeculativeOperations, self).call(f, callee, args, line), "call target")
         self.check_result(f, result)
         return result
 
+    def chain(self, f: FunctionState, name: str, keys: list[tuple[ir.Value, Callable[[], ir.Value]]],
+              speculating: bool, generic: Callable[[], ir.Value], reason: str) -> ir.Value:
+        """Test each ``(ok, fast)`` in turn; the first that holds runs its fast path. After the last: a
+        deopt exit when speculating (no generic path to merge with), else the site's miss counter and
+        ``generic`` (stage 2's way)."""
+        b = f.builder
+        done = b.append_basic_block(f"{name}.done")
+        incoming: list[tuple[ir.Value, ir.Block]] = []
+        for n, (ok, fast) in enumerate(keys):
+            last = n == len(keys) - 1
+            if last and speculating:
+                self.speculate(f, ok, reason)
+            else:
+                hit = b.append_basic_block(f"{name}.hit")
+                miss = b.append_basic_block(f"{name}.next")
+                b.cbranch(ok, hit, miss).set_weights([1000, 1])
+                b.position_at_end(hit)
+            result = fast()
+            incoming.append((result, b.block))
+            b.branch(done)
+            if not (last and speculating):
+                b.position_at_end(miss)
+        if not speculating:
+            self.count_miss(f)
+            result = generic()
+            incoming.append((result, b.block))
+            b.branch(done)
+        return self.join(f, done, incoming)

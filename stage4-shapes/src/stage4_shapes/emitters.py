@@ -82,34 +82,6 @@ class ShapedOperations(ObjectOperations, SpeculativeOperations):
         where = b.select(is_obj(b, v), address_of(b, v), const(self.ctx.runtime.heap.zero_address))
         return self.load_field(f, where, 0)
 
-    def chain(self, f: FunctionState, name: str, keys: list[tuple[ir.Value, Callable[[], ir.Value]]],
-              speculating: bool, generic: Callable[[], ir.Value], reason: str) -> ir.Value:
-        """Test each ``(ok, fast)`` in turn; the first that holds runs its fast path. After the last: a
-        deopt exit when speculating (no generic path to merge with), else ``generic``."""
-        b = f.builder
-        done = b.append_basic_block(f"{name}.done")
-        incoming: list[tuple[ir.Value, ir.Block]] = []
-        for n, (ok, fast) in enumerate(keys):
-            last = n == len(keys) - 1
-            if last and speculating:
-                self.speculate(f, ok, reason)
-            else:
-                hit = b.append_basic_block(f"{name}.hit")
-                miss = b.append_basic_block(f"{name}.next")
-                b.cbranch(ok, hit, miss).set_weights([1000, 1])
-                b.position_at_end(hit)
-            result = fast()
-            incoming.append((result, b.block))
-            b.branch(done)
-            if not (last and speculating):
-                b.position_at_end(miss)
-        if not speculating:
-            self.count_miss(f)
-            result = generic()
-            incoming.append((result, b.block))
-            b.branch(done)
-        return self.join(f, done, incoming)
-
     # ------------------------------------------------------------ fields
     def field_address(self, f: FunctionState, address: ir.Value, index: int, inline: int) -> tuple[ir.Value, int]:
         """(base address, byte offset) of field ``index``: in the instance, or in its overflow store."""

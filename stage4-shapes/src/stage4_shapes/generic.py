@@ -86,17 +86,12 @@ class ObjectOperations(Operations):
         """``lox_invoke_N(receiver, superclass, name, args..., line)``: a method found by the native lookup
         (or, for ``super``, in the superclass's table) is called through its entry slot; a field's value,
         a dictionary-mode instance and errors go to the runtime."""
-        symbol = f"lox_invoke_{argc}"
-        helper, eb = self.ctx.begin_shared(symbol, ir.FunctionType(I64, [I64] * (argc + 4)))
-        if eb is None:
+        helper, state = self.begin_helper(f"lox_invoke_{argc}", argc + 4)
+        if state is None:
             return helper
+        f = state
         receiver, superclass, name = helper.args[:3]
         args, line = list(helper.args[3:-1]), helper.args[-1]
-        entry = eb.block
-        body = helper.append_basic_block("body")
-        eb.branch(body)
-        eb.position_before(entry.instructions[-1])
-        f = FunctionState(helper, ir.IRBuilder(body), eb, receiver, const(0), const(0), body)
         b = f.builder
         lookup = self.lookup
         python = b.append_basic_block("invoke.python")
@@ -187,19 +182,25 @@ class ObjectOperations(Operations):
         """A call of a non-closure: one out-of-line helper per argument count (``lox_call_other_N``) calls a
         bound method or a class natively, anything else through the runtime. Out of line, because the
         generic path is at every uncached call site and a long script has thousands of them."""
-        name = f"lox_call_other_{len(args)}"
-        helper, builder = self.ctx.begin_shared(name, ir.FunctionType(I64, [I64] * (len(args) + 2)))
-        if builder is not None:
-            entry = builder.block
-            body = helper.append_basic_block("body")
-            eb = builder
-            eb.branch(body)
-            eb.position_before(entry.instructions[-1])
-            state = FunctionState(helper, ir.IRBuilder(body), eb, helper.args[0], const(0), const(0), body)
+        helper, state = self.begin_helper(f"lox_call_other_{len(args)}", len(args) + 2)
+        if state is not None:
             result = self.call_bound_or_class(state, helper.args[0], list(helper.args[1:-1]), helper.args[-1])
             state.builder.ret(result)
         called: ir.Value = f.builder.call(helper, [callee, *args, const(line)])
         return called
+
+    def begin_helper(self, name: str, arguments: int) -> tuple[ir.Function, FunctionState | None]:
+        """A shared helper ``i64 name(i64 x arguments)`` built with the emitters: (function, the state to
+        emit its body with when this module defines it, else None). The body may use argument buffers
+        (allocas in its entry block) but never unwinds: it returns ERROR for its caller to check."""
+        helper, builder = self.ctx.begin_shared(name, ir.FunctionType(I64, [I64] * arguments))
+        if builder is None:
+            return helper, None
+        entry = builder.block
+        body = helper.append_basic_block("body")
+        builder.branch(body)
+        builder.position_before(entry.instructions[-1])
+        return helper, FunctionState(helper, ir.IRBuilder(body), builder, helper.args[0], const(0), const(0), body)
 
     def call_bound_or_class(self, f: FunctionState, callee: ir.Value, args: list[ir.Value],
                             line: ir.Value) -> ir.Value:

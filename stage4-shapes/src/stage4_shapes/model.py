@@ -225,27 +225,34 @@ class ObjectModel:
         self.words[at + _OVERFLOW] = self.pairs.append(table, self.runtime.constant_string(name), value)
 
     # ------------------------------------------------------------ the lookups (no cache)
-    def get(self, obj: int, name: str, line: int) -> tuple[int, Hashable | None]:
-        """``obj.name``: its value, and the case a cache may keep for it (None: not cacheable)."""
+    def find(self, obj: int, name: str, line: int, error: ErrorCode) -> tuple[bool, int, Hashable | None]:
+        """The lookup ``obj.name`` and ``obj.name(...)`` share: (whether it is a field, the field's value or the
+        method's closure, the case a cache may keep: None for a dictionary-mode instance). ``error`` is raised
+        when ``obj`` is not an instance."""
         if self.kind(obj) != INSTANCE_KIND:
-            raise self.fail(ErrorCode.NO_PROPERTIES, line)
+            raise self.fail(error, line)
         address = obj & ADDRESS_MASK
         shape = self.shape_of(address)
         if shape.dictionary:
             value = self.dictionary_get(address, name)
             if value is not None:
-                return value, None
+                return True, value, None
         else:
             index = shape.fields.get(name)
             if index is not None:
-                return (self.load_field(address, index, shape.inline_capacity),
+                return (True, self.load_field(address, index, shape.inline_capacity),
                         FieldHit(shape.header, index, shape.inline_capacity, shape.describe()))
         method = shape.klass.methods.get(name)
         if method is None:
             raise self.undefined(name, line)
         hit = None if shape.dictionary else MethodHit(shape.header, method, self.prototype_of(method),
                                                       shape.describe(), name)
-        return self.new_bound(obj, method), hit
+        return False, method, hit
+
+    def get(self, obj: int, name: str, line: int) -> tuple[int, Hashable | None]:
+        """``obj.name``: its value (a method comes bound), and the case a cache may keep (None: not cacheable)."""
+        is_field, found, hit = self.find(obj, name, line, ErrorCode.NO_PROPERTIES)
+        return (found if is_field else self.new_bound(obj, found)), hit
 
     def set(self, obj: int, name: str, value: int, line: int) -> Hashable | None:
         """``obj.name = value``; returns the case a cache may keep (None: not cacheable)."""
@@ -277,25 +284,8 @@ class ObjectModel:
 
     def find_invoked(self, receiver: int, name: str, line: int) -> tuple[int, int, Hashable | None]:
         """``receiver.name(...)``: (callee, receiver or NO_RECEIVER for a field's value, cacheable case)."""
-        if self.kind(receiver) != INSTANCE_KIND:
-            raise self.fail(ErrorCode.NO_METHODS, line)
-        address = receiver & ADDRESS_MASK
-        shape = self.shape_of(address)
-        if shape.dictionary:
-            value = self.dictionary_get(address, name)
-            if value is not None:
-                return value, NO_RECEIVER, None
-        else:
-            index = shape.fields.get(name)
-            if index is not None:
-                return (self.load_field(address, index, shape.inline_capacity), NO_RECEIVER,
-                        FieldHit(shape.header, index, shape.inline_capacity, shape.describe()))
-        method = shape.klass.methods.get(name)
-        if method is None:
-            raise self.undefined(name, line)
-        hit = None if shape.dictionary else MethodHit(shape.header, method, self.prototype_of(method),
-                                                      shape.describe(), name)
-        return method, receiver, hit
+        is_field, found, hit = self.find(receiver, name, line, ErrorCode.NO_METHODS)
+        return found, (NO_RECEIVER if is_field else receiver), hit
 
     def super_method(self, superclass: int, name: str, line: int) -> tuple[int, SuperHit]:
         """``super.name``: the superclass's method (methods were copied down, so it is in its table)."""

@@ -96,6 +96,12 @@ class Launcher:
         """Write ``source`` to a file in ``tmp_path`` and run it with ``flags``."""
         return run_program(module, tmp_path, source, *flags, modules=self.modules, stdin=stdin)
 
+    def run_everywhere(self, module: str, tmp_path: Path, source: str,
+                       modes: dict[str, tuple[str, ...]]) -> Run:
+        """Run ``source`` in every mode; assert they all agree (stdout, stderr, status); returns one run."""
+        runs = {mode: self.run_program(module, tmp_path, source, *flags) for mode, flags in modes.items()}
+        return assert_same_everywhere(runs)
+
 
 def assert_clean(run: Run, *allowed: int) -> None:
     """The process ended by itself with one of the ``allowed`` statuses and no Python traceback."""
