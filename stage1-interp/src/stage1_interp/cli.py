@@ -32,9 +32,12 @@ class Cli(Stage0Cli):
 
     def add_arguments(self, table: FlagTable) -> None:
         """``--jit``, ``--threshold``, ``--trace-file``."""
+        defaults = self.settings()
+        assert isinstance(defaults, Settings)
         table.add(Flag("--jit", "off: interpret only; eager: compile each function at its first call; "
                                 "tiered (default): compile when hot", choices=JIT_MODES))
-        table.add(Flag("--threshold", "calls + loop back-edges that make a function hot (default 1000)",
+        table.add(Flag("--threshold", "calls + loop back-edges that make a function hot "
+                                     f"(default {defaults.threshold})",
                        metavar="N", convert=int))
         table.add(Flag("--trace-file", "write a Chrome/Perfetto trace-event JSON timeline of the run",
                        metavar="PATH"))
