@@ -17,6 +17,12 @@ class Settings(Stage2Settings):
                "generic code, so compiling sooner pays (measured on the benchmarks: 300 beat 1000 and "
                "500 on 8 of 9 warm-up-bound programs, e.g. the Lox interpreter's timed section 3.2 s -> "
                "2.5 s; a program of 300 functions called 3 times each paid 0.1 s more for one compile)"})
+    feedback_after: int = field(default=64, metadata={
+        "why": "calls + loop back-edges before a function records feedback (stage 2's default): most "
+               "functions run only a few times, and recording from Python costs microseconds per "
+               "instruction. With the threshold at 300 a function compiled as warm (75 runs) has about "
+               "11 runs of recording behind it; a site none of them reached gets the generic path (past "
+               "the loop of an OSR entry, a 'no feedback yet' exit back to the interpreter)"})
     deopt: bool = field(default=True, metadata={
         "why": "a failed guard leaves compiled code for the interpreter, so code after a guard may take its "
                "case as proven (no generic path to merge with); off: stage 2's guard-and-generic code"})
