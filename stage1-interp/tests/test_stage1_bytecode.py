@@ -8,7 +8,7 @@ from lox_frontend import CompileErrors, parse
 from lox_testing import corpus_cases
 
 from stage1_interp.bytecode import (OPCODES, Chunk, FunctionCode, Op, invoke_argc, invoke_name, invoke_operand,
-                                    stack_depths, stack_effect, successors)
+                                    reachable_from, reaching, stack_depths, stack_effect, successors)
 from stage1_interp.compiler import compile_script
 from stage1_interp.disassembler import disassemble
 
@@ -102,6 +102,20 @@ def test_stack_depths_mark_unreachable_code() -> None:
 
 def test_empty_chunk_has_no_depths() -> None:
     assert stack_depths(Chunk()) == []
+
+
+def test_reaching_is_reachable_from_backwards() -> None:
+    code = compile_source("var i = 0; while (i < 3) i = i + 1; print i;")
+    chunk = code.chunk
+    loop = names(code).index("LOOP")
+    header = chunk.args[loop]
+    back = reaching(chunk, header)
+    forward = reachable_from(chunk, header)
+    after = names(code).index("PRINT")
+    # Everything before the header and the whole loop can lead to it; what follows the loop cannot.
+    assert all(back[: loop + 1]) and not any(back[loop + 1:])
+    assert forward[after] and not back[after]
+    assert [i for i in range(len(chunk)) if back[i] and forward[i]] == list(range(header, loop + 1))
 
 
 # ---------------------------------------------------------------- the compiler

@@ -227,6 +227,24 @@ def reachable_from(chunk: Chunk, start: int) -> list[bool]:
     return seen
 
 
+def reaching(chunk: Chunk, target: int) -> list[bool]:
+    """Which instructions can lead to instruction ``target`` (itself included): ``reachable_from`` backwards."""
+    predecessors: list[list[int]] = [[] for _ in range(len(chunk))]
+    for index in range(len(chunk)):
+        for successor in successors(chunk, index):
+            if successor < len(chunk):
+                predecessors[successor].append(index)
+    seen = [False] * len(chunk)
+    work = [target] if target < len(chunk) else []
+    while work:
+        index = work.pop()
+        if seen[index]:
+            continue
+        seen[index] = True
+        work.extend(p for p in predecessors[index] if not seen[p])
+    return seen
+
+
 def stack_depths(chunk: Chunk) -> list[int]:
     """Operand-stack height before each instruction (-1: unreachable); the compiler keeps it consistent."""
     depths = [-1] * len(chunk)

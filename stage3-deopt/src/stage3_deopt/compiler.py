@@ -27,6 +27,7 @@ caller keeps the one calling convention.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from llvmlite import ir
@@ -36,12 +37,12 @@ from stage0_jit.emitters import Operations
 from stage0_jit.irmodule import ModuleContext
 from stage0_jit.irvalues import ERROR, I64, NIL, const, is_number, pointer
 from stage0_jit.layout import FUNCTION
-from stage1_interp.bytecode import Op, stack_depths, successors
+from stage1_interp.bytecode import Op, reaching, stack_depths
 from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
 from stage1_interp.functions import FunctionRecord
 
 from .sidetables import CodeVersion, DeoptPoint, FrameMap, How as Stored, ValueLocation
-from .speculation import (Analysis, Const, Kind, Speculator, State, Type, analyse, is_number as proven_number,
+from .speculation import (Analysis, Const, Kind, State, Type, analyse, is_number as proven_number,
                           is_value, trusted_cases)
 
 if TYPE_CHECKING:
@@ -157,7 +158,6 @@ class OSREntryCompiler(SpeculativeCompiler):
     def __init__(self, ctx: ModuleContext, ops: Operations, vm: "DeoptVM", record: FunctionRecord, symbol: str,
                  version: CodeVersion, header: int, slots: list[int], stack: list[int]) -> None:
         self.header = header
-        self.in_loop: list[bool] | None = None
         self.live_slots = slots
         self.live_stack = stack
         self.speculated: list[tuple[str, int]] = []
@@ -175,24 +175,14 @@ class OSREntryCompiler(SpeculativeCompiler):
             replace(v, how=Stored.BOXED) if v.how is Stored.DOUBLE and (v.place, v.index) in checked else v
             for v in frame.locations))
 
+    @cached_property
+    def leads_to_header(self) -> list[bool]:
+        """Which instructions can lead back to the loop header (the loop and what precedes it)."""
+        return reaching(self.code.chunk, self.header)
+
     def after_the_loop(self, offset: int) -> bool:
         """Code reachable from the loop header that cannot lead back to it: what follows the loop."""
-        if self.in_loop is None:
-            chunk = self.code.chunk
-            back = [False] * len(chunk)           # which instructions can reach the header
-            predecessors: list[list[int]] = [[] for _ in range(len(chunk))]
-            for i in range(len(chunk)):
-                for successor in successors(chunk, i):
-                    if successor < len(chunk):
-                        predecessors[successor].append(i)
-            work = [self.header]
-            while work:
-                i = work.pop()
-                if not back[i]:
-                    back[i] = True
-                    work.extend(predecessors[i])
-            self.in_loop = back
-        return not self.in_loop[offset]
+        return not self.leads_to_header[offset]
 
     def frame_index(self, builder: ir.IRBuilder, depth: ir.Value) -> ir.Value:
         """The interpreter already pushed this activation's record: take it over."""
