@@ -292,14 +292,22 @@ class Operations:
         self.check_result(f, result)
         return result
 
+    def stored_arguments(self, f: FunctionState, args: list[ir.Value]) -> ir.Value:
+        """The argument buffer for ``len(args)`` words, with ``args`` stored in it (for a runtime callback)."""
+        buffer = self.argument_buffer(f, len(args))
+        for i, arg in enumerate(args):
+            f.builder.store(arg, f.builder.gep(buffer, [const(i)]))
+        return buffer
+
     def call_other(self, f: FunctionState, callee: ir.Value, args: list[ir.Value], line: int) -> ir.Value:
         """A call of anything but a closure of the right arity: the runtime's slow path (stage 4 adds bound
         methods here, called natively)."""
-        b = f.builder
-        buffer = self.argument_buffer(f, len(args))
-        for i, arg in enumerate(args):
-            b.store(arg, b.gep(buffer, [const(i)]))
-        result: ir.Value = b.call(self.ctx.call_slow, [callee, buffer, const(len(args)), const(line)])
+        return self.slow_call(f, callee, args, const(line))
+
+    def slow_call(self, f: FunctionState, callee: ir.Value, args: list[ir.Value], line: ir.Value) -> ir.Value:
+        """Any call, through the runtime (``lox_call_slow``)."""
+        buffer = self.stored_arguments(f, args)
+        result: ir.Value = f.builder.call(self.ctx.call_slow, [callee, buffer, const(len(args)), line])
         return result
 
     def call_entry(self, f: FunctionState, function: ir.Value, closure: ir.Value, args: list[ir.Value]) -> ir.Value:

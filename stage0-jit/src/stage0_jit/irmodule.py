@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from functools import cached_property
 
 from llvmlite import ir
 
@@ -51,31 +52,21 @@ class ModuleContext:
         self.floor = m.declare_intrinsic("llvm.floor", [DOUBLE])
         self.fabs = m.declare_intrinsic("llvm.fabs", [DOUBLE])
         self.alloc = self._build_alloc()
-        self._concat_or_error: ir.Function | None = None
-        self._equal: ir.Function | None = None
-        self._observe: ir.Function | None = None
 
-    @property
+    @cached_property
     def concat_or_error(self) -> ir.Function:
         """``lox_concat_or_error`` (a shared helper)."""
-        if self._concat_or_error is None:
-            self._concat_or_error = self.shared_helper("lox_concat_or_error", I64, [I64, I64, I64],
-                                                       self._build_concat_or_error)
-        return self._concat_or_error
+        return self.shared_helper("lox_concat_or_error", I64, [I64, I64, I64], self._build_concat_or_error)
 
-    @property
+    @cached_property
     def equal(self) -> ir.Function:
         """``lox_equal`` (a shared helper)."""
-        if self._equal is None:
-            self._equal = self.shared_helper("lox_equal", I1, [I64, I64], self._build_equal)
-        return self._equal
+        return self.shared_helper("lox_equal", I1, [I64, I64], self._build_equal)
 
-    @property
+    @cached_property
     def observe(self) -> ir.Function:
         """``lox_observe`` (inlined where it is used: internal to each module)."""
-        if self._observe is None:
-            self._observe = self._build_observe()
-        return self._observe
+        return self._build_observe()
 
     def shared_helper(self, name: str, ret: ir.Type, args: list[ir.Type],
                       build: Callable[[ir.Function, ir.IRBuilder], None]) -> ir.Function:

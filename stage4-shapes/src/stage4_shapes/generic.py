@@ -11,6 +11,8 @@ fast paths in front of them.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from llvmlite import ir
 
 from stage0_jit.emitters import FunctionState, Operations
@@ -42,13 +44,10 @@ class ObjectOperations(Operations):
         """``obj.name`` through the runtime's lookup."""
         return self.generic_get(f, obj, name, line)
 
-    @property
+    @cached_property
     def lookup(self) -> NativeLookup:
         """The module's native lookup helpers."""
-        helpers = getattr(self, "_lookup", None)
-        if helpers is None:
-            helpers = self._lookup = NativeLookup(self.ctx)
-        return helpers
+        return NativeLookup(self.ctx)
 
     def generic_get(self, f: FunctionState, obj: ir.Value, name: str, line: int) -> ir.Value:
         """The uncached property read: the native lookup (Python only for what it cannot finish)."""
@@ -128,9 +127,7 @@ class ObjectOperations(Operations):
         b.position_at_end(native)
         b.ret(self.call_method_entry(f, function, method, receiver, args))
         b.position_at_end(python)
-        buffer = self.argument_buffer(f, argc)
-        for i, arg in enumerate(args):
-            b.store(arg, b.gep(buffer, [const(i)]))
+        buffer = self.stored_arguments(f, args)
         function_python = self.callback("lox_invoke", [I64, I64, I64, I64P, I64, I64])
         b.ret(b.call(function_python, [receiver, superclass, name, buffer, const(argc), line]))
         return helper
@@ -233,10 +230,7 @@ class ObjectOperations(Operations):
         called_end = b.block
         b.branch(done)
         b.position_at_end(other)
-        buffer = self.argument_buffer(f, len(args))
-        for i, arg in enumerate(args):
-            b.store(arg, b.gep(buffer, [const(i)]))
-        slow = b.call(self.ctx.call_slow, [callee, buffer, const(len(args)), line])
+        slow = self.slow_call(f, callee, args, line)
         slow_end = b.block
         b.branch(done)
         incoming = [(called, called_end), (created, created_end), (slow, slow_end)]
