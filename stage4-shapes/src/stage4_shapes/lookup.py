@@ -33,7 +33,8 @@ shape each time, so slack tracking may still shrink the inline slots).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from llvmlite import ir
 
@@ -49,6 +50,26 @@ NOT_FOUND = -1
 DICTIONARY = -2
 FIELD_TAG = 1                 # lox_resolve: index << 2 | FIELD_TAG is a field
 DICTIONARY_WORD = 3           # lox_resolve: a dictionary-mode instance (never cached)
+
+
+@contextmanager
+def count_up(b: ir.IRBuilder, f: ir.Function, limit: ir.Value, name: str) -> Iterator[ir.Value]:
+    """``for (i = 0; i < limit; i = i + 1)``: yields ``i`` with the builder in the loop body (which may
+    return early); after the block, the builder is past the loop."""
+    start = b.block
+    test = f.append_basic_block(name)
+    body = f.append_basic_block(f"{name}.body")
+    done = f.append_basic_block(f"{name}.done")
+    b.branch(test)
+    b.position_at_end(test)
+    i = b.phi(I64, "i")
+    i.add_incoming(const(0), start)
+    b.cbranch(b.icmp_unsigned("<", i, limit), body, done)
+    b.position_at_end(body)
+    yield i
+    i.add_incoming(b.add(i, const(1)), b.block)
+    b.branch(test)
+    b.position_at_end(done)
 
 
 class NativeLookup:
@@ -111,24 +132,10 @@ class NativeLookup:
         table, name = f.args
         with b.if_then(b.icmp_unsigned("==", table, const(0))):
             b.ret(const(0))
-        count = load_word(b, table, PAIRS.offset("count"))
-        loop = f.append_basic_block("scan")
-        body = f.append_basic_block("compare")
-        found = f.append_basic_block("found")
-        missing = f.append_basic_block("missing")
-        start = b.block
-        b.branch(loop)
-        b.position_at_end(loop)
-        i = b.phi(I64, "i")
-        i.add_incoming(const(0), start)
-        b.cbranch(b.icmp_unsigned("<", i, count), body, missing)
-        b.position_at_end(body)
-        entry = b.add(table, b.add(const(PAIRS.tail_offset), b.shl(i, const(4))))
-        i.add_incoming(b.add(i, const(1)), body)
-        b.cbranch(b.icmp_unsigned("==", load_word(b, entry), name), found, loop)
-        b.position_at_end(found)
-        b.ret(load_word(b, entry, 8))
-        b.position_at_end(missing)
+        with count_up(b, f, load_word(b, table, PAIRS.offset("count")), "scan") as i:
+            entry = b.add(table, b.add(const(PAIRS.tail_offset), b.shl(i, const(4))))
+            with b.if_then(b.icmp_unsigned("==", load_word(b, entry), name)):
+                b.ret(load_word(b, entry, 8))
         b.ret(const(0))
         return f
 
@@ -285,20 +292,8 @@ class NativeLookup:
             b.ret(const(0))
         b.store(b.or_(b.shl(root, const(SHAPE_SHIFT)), const(int(ObjectKind.INSTANCE))), pointer(b, address))
         b.store(const(0), pointer(b, address, _OVERFLOW))
-        loop = f.append_basic_block("fill")
-        body = f.append_basic_block("fill.slot")
-        done = f.append_basic_block("filled")
-        start = b.block
-        b.branch(loop)
-        b.position_at_end(loop)
-        i = b.phi(I64, "i")
-        i.add_incoming(const(0), start)
-        b.cbranch(b.icmp_unsigned("<", i, capacity), body, done)
-        b.position_at_end(body)
-        b.store(NIL, pointer(b, b.add(address, b.add(const(_INLINE), b.shl(i, const(3))))))
-        i.add_incoming(b.add(i, const(1)), body)
-        b.branch(loop)
-        b.position_at_end(done)
+        with count_up(b, f, capacity, "fill") as i:
+            b.store(NIL, pointer(b, b.add(address, b.add(const(_INLINE), b.shl(i, const(3))))))
         b.ret(box_address(b, address))
         return f
 
