@@ -94,5 +94,4 @@ MODES: dict[str, tuple[str, ...]] = {
 
 def run_everywhere(tmp_path: Path, source: str, modes: dict[str, tuple[str, ...]] | None = None) -> Run:
     """Run ``source`` in every mode; assert they all agree (stdout, stderr, status); returns one run."""
-    runs = {mode: run_program(tmp_path, source, *flags) for mode, flags in (modes or MODES).items()}
-    return process.assert_same_everywhere(runs)
+    return _LAUNCHER.run_everywhere(VM, tmp_path, source, modes or MODES)

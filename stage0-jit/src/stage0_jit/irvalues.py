@@ -9,7 +9,7 @@ from __future__ import annotations
 from llvmlite import ir
 
 from . import values
-from .layout import HEADER_KIND_MASK, Kind
+from .layout import HEADER_KIND_MASK
 
 I1 = ir.IntType(1)
 I8 = ir.IntType(8)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from stage2_ic.feedback import ICState
 
-from .caches import ClassTarget, FieldHit, MethodHit, ShapeCache, StoreHit, SuperHit
+from .caches import ClassTarget, FieldHit, MethodHit, ShapeCache, StoreHit
 from .shapes import Shape
 
 if TYPE_CHECKING:
@@ -39,15 +39,8 @@ def shape_keys(case: Hashable) -> list[int]:
 def describe_case(vm: "ShapesVM", case: Hashable) -> str:
     """A case with its shapes named by number."""
     table = vm.objects_model.shapes.by_header
-    if isinstance(case, (FieldHit, MethodHit)):
-        return f"#{table[case.header].id} {case}"
-    if isinstance(case, StoreHit):
-        if case.header == case.new_header:
-            return f"#{table[case.header].id} {case}"
-        return f"#{table[case.header].id} -> #{table[case.new_header].id} {case}"
-    if isinstance(case, (SuperHit, ClassTarget)):
-        return str(case)
-    return str(case)
+    keys = shape_keys(case)
+    return " -> ".join(f"#{table[key].id}" for key in keys) + f" {case}" if keys else str(case)
 
 
 def sites(vm: "ShapesVM") -> list[ShapeCache]:

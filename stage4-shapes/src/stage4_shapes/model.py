@@ -385,11 +385,10 @@ class ObjectModel:
             superclass = stack.pop()
             this = stack[-1 - argc]
             cache = record.feedback.get(offset)
-            if cache is not None and self.ic:
-                entry = cache.by_key.get(superclass)
-                if entry is not None:
-                    cache.counts[entry[1]] += 1
-                    return entry[0].closure, this
+            if isinstance(cache, ShapeCache) and self.ic:
+                hit = cache.hit(superclass)
+                if isinstance(hit, SuperHit):
+                    return hit.closure, this
             method, case = self.super_method(superclass, text, line)
             self.note(self.site(record, offset), superclass, case)
             return method, this

@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING
 
 from lox_frontend import nodes
 from stage0_jit.runtime import Runtime
+from stage0_jit.values import ADDRESS_MASK
 from stage0_jit.vm import Options
-from stage1_interp.bytecode import FunctionCode
+from stage1_interp.bytecode import FunctionCode, Op
 from stage1_interp.functions import FunctionRecord
 from stage1_interp.vm import TieredOptions
-from stage0_jit.values import ADDRESS_MASK
-from stage1_interp.bytecode import Op
 from stage2_ic.feedback import FeedbackRecorder, InlineCache, type_tag
 from stage3_deopt.vm import DeoptVM
 
@@ -105,7 +104,6 @@ class ShapesVM(DeoptVM):
 
     def describe_operands(self, op: int, operand: int, stack: list[int]) -> str:
         """For the deopt explainer: the shape (or class) a property, method, super or class-call guard met."""
-        model = self.objects_model
         if op in (Op.GET_PROPERTY, Op.SET_PROPERTY, Op.INVOKE):
             depth = {Op.GET_PROPERTY: 1, Op.SET_PROPERTY: 2}.get(Op(op), (operand & 0xFF) + 1)
             return self.describe_value(stack[-depth])
