@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from lox_testing.startup import imported_modules
 from stage1_helpers import MODES, assert_clean, assert_same_everywhere, run_in_modes, run_program, run_vm
 
 VM = "stage1_interp"
@@ -66,32 +67,28 @@ def test_set_threshold_zero_is_rejected_like_the_flag(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- LLVM only when something is hot
-def _imports(run_stderr: str) -> set[str]:
-    modules = set()
-    for line in run_stderr.splitlines():
-        if line.startswith("import time:") and "|" in line:
-            modules.add(line.rsplit("|", 1)[1].strip())
-    return modules
-
-
-@pytest.mark.parametrize("flags", [[], ["--jit=off"]])
-def test_print_42_never_imports_llvmlite(tmp_path: Path, flags: list[str]) -> None:
-    path = tmp_path / "p.lox"
-    path.write_text("print 42;\n")
-    run = run_vm(VM, *flags, str(path), python_flags=("-X", "importtime"))
-    assert_clean(run, 0)
-    assert run.stdout == "42\n"
-    modules = _imports(run.stderr)
-    assert "stage1_interp.interpreter" in modules       # the check sees our own imports...
-    assert not any("llvmlite" in m for m in modules)    # ...and LLVM is not among them
-
-
+# (test_stage1_startup.py checks every module a cold run imports)
 def test_eager_mode_does_import_llvmlite(tmp_path: Path) -> None:
     path = tmp_path / "p.lox"
     path.write_text("print 42;\n")
     run = run_vm(VM, "--jit=eager", str(path), python_flags=("-X", "importtime"))
     assert_clean(run, 0)
-    assert any("llvmlite" in m for m in _imports(run.stderr))
+    assert "llvmlite" in {m.split(".")[0] for m in imported_modules(run.stderr)}
+
+
+def test_trace_startup_accounts_for_the_run_phase_by_phase(tmp_path: Path) -> None:
+    run = run_program(VM, tmp_path, "print 42;\n", "--trace=startup")
+    assert_clean(run, 0)
+    phases = {}
+    for line in run.stderr_lines:
+        match = re.fullmatch(r"\[startup\] ([a-zA-Z -]+): (\d+\.\d) ms( \(.*\))?", line)
+        assert match, line
+        phases[match.group(1)] = float(match.group(2))
+    assert list(phases) == ["python start", "imports", "flags", "VM set-up", "front end and bytecode", "run",
+                            "exit", "total"]
+    parts = sum(ms for name, ms in phases.items() if name != "total")
+    assert abs(phases["total"] - parts) <= 0.1 * len(phases)     # each figure is rounded to 0.1 ms
+    assert phases["imports"] > 0 and phases["python start"] > 0
 
 
 # ---------------------------------------------------------------- seeing a function tier up

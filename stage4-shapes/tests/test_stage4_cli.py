@@ -99,7 +99,7 @@ def test_help_lists_shapes_dot_and_the_shapes_trace_and_dump() -> None:
     assert_clean(run, 0)
     text = flat_help(run.stdout)
     assert "--shapes-dot PATH write the shape trees and each property site's cache as a Graphviz DOT file" in text
-    assert re.search(r"--trace CATEGORIES comma-separated: tier,compile,ic,deopt,osr,shapes \(", text), text
+    assert re.search(r"--trace CATEGORIES comma-separated: tier,compile,ic,deopt,osr,startup,shapes \(", text), text
     assert re.search(r"--dump KINDS comma-separated: [\w,-]*,deopt,shapes \(", text), text
     for flag in ("--jit", "--threshold", "--trace-file", "--stats", "--set", "--help-settings", "--ic", "--deopt",
                  "--deopt-stress", "--osr"):

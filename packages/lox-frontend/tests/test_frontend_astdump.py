@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from frontend_helpers import ok
 
-from lox_frontend import dump, nodes
+from lox_frontend import nodes
+from lox_frontend.astdump import dump
 
 PROGRAM = """\
 var g = 1;

@@ -9,7 +9,8 @@ from collections.abc import Callable
 import pytest
 from frontend_helpers import errors, ok
 
-from lox_frontend import MAX_NESTING, CompileErrors, dump, nodes, parse
+from lox_frontend import MAX_NESTING, CompileErrors, nodes, parse
+from lox_frontend.astdump import dump
 
 N = MAX_NESTING
 

@@ -7,7 +7,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lox_frontend import CompileErrors, dump, nodes, parse
+from lox_frontend import CompileErrors, nodes, parse
+from lox_frontend.astdump import dump
 from lox_frontend.scanner import tokenize
 from lox_frontend.tokens import KEYWORDS, PUNCTUATION, TokenType
 

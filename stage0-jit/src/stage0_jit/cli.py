@@ -11,12 +11,16 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import NoReturn, Sequence
+import time
 
 from .errors import InternalCompilerError
 from .flags import Arguments, Flag, FlagTable, UsageError
 from .settings import Settings
 from .vm import DUMP_KINDS, EXIT_NO_INPUT, EXIT_OK, EXIT_RUNTIME_ERROR, EXIT_USAGE, VM, Options
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn, Sequence
 
 THREAD_STACK_BYTES = 1 << 30   # virtual; only touched pages are committed
 RECURSION_LIMIT = 1_000_000
@@ -30,7 +34,11 @@ class Cli:
                    "LLVM (ORC LLJIT) before it runs. Lox without classes.")
     vm_class: type[VM] = VM
     dump_kinds: tuple[str, ...] = DUMP_KINDS
-    trace_kinds: tuple[str, ...] = ("compile",)
+    trace_kinds: tuple[str, ...] = ("compile", "startup")
+    #: ``--trace=startup``'s clock readings: ``(perf_counter, process_time)`` when ``__main__`` started,
+    #: before any module of ours was imported, and ``perf_counter`` once they all were.
+    started: tuple[float, float] | None = None
+    imported = 0.0
 
     def settings(self) -> Settings:
         """Hook: this stage's settings object."""
@@ -71,8 +79,12 @@ class Cli:
         return chosen
 
     # ------------------------------------------------------------ running
-    def main(self, argv: Sequence[str] | None = None) -> int:
-        """Parse flags, then run the file or the prompt on a big-stack thread; returns the exit status."""
+    def main(self, argv: Sequence[str] | None = None, started: tuple[float, float] | None = None) -> int:
+        """Parse flags, then run the file or the prompt on a big-stack thread; returns the exit status.
+        ``started``: ``(perf_counter, process_time)`` read by ``__main__`` before it imported anything of
+        ours, for ``--trace=startup``."""
+        self.started = started
+        self.imported = time.perf_counter()
         result: list[int] = [EXIT_RUNTIME_ERROR]
 
         def work() -> None:
@@ -113,7 +125,9 @@ class Cli:
             except OSError:
                 sys.stderr.write(f'Could not open file "{args.file}".\n')
                 return EXIT_NO_INPUT
+        set_up = time.perf_counter()
         vm = self.vm_class(options)
+        ready = time.perf_counter()
         try:
             status = vm.run_source(source) if source is not None else self.repl(vm)
         except InternalCompilerError as error:
@@ -126,8 +140,28 @@ class Cli:
                 raise
             sys.stderr.write(f"Internal error: {type(error).__name__}: {error}\n")
             status = EXIT_RUNTIME_ERROR
+        ran = time.perf_counter()
         vm.finish()
+        if "startup" in options.trace:
+            vm.trace_startup(self.startup_phases(set_up, ready, ran, vm.front_end_seconds))
         return status
+
+    def startup_phases(self, set_up: float, ready: float, ran: float,
+                       front_end: float) -> list[tuple[str, float, str]]:
+        """``--trace=startup``: (phase, seconds, note) from the process start to the end of ``finish``."""
+        finished = time.perf_counter()
+        phases: list[tuple[str, float, str]] = []
+        if self.started is not None:
+            wall, cpu = self.started
+            phases.append(("python start", cpu, "CPU time before the VM's first line"))
+            phases.append(("imports", self.imported - wall, ""))
+        phases += [("flags", set_up - (self.imported or set_up), ""),
+                   ("VM set-up", ready - set_up, "heap reservation, runtime, natives"),
+                   ("front end and bytecode", front_end, ""),
+                   ("run", ran - ready - front_end, ""),
+                   ("exit", finished - ran, "reports, flush")]
+        phases.append(("total", sum(seconds for _, seconds, _ in phases), ""))
+        return phases
 
     def repl(self, vm: VM) -> int:
         """The interactive prompt: one line at a time, globals kept between lines."""
@@ -141,8 +175,8 @@ class Cli:
             vm.run_source(line.decode("latin-1"))
 
 
-def main() -> NoReturn:
+def main(started: tuple[float, float] | None = None) -> NoReturn:
     """Entry point of ``python -m stage0_jit``."""
-    status = Cli().main()
+    status = Cli().main(started=started)
     sys.stdout.flush()
     os._exit(status)

@@ -416,7 +416,9 @@ def tree_size(function: nodes.Function) -> int:
     while stack:
         node = stack.pop()
         count += 1
-        for value in vars(node).values():
+        fields: tuple[str, ...] = getattr(type(node), "__slots__", ())   # nodes are slotted classes
+        for name in fields:
+            value = getattr(node, name)
             if isinstance(value, list):
                 stack.extend(v for v in value if hasattr(v, "line") and not isinstance(v, nodes.Function))
             elif hasattr(value, "line") and not isinstance(value, nodes.Function):

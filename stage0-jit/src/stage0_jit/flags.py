@@ -10,8 +10,11 @@ positional FILE, and ``--`` to end the flags.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+    from collections.abc import Callable, Sequence
+
 
 
 class UsageError(Exception):

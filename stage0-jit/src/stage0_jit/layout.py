@@ -12,7 +12,6 @@ values (closure cells) or bytes (string characters).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 
 WORD = 8
 
@@ -36,23 +35,27 @@ class Holds(enum.Enum):
     POINTER = "pointer"
 
 
-@dataclass(frozen=True)
 class Layout:
     """One kind's fields (name, what it holds) after the header, and its tail."""
 
-    kind: int                 # a Kind here; later stages register kinds of their own (see ``register``)
-    fields: tuple[tuple[str, Holds], ...]
-    tail: Holds | None = None  # None: no tail; RAW: bytes; VALUE/POINTER: words
-    doc: str = ""
+    __slots__ = ("kind", "fields", "tail", "doc", "_indices")
 
-    def __post_init__(self) -> None:
+    def __init__(self, kind: int, fields: tuple[tuple[str, Holds], ...], tail: Holds | None = None,
+                 doc: str = "") -> None:
+        self.kind = kind          # a Kind here; later stages register kinds of their own (see ``register``)
+        self.fields = fields
+        self.tail = tail          # None: no tail; RAW: bytes; VALUE/POINTER: words
+        self.doc = doc
         # Field name -> word index, computed once: the interpreter reads fields on every call.
-        object.__setattr__(self, "_indices", {name: i + 1 for i, (name, _) in enumerate(self.fields)})
+        self._indices = {name: i + 1 for i, (name, _) in enumerate(fields)}
+
+    def __repr__(self) -> str:
+        return f"Layout(kind={self.kind}, fields={self.fields}, tail={self.tail})"
 
     def index(self, field: str) -> int:
         """Word index of ``field`` (the header is word 0)."""
         try:
-            return self._indices[field]   # type: ignore[attr-defined, no-any-return]
+            return self._indices[field]
         except KeyError:
             raise KeyError(f"kind {self.kind} has no field {field!r}") from None
 

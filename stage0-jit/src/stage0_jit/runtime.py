@@ -13,8 +13,6 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import BinaryIO
 
 from . import values
 from .errors import LINE_FROM_FRAME, MESSAGES, ErrorCode, LoxRuntimeError
@@ -23,6 +21,10 @@ from .heap import Heap, NativeRegion, OutOfMemory
 from .layout import CLOSURE, FUNCTION, GLOBAL, NATIVE, Kind
 from .observations import ArgumentObservations
 from .settings import Settings
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 
 TRACE_KEEP_INNER = 32     # frames printed from the innermost end of a very deep trace
@@ -33,14 +35,16 @@ class NativeError(Exception):
     """Raised by a native function to report a runtime error with its own message."""
 
 
-@dataclass(frozen=True)
 class Native:
     """A built-in function: name, arity and its Python implementation."""
 
-    name: str
-    arity: int
-    function: Callable[["Runtime", list[int]], int]
-    doc: str
+    __slots__ = ("name", "arity", "function", "doc")
+
+    def __init__(self, name: str, arity: int, function: Callable[[Runtime, list[int]], int], doc: str) -> None:
+        self.name = name
+        self.arity = arity
+        self.function = function
+        self.doc = doc
 
 
 def _clock(rt: "Runtime", args: list[int]) -> int:
@@ -99,13 +103,15 @@ NATIVES: tuple[Native, ...] = (
 )
 
 
-@dataclass
 class FunctionInfo:
     """What the runtime knows of one function prototype (indexed by its ``id`` field)."""
 
-    name: str          # "script" for the top level
-    arity: int
-    address: int       # the FUNCTION object
+    __slots__ = ("name", "arity", "address")
+
+    def __init__(self, name: str, arity: int, address: int) -> None:
+        self.name = name        # "script" for the top level
+        self.arity = arity
+        self.address = address  # the FUNCTION object
 
 
 class Runtime:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import ctypes
 import sys
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TextIO
+import time
 
-from lox_frontend import CompileErrors, astdump, nodes, parse
+from lox_frontend import CompileErrors, nodes, parse
 
 from . import values
 from .errors import LoxRuntimeError
@@ -31,19 +30,24 @@ EXIT_NO_INPUT = 74
 SCRIPT_ENTRY = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64)
 DUMP_KINDS = ("ast", "ir", "opt-ir", "asm")
 
-if TYPE_CHECKING:   # LLVM is imported only when something is compiled (stage 1 relies on it)
+TYPE_CHECKING = False   # typing is not imported at run time: every start-up would pay for it
+if TYPE_CHECKING:       # LLVM is imported only when something is compiled (stage 1 relies on it)
+    from typing import TextIO
+
     from .engine import JitEngine
 
 
-@dataclass
 class Options:
     """What the command line asked for (stages add fields by subclassing)."""
 
-    dumps: frozenset[str] = frozenset()
-    trace: frozenset[str] = frozenset()
-    stats: bool = False
-    settings: Settings = field(default_factory=Settings)
-    diagnostics: TextIO = field(default_factory=lambda: sys.stderr)
+    def __init__(self, dumps: frozenset[str] = frozenset(), trace: frozenset[str] = frozenset(),
+                 stats: bool = False, settings: Settings | None = None,
+                 diagnostics: TextIO | None = None) -> None:
+        self.dumps = dumps
+        self.trace = trace
+        self.stats = stats
+        self.settings = settings if settings is not None else Settings()
+        self.diagnostics: TextIO = diagnostics if diagnostics is not None else sys.stderr
 
 
 class VM:
@@ -57,6 +61,7 @@ class VM:
         self.stats = Stats()
         self.runtime = self.make_runtime()
         self._engine: JitEngine | None = None
+        self.front_end_seconds = 0.0     # parsing (and, from stage 1, bytecode compiling): --trace=startup
 
     def make_runtime(self) -> Runtime:
         """Hook: the runtime class of this stage."""
@@ -71,6 +76,11 @@ class VM:
                                      self.options.diagnostics, self.settings.opt_level)
         return self._engine
 
+    def trace_startup(self, phases: list[tuple[str, float, str]]) -> None:
+        """``--trace=startup``: where the time from the process start to the end went, phase by phase."""
+        for name, seconds, note in phases:
+            self.trace("startup", f"{name}: {seconds * 1000:.1f} ms" + (f" ({note})" if note else ""))
+
     def trace(self, category: str, message: str) -> None:
         """One line of ``--trace=category`` output."""
         if category in self.options.trace:
@@ -79,14 +89,18 @@ class VM:
     # ------------------------------------------------------------ running
     def run_source(self, source: str) -> int:
         """Compile and run one program (or one REPL line); returns the exit status."""
+        started = time.perf_counter()
         try:
             script = parse(source, allow_classes=self.allow_classes)
         except CompileErrors as errors:
             self.runtime.flush()
             sys.stderr.write("".join(f"{error}\n" for error in errors.errors))
             return EXIT_COMPILE_ERROR
+        finally:
+            self.front_end_seconds += time.perf_counter() - started
         if "ast" in self.options.dumps:
-            self.options.diagnostics.write(f"=== ast ===\n{astdump.dump(script)}\n")
+            from lox_frontend.astdump import dump
+            self.options.diagnostics.write(f"=== ast ===\n{dump(script)}\n")
         try:
             self.execute(script)
         except LoxRuntimeError as error:

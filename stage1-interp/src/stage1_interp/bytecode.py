@@ -11,19 +11,20 @@ interpreter's dispatch one list index per instruction.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 
 from lox_frontend import nodes
 
 
-@dataclass(frozen=True)
 class OpInfo:
     """One row of the opcode table."""
 
-    operand: str      # "" (none), "const", "slot", "upvalue", "name", "target", "argc", "function", "invoke"
-    pops: int         # values popped (-1: depends on the operand, see ``stack_effect``)
-    pushes: int       # values pushed
-    doc: str
+    __slots__ = ("operand", "pops", "pushes", "doc")
+
+    def __init__(self, operand: str, pops: int, pushes: int, doc: str) -> None:
+        self.operand = operand  # "" (none), "const", "slot", "upvalue", "name", "target", "argc", "function", "invoke"
+        self.pops = pops        # values popped (-1: depends on the operand, see ``stack_effect``)
+        self.pushes = pushes    # values pushed
+        self.doc = doc
 
 
 class Op(enum.IntEnum):
@@ -157,15 +158,17 @@ def invoke_name(operand: int) -> int:
     return operand // 256
 
 
-@dataclass
 class Chunk:
     """The code of one function: parallel ``ops``/``args``/``lines`` lists plus its constant pool."""
 
-    ops: list[int] = field(default_factory=list)
-    args: list[int] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
-    constants: list[float | str] = field(default_factory=list)
-    names: list[str] = field(default_factory=list)
+    __slots__ = ("ops", "args", "lines", "constants", "names")
+
+    def __init__(self) -> None:
+        self.ops: list[int] = []
+        self.args: list[int] = []
+        self.lines: list[int] = []
+        self.constants: list[float | str] = []
+        self.names: list[str] = []
 
     def emit(self, op: Op, arg: int, line: int) -> int:
         """Append an instruction; returns its index."""
@@ -182,19 +185,24 @@ class Chunk:
         return len(self.ops)
 
 
-@dataclass(eq=False)
 class FunctionCode:
     """A compiled Lox function: its chunk, shape, nested functions and upvalue recipe."""
 
-    name: str
-    arity: int
-    chunk: Chunk
-    slot_count: int
-    upvalues: list[nodes.UpvalueRef]
-    functions: list["FunctionCode"] = field(default_factory=list)
-    max_stack: int = 0
-    line: int = 0
-    is_method: bool = False     # a method or initializer: slot 0 is the receiver, passed after the closure
+    __slots__ = ("name", "arity", "chunk", "slot_count", "upvalues", "functions", "max_stack", "line",
+                 "is_method")
+
+    def __init__(self, name: str, arity: int, chunk: Chunk, slot_count: int, upvalues: list[nodes.UpvalueRef],
+                 functions: list[FunctionCode] | None = None, max_stack: int = 0, line: int = 0,
+                 is_method: bool = False) -> None:
+        self.name = name
+        self.arity = arity
+        self.chunk = chunk
+        self.slot_count = slot_count
+        self.upvalues = upvalues
+        self.functions: list[FunctionCode] = functions if functions is not None else []
+        self.max_stack = max_stack
+        self.line = line
+        self.is_method = is_method  # a method or initializer: slot 0 is the receiver, passed after the closure
 
     @property
     def native_arity(self) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NoReturn
 
 from stage0_jit.cli import Cli as Stage0Cli
 from stage0_jit.flags import Arguments, Flag, FlagTable
@@ -13,6 +12,10 @@ from stage0_jit.vm import DUMP_KINDS, VM, Options
 
 from .settings import JIT_MODES, Settings
 from .vm import TieredOptions, TieredVM
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 
 class Cli(Stage0Cli):
@@ -24,7 +27,7 @@ class Cli(Stage0Cli):
                    "Lox without classes.")
     vm_class: type[VM] = TieredVM
     dump_kinds: tuple[str, ...] = ("ast", "bytecode", *DUMP_KINDS[1:])
-    trace_kinds: tuple[str, ...] = ("tier", "compile")
+    trace_kinds: tuple[str, ...] = ("tier", "compile", "startup")
 
     def settings(self) -> Stage0Settings:
         """Stage 1's settings."""
@@ -54,9 +57,9 @@ class Cli(Stage0Cli):
                              trace_file=args.trace_file)
 
 
-def main() -> NoReturn:
+def main(started: tuple[float, float] | None = None) -> NoReturn:
     """Entry point of ``python -m stage1_interp``."""
-    status = Cli().main()
+    status = Cli().main(started=started)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)

@@ -8,12 +8,15 @@ is declared, so closures and every tier share one copy of the variable.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
 
 from lox_frontend import nodes
 
 from .bytecode import Chunk, FunctionCode, Op, invoke_operand, stack_depths
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+    from collections.abc import Callable
 
 _BINARY = {
     "+": Op.ADD, "-": Op.SUBTRACT, "*": Op.MULTIPLY, "/": Op.DIVIDE,

@@ -12,7 +12,6 @@ so stack traces interleave both tiers correctly.
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING, Protocol
 
 from stage0_jit import values
 from stage0_jit.errors import ErrorCode
@@ -68,6 +67,7 @@ NO_RECEIVER = -1
 #: What ``ObjectModel.resolve`` returns as the callee when the call is already done (a class without init).
 NO_CALL = -2
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .functions import FunctionRecord
     from .vm import TieredVM
@@ -99,54 +99,57 @@ _CELL_VALUE = CELL.index("value")
 _GLOBAL_VALUE = GLOBAL.index("value")
 
 
-class FeedbackHook(Protocol):
-    """What the interpreter reports when a later stage collects type feedback (stage 1 passes None)."""
+if TYPE_CHECKING:   # the hooks' interfaces, for the type checker only (typing is not imported at run time)
+    from typing import Protocol
 
-    def binary(self, record: "FunctionRecord", offset: int, a: int, b: int) -> None:
-        """Operands of an arithmetic, comparison or equality instruction."""
+    class FeedbackHook(Protocol):
+        """What the interpreter reports when a later stage collects type feedback (stage 1 passes None)."""
 
-    def unary(self, record: "FunctionRecord", offset: int, a: int) -> None:
-        """Operand of a negation."""
+        def binary(self, record: "FunctionRecord", offset: int, a: int, b: int) -> None:
+            """Operands of an arithmetic, comparison or equality instruction."""
 
-    def call(self, record: "FunctionRecord", offset: int, callee: int) -> None:
-        """The value called by a CALL instruction."""
+        def unary(self, record: "FunctionRecord", offset: int, a: int) -> None:
+            """Operand of a negation."""
 
-    def global_read(self, record: "FunctionRecord", offset: int, value: int) -> None:
-        """The value a GET_GLOBAL read."""
+        def call(self, record: "FunctionRecord", offset: int, callee: int) -> None:
+            """The value called by a CALL instruction."""
+
+        def global_read(self, record: "FunctionRecord", offset: int, value: int) -> None:
+            """The value a GET_GLOBAL read."""
 
 
-class ObjectModel(Protocol):
-    """What the interpreter asks a stage with classes (stage 4) to do; None before that."""
+    class ObjectModel(Protocol):
+        """What the interpreter asks a stage with classes (stage 4) to do; None before that."""
 
-    def get_property(self, record: "FunctionRecord", offset: int, obj: int, name: int, line: int) -> int:
-        """``obj.name`` (``name``: an index in the chunk's names); raises Unwind after recording an error."""
+        def get_property(self, record: "FunctionRecord", offset: int, obj: int, name: int, line: int) -> int:
+            """``obj.name`` (``name``: an index in the chunk's names); raises Unwind after recording an error."""
 
-    def set_property(self, record: "FunctionRecord", offset: int, obj: int, name: int, value: int,
+        def set_property(self, record: "FunctionRecord", offset: int, obj: int, name: int, value: int,
+                         line: int) -> None:
+            """``obj.name = value``."""
+
+        def invoke(self, record: "FunctionRecord", offset: int, op: int, operand: int, stack: list[int],
+                   line: int) -> tuple[int, int]:
+            """INVOKE / SUPER_INVOKE (SUPER_INVOKE pops the superclass): the (callee, receiver) to call
+            (receiver NO_RECEIVER when the callee is a field's value, called like any value)."""
+
+        def resolve(self, callee: int, receiver: int, argc: int, line: int) -> tuple[int, int]:
+            """A call of something that is not a closure: a bound method or a class becomes (method, receiver)
+            or (initializer, new instance); (NO_CALL, instance) for a class without init; anything else is
+            returned unchanged (the runtime's slow call reports it)."""
+
+        def class_op(self, record: "FunctionRecord", offset: int, op: int, operand: int, stack: list[int],
                      line: int) -> None:
-        """``obj.name = value``."""
-
-    def invoke(self, record: "FunctionRecord", offset: int, op: int, operand: int, stack: list[int],
-               line: int) -> tuple[int, int]:
-        """INVOKE / SUPER_INVOKE (SUPER_INVOKE pops the superclass): the (callee, receiver) to call
-        (receiver NO_RECEIVER when the callee is a field's value, called like any value)."""
-
-    def resolve(self, callee: int, receiver: int, argc: int, line: int) -> tuple[int, int]:
-        """A call of something that is not a closure: a bound method or a class becomes (method, receiver)
-        or (initializer, new instance); (NO_CALL, instance) for a class without init; anything else is
-        returned unchanged (the runtime's slow call reports it)."""
-
-    def class_op(self, record: "FunctionRecord", offset: int, op: int, operand: int, stack: list[int],
-                 line: int) -> None:
-        """CLASS, INHERIT, METHOD, GET_SUPER, on the operand stack."""
+            """CLASS, INHERIT, METHOD, GET_SUPER, on the operand stack."""
 
 
-class OSRHook(Protocol):
-    """What the interpreter calls at a hot loop's back-edge when a later stage can enter compiled code there."""
+    class OSRHook(Protocol):
+        """What the interpreter calls at a hot loop's back-edge when a later stage can enter compiled code there."""
 
-    def __call__(self, record: "FunctionRecord", closure_address: int, header: int, slots: list[int],
-                 stack: list[int], depth: int) -> int | None:
-        """Run the rest of the activation in compiled code from loop header ``header``: returns its result
-        (or ERROR), or None to go on interpreting."""
+        def __call__(self, record: "FunctionRecord", closure_address: int, header: int, slots: list[int],
+                     stack: list[int], depth: int) -> int | None:
+            """Run the rest of the activation in compiled code from loop header ``header``: returns its result
+            (or ERROR), or None to go on interpreting."""
 
 
 class Unwind(Exception):

@@ -2,33 +2,37 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from stage0_jit.settings import Settings as Stage0Settings
 
 JIT_MODES = ("off", "eager", "tiered")
 
 
-@dataclass
 class Settings(Stage0Settings):
     """Stage 1 settings."""
 
-    threshold: int = field(default=1000, metadata={
-        "why": "calls + loop back-edges before a function is compiled: compiling costs a few to "
-               "tens of milliseconds, so a function must run long enough to pay that back; about "
-               "1000 is where the interpreter's time for a small function exceeds its compile time"})
-    warm_fraction: float = field(default=0.25, metadata={
-        "why": "when a function gets hot, functions already this fraction of the way to the "
-               "threshold are compiled with it, in the same module: they are usually about to be "
-               "hot too, a module's fixed cost is paid once, and their code is placed together "
-               "(measured: calls.lox's six functions in six modules ran 1.3-1.7x slower than in one); "
-               "0 turns it off"})
-    jit: str = field(default="tiered", metadata={
-        "why": "off: interpreter only; eager: compile each function at its first call; "
-               "tiered: interpret until hot"})
-    trace_event_limit: int = field(default=20_000, metadata={
-        "why": "interpreter spans kept for --trace-file; a deep recursion would otherwise write "
-               "millions of events (later ones are counted, not kept)"})
+    threshold: int = 1000
+    warm_fraction: float = 0.25
+    jit: str = "tiered"
+    trace_event_limit: int = 20_000
+
+    WHY: dict[str, str] = {
+        "threshold":
+            "calls + loop back-edges before a function is compiled: compiling costs a few to "
+            "tens of milliseconds, so a function must run long enough to pay that back; about "
+            "1000 is where the interpreter's time for a small function exceeds its compile time",
+        "warm_fraction":
+            "when a function gets hot, functions already this fraction of the way to the "
+            "threshold are compiled with it, in the same module: they are usually about to be "
+            "hot too, a module's fixed cost is paid once, and their code is placed together "
+            "(measured: calls.lox's six functions in six modules ran 1.3-1.7x slower than in one); "
+            "0 turns it off",
+        "jit":
+            "off: interpreter only; eager: compile each function at its first call; "
+            "tiered: interpret until hot",
+        "trace_event_limit":
+            "interpreter spans kept for --trace-file; a deep recursion would otherwise write "
+            "millions of events (later ones are counted, not kept)",
+    }
 
     def validate(self) -> None:
         """Stage 0's checks plus the threshold and the JIT mode."""

@@ -20,8 +20,6 @@ from __future__ import annotations
 import ctypes
 import time
 from collections import deque
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from stage0_jit import values
 from stage0_jit.layout import FUNCTION
@@ -30,7 +28,10 @@ from .bytecode import FunctionCode
 from .functions import FunctionRecord
 from .timeline import COMPILER_TRACK
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from stage0_jit.emitters import Operations
     from stage0_jit.irmodule import ModuleContext
 

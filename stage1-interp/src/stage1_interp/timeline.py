@@ -12,7 +12,10 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 INTERPRETER_TRACK = 1
 COMPILER_TRACK = 2

@@ -8,8 +8,7 @@ function gets hot (``engine`` is created lazily by stage 0's VM).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+import time
 
 from lox_frontend import nodes
 
@@ -19,25 +18,29 @@ from stage0_jit.vm import VM, Options
 
 from .bytecode import FunctionCode
 from .compiler import compile_script
-from .disassembler import disassemble
 from .functions import FunctionRecord
-from .interpreter import FeedbackHook, Interpreter, ObjectModel, OSRHook
+from .interpreter import Interpreter
 from .settings import Settings
 from .tiering import Tiering, Trampolines
 from .timeline import INTERPRETER_TRACK, Timeline
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from stage0_jit.emitters import Operations
     from stage0_jit.irmodule import ModuleContext
 
     from .bytecode_jit import BytecodeFunctionCompiler
+    from .interpreter import FeedbackHook, ObjectModel, OSRHook
 
 
-@dataclass
 class TieredOptions(Options):
     """Stage 0's options plus the trace file."""
 
-    trace_file: str | None = None
+    def __init__(self, trace_file: str | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        self.trace_file = trace_file
 
 
 class TieredVM(VM):
@@ -98,8 +101,11 @@ class TieredVM(VM):
 
     def execute(self, script: nodes.Function) -> None:
         """Compile the program to bytecode and run the script (compiled first under --jit=eager)."""
+        started = time.perf_counter()
         code = self.compile_bytecode(script)
+        self.front_end_seconds += time.perf_counter() - started
         if "bytecode" in self.options.dumps:
+            from .disassembler import disassemble
             self.options.diagnostics.write(disassemble(code) + "\n")
         record = self.record_for(code)
         closure = self.runtime.heap.new_closure(record.prototype, [])

@@ -1,5 +1,6 @@
 """``python -m stage2_ic``: run a Lox file, or the interactive prompt."""
 
+from . import STARTED
 from .cli import main
 
-main()
+main(STARTED)

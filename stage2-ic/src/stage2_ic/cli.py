@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NoReturn
 
 from stage0_jit.flags import Arguments, Flag, FlagTable
 from stage0_jit.settings import Settings as Stage0Settings
@@ -14,6 +13,10 @@ from stage1_interp.cli import Cli as Stage1Cli
 
 from .settings import Settings
 from .vm import ICVM
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 
 class Cli(Stage1Cli):
@@ -25,7 +28,7 @@ class Cli(Stage1Cli):
                    "uninitialised, monomorphic, polymorphic, megamorphic); compiled code guards "
                    "on them and takes a fast path. Lox without classes.")
     vm_class: type[VM] = ICVM
-    trace_kinds: tuple[str, ...] = ("tier", "compile", "ic")
+    trace_kinds: tuple[str, ...] = ("tier", "compile", "ic", "startup")
 
     def settings(self) -> Stage0Settings:
         """Stage 2's settings."""
@@ -45,9 +48,9 @@ class Cli(Stage1Cli):
         return super().options(args, settings)
 
 
-def main() -> NoReturn:
+def main(started: tuple[float, float] | None = None) -> NoReturn:
     """Entry point of ``python -m stage2_ic``."""
-    status = Cli().main()
+    status = Cli().main(started=started)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)

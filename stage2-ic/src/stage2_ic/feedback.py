@@ -15,15 +15,16 @@ uninitialised and megamorphic ones the generic operation.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Hashable
 
 from stage0_jit import values
 from stage0_jit.heap import Heap, NativeRegion
 from stage0_jit.layout import CLOSURE, FUNCTION as _FUNCTION, WORD, Kind
 from stage1_interp.bytecode import Op
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Hashable
+
     from stage1_interp.functions import FunctionRecord
 
     from .vm import ICVM
@@ -59,34 +60,78 @@ def type_tag(heap: Heap, v: int) -> str:
     return "object"
 
 
-@dataclass(frozen=True)
 class CallTarget:
     """A call-site case: the function prototype called (the cache keeps the closure, if always the same one)."""
+
+    __slots__ = ("prototype", "name", "arity")
 
     prototype: int
     name: str
     arity: int
 
+    def __init__(self, prototype: int, name: str, arity: int) -> None:
+        self.prototype = prototype
+        self.name = name
+        self.arity = arity
 
-@dataclass(eq=False)
+    def __eq__(self, other: object) -> bool:
+        """Equal when of the same class with equal fields (a value, like the frozen dataclass it was)."""
+        if isinstance(other, CallTarget) and other.__class__ is self.__class__:
+            return (self.prototype, self.name, self.arity) == (other.prototype, other.name, other.arity)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        """The hash of the fields (cases are compared and hashed by value)."""
+        return hash((self.prototype, self.name, self.arity))
+
+    def __repr__(self) -> str:
+        """``CallTarget(prototype=..., name=..., arity=...)``."""
+        return f"CallTarget(prototype={self.prototype!r}, name={self.name!r}, arity={self.arity!r})"
+
+
 class InlineCache:
     """The feedback of one site."""
+
+    __slots__ = ("function", "offset", "line", "operation", "state", "cases", "closure", "closure_varies",
+                 "miss_counter", "last_prototype", "last_value", "numbers_only", "counts", "last_index",
+                 "target_index")
 
     function: str
     offset: int
     line: int
     operation: str
-    state: ICState = ICState.UNINITIALISED
-    cases: list[Hashable] = field(default_factory=list)
-    closure: int | None = None           # call sites: the one closure always called, if any
-    closure_varies: bool = False
-    miss_counter: int = -1               # index in MissCounters once compiled code guards this site
-    last_prototype: int = 0              # call sites: the function of the last closure noted
-    last_value: int | None = None        # global reads: the value noted last
-    numbers_only: bool = False           # the only case is all numbers: lets the recorder return early
-    counts: list[int] = field(default_factory=list)   # how often each case was seen (parallel to cases)
-    last_index: int = -1                 # the case seen last (the recorder's early returns count it)
-    target_index: int = -1               # call sites: the case of the function called last
+    state: ICState
+    cases: list[Hashable]
+    closure: int | None                  # call sites: the one closure always called, if any
+    closure_varies: bool
+    miss_counter: int                    # index in MissCounters once compiled code guards this site
+    last_prototype: int                  # call sites: the function of the last closure noted
+    last_value: int | None               # global reads: the value noted last
+    numbers_only: bool                   # the only case is all numbers: lets the recorder return early
+    counts: list[int]                    # how often each case was seen (parallel to cases)
+    last_index: int                      # the case seen last (the recorder's early returns count it)
+    target_index: int                    # call sites: the case of the function called last
+
+    def __init__(self, function: str, offset: int, line: int, operation: str,
+                 state: ICState = ICState.UNINITIALISED, cases: list[Hashable] | None = None,
+                 closure: int | None = None, closure_varies: bool = False, miss_counter: int = -1,
+                 last_prototype: int = 0, last_value: int | None = None, numbers_only: bool = False,
+                 counts: list[int] | None = None, last_index: int = -1, target_index: int = -1) -> None:
+        self.function = function
+        self.offset = offset
+        self.line = line
+        self.operation = operation
+        self.state = state
+        self.cases = [] if cases is None else cases
+        self.closure = closure
+        self.closure_varies = closure_varies
+        self.miss_counter = miss_counter
+        self.last_prototype = last_prototype
+        self.last_value = last_value
+        self.numbers_only = numbers_only
+        self.counts = [] if counts is None else counts
+        self.last_index = last_index
+        self.target_index = target_index
 
     def observe(self, case: Hashable, limit: int) -> tuple[ICState, ICState] | None:
         """Add a case (or count one already held); returns (old, new) state when that changed the state."""

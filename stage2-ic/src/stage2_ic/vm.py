@@ -7,7 +7,6 @@ and ``operations`` (tier 2 emits through :class:`GuardedOperations`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from stage0_jit.vm import Options
 
@@ -17,6 +16,7 @@ from stage1_interp.vm import TieredVM
 from .feedback import FeedbackRecorder, ICState, InlineCache, MissCounters
 from .settings import Settings
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from stage0_jit.emitters import Operations
     from stage0_jit.irmodule import ModuleContext

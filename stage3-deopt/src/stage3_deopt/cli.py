@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NoReturn
 
 from stage0_jit.flags import Arguments, Flag, FlagTable
 from stage0_jit.settings import Settings as Stage0Settings
@@ -14,6 +13,10 @@ from stage2_ic.cli import Cli as Stage2Cli
 
 from .settings import Settings
 from .vm import DeoptVM
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 
 class Cli(Stage2Cli):
@@ -26,7 +29,7 @@ class Cli(Stage2Cli):
                    "level too) are entered in compiled code mid-loop. Lox without classes.")
     vm_class: type[VM] = DeoptVM
     dump_kinds: tuple[str, ...] = (*Stage2Cli.dump_kinds, "deopt")
-    trace_kinds: tuple[str, ...] = ("tier", "compile", "ic", "deopt", "osr")
+    trace_kinds: tuple[str, ...] = ("tier", "compile", "ic", "deopt", "osr", "startup")
 
     def settings(self) -> Stage0Settings:
         """Stage 3's settings."""
@@ -54,9 +57,9 @@ class Cli(Stage2Cli):
         return super().options(args, settings)
 
 
-def main() -> NoReturn:
+def main(started: tuple[float, float] | None = None) -> NoReturn:
     """Entry point of ``python -m stage3_deopt``."""
-    status = Cli().main()
+    status = Cli().main(started=started)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)

@@ -2,42 +2,49 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from stage2_ic.settings import Settings as Stage2Settings
 
 
-@dataclass
 class Settings(Stage2Settings):
     """Stage 3 settings."""
 
-    threshold: int = field(default=300, metadata={
-        "why": "calls + loop back-edges before a function is compiled. Lower than stage 1-2's 1000: a "
-               "guess made on thin feedback now costs one deopt and a recompile, not permanently "
-               "generic code, so compiling sooner pays (measured on the benchmarks: 300 beat 1000 and "
-               "500 on 8 of 9 warm-up-bound programs, e.g. the Lox interpreter's timed section 3.2 s -> "
-               "2.5 s; a program of 300 functions called 3 times each paid 0.1 s more for one compile)"})
-    feedback_after: int = field(default=64, metadata={
-        "why": "calls + loop back-edges before a function records feedback (stage 2's default): most "
-               "functions run only a few times, and recording from Python costs microseconds per "
-               "instruction. With the threshold at 300 a function compiled as warm (75 runs) has about "
-               "11 runs of recording behind it; a site none of them reached gets the generic path (past "
-               "the loop of an OSR entry, a 'no feedback yet' exit back to the interpreter)"})
-    deopt: bool = field(default=True, metadata={
-        "why": "a failed guard leaves compiled code for the interpreter, so code after a guard may take its "
-               "case as proven (no generic path to merge with); off: stage 2's guard-and-generic code"})
-    deopt_stress: bool = field(default=False, metadata={
-        "why": "every guard fails the first time it is reached, so every deopt exit and side table runs "
-               "(a testing mode: forced deopts discard nothing and count towards no limit)"})
-    osr: bool = field(default=True, metadata={
-        "why": "a hot loop's running activation jumps into compiled code at the loop header, so loops at "
-               "the top level or in a function called once get compiled; off: stage 2's next-call rule"})
-    site_deopt_limit: int = field(default=2, metadata={
-        "why": "deopts at one site after which it stops speculating (gets stage 2's guard and generic "
-               "path): a site that failed twice with wider feedback each time is not settling"})
-    function_deopt_limit: int = field(default=6, metadata={
-        "why": "deopts of one function after which it stops speculating altogether, so types that flip "
-               "forever cost a bounded number of recompilations"})
+    threshold: int = 300
+    feedback_after: int = 64
+    deopt: bool = True
+    deopt_stress: bool = False
+    osr: bool = True
+    site_deopt_limit: int = 2
+    function_deopt_limit: int = 6
+
+    WHY: dict[str, str] = {
+        "threshold":
+            "calls + loop back-edges before a function is compiled. Lower than stage 1-2's 1000: a "
+            "guess made on thin feedback now costs one deopt and a recompile, not permanently "
+            "generic code, so compiling sooner pays (measured on the benchmarks: 300 beat 1000 and "
+            "500 on 8 of 9 warm-up-bound programs, e.g. the Lox interpreter's timed section 3.2 s -> "
+            "2.5 s; a program of 300 functions called 3 times each paid 0.1 s more for one compile)",
+        "feedback_after":
+            "calls + loop back-edges before a function records feedback (stage 2's default): most "
+            "functions run only a few times, and recording from Python costs microseconds per "
+            "instruction. With the threshold at 300 a function compiled as warm (75 runs) has about "
+            "11 runs of recording behind it; a site none of them reached gets the generic path (past "
+            "the loop of an OSR entry, a 'no feedback yet' exit back to the interpreter)",
+        "deopt":
+            "a failed guard leaves compiled code for the interpreter, so code after a guard may take its "
+            "case as proven (no generic path to merge with); off: stage 2's guard-and-generic code",
+        "deopt_stress":
+            "every guard fails the first time it is reached, so every deopt exit and side table runs "
+            "(a testing mode: forced deopts discard nothing and count towards no limit)",
+        "osr":
+            "a hot loop's running activation jumps into compiled code at the loop header, so loops at "
+            "the top level or in a function called once get compiled; off: stage 2's next-call rule",
+        "site_deopt_limit":
+            "deopts at one site after which it stops speculating (gets stage 2's guard and generic "
+            "path): a site that failed twice with wider feedback each time is not settling",
+        "function_deopt_limit":
+            "deopts of one function after which it stops speculating altogether, so types that flip "
+            "forever cost a bounded number of recompilations",
+    }
 
     def validate(self) -> None:
         """Stage 2's checks plus the deopt limits."""

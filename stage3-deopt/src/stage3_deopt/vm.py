@@ -4,31 +4,37 @@ Hooks it plugs into: ``TieredVM.osr`` (the interpreter's hot back-edge,
 ``osr.OSR``), ``TieredVM.function_compiler`` (compilers with deopt exits,
 ``compiler.SpeculativeCompiler``), ``TieredVM.operations`` (emitters that
 deoptimise on a miss, ``speculative.SpeculativeOperations``), the tiering
-class (``osr.DeoptTiering``: OSR jobs), ``ICVM.inline_copy_compiler`` and the
+class (``tiering.DeoptTiering``: OSR jobs), ``ICVM.inline_copy_compiler`` and the
 runtime's callback table (``lox_deopt``).
+
+A program that never gets hot pays nothing for any of it: the deopt machinery
+(``deopt``, side tables, the type analysis) and the OSR entries are made, and
+their modules imported, the first time a compile or a hot loop asks for them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from functools import cached_property
 
 from stage0_jit.layout import FUNCTION
 from stage0_jit.vm import Options
 from stage1_interp.functions import FunctionRecord
 from stage2_ic.vm import ICVM
 
-from .deopt import Deoptimizer
-from .osr import OSR, DeoptTiering
 from .settings import Settings
-from .sidetables import CodeVersion
+from .tiering import DeoptTiering
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from stage0_jit.emitters import Operations
     from stage0_jit.irmodule import ModuleContext
     from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
 
     from .compiler import SpeculativeCompiler
+    from .deopt import Deoptimizer
+    from .osr import OSR
+    from .sidetables import CodeVersion
 
 
 class DeoptVM(ICVM):
@@ -41,11 +47,26 @@ class DeoptVM(ICVM):
         assert isinstance(self.settings, Settings)
         self.settings: Settings = self.settings
         self.tiering = DeoptTiering(self)
-        self.deopt = Deoptimizer(self)
-        self.osr_entries = OSR(self)
-        self.osr = self.osr_entries if self.settings.osr else None
+        self.osr = self.enter_loop if self.settings.osr else None
         self.versions: dict[int, list[CodeVersion]] = defaultdict(list)
         self.compiling: dict[int, SpeculativeCompiler] = {}     # prototype -> its normal entry being compiled
+
+    @cached_property
+    def deopt(self) -> Deoptimizer:
+        """The side tables, the deopt buffer and callback, the deopt policy: made at the first compile."""
+        from .deopt import Deoptimizer
+        return Deoptimizer(self)
+
+    @cached_property
+    def osr_entries(self) -> OSR:
+        """The installed OSR entries and their buffer: made when the first loop gets hot."""
+        from .osr import OSR
+        return OSR(self)
+
+    def enter_loop(self, record: FunctionRecord, closure_address: int, header: int, slots: list[int],
+                   stack: list[int], depth: int) -> int | None:
+        """The interpreter's OSR hook (a hot loop's back-edge): see ``osr.OSR.__call__``."""
+        return self.osr_entries(record, closure_address, header, slots, stack, depth)
 
     def tiering_osr(self) -> DeoptTiering:
         """The tiering object, as stage 3's class."""
@@ -58,6 +79,7 @@ class DeoptVM(ICVM):
 
     def new_version(self, record: FunctionRecord, header: int | None) -> CodeVersion:
         """A new piece of compiled code for ``record`` (``header``: an OSR entry's loop header)."""
+        from .sidetables import CodeVersion
         version = CodeVersion(record, header)
         self.versions[self.index_of(record)].append(version)
         return version
@@ -118,5 +140,6 @@ class DeoptVM(ICVM):
     def finish(self) -> None:
         """Stage 2's report plus deopts per function and reason."""
         if self.options.stats:
-            self.stats.section("deopts (function: count, guard)", self.deopt.report())
+            compiled = "deopt" in vars(self)    # nothing compiled: no deopts, and nothing to import
+            self.stats.section("deopts (function: count, guard)", self.deopt.report() if compiled else [])
         super().finish()

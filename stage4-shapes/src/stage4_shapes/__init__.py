@@ -1,6 +1,12 @@
 """Stage 4 of the Lox VM: the whole language, with hidden classes (shapes), a transition tree, and shape-keyed inline caches."""
 
-from .cli import Cli
+import time
+
+#: Read before any other module of ours is imported (``python -m`` imports this package first, then
+#: runs ``__main__``): the zero of ``--trace=startup``, as (wall clock, CPU time so far).
+STARTED = (time.perf_counter(), time.process_time())
+
+from .cli import Cli  # noqa: E402 - after the clock reading on purpose
 from .settings import Settings
 from .vm import ShapesVM
 

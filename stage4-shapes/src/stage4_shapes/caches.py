@@ -23,30 +23,56 @@ A case is what the site should do for that key, worked out once on a miss:
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass, field
 
-from stage2_ic.feedback import InlineCache
+from stage2_ic.feedback import ICState, InlineCache
 
 NOT_INSTANCE = "not an instance"
 
+# The cases below are values (they were frozen dataclasses): equal when of the same class with equal fields,
+# hashed by their fields, shown by ``repr`` as ``FieldHit(header=..., ...)``.
 
-@dataclass(frozen=True)
+
 class FieldHit:
     """A field read (or a field's value invoked) on instances of one shape."""
+
+    __slots__ = ("header", "index", "inline", "shape")
 
     header: int
     index: int
     inline: int          # the shape's inline capacity
     shape: str           # for traces: ``Point{x,y}``
 
+    def __init__(self, header: int, index: int, inline: int, shape: str) -> None:
+        self.header = header
+        self.index = index
+        self.inline = inline
+        self.shape = shape
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when of the same class with equal fields."""
+        if isinstance(other, FieldHit) and other.__class__ is self.__class__:
+            return (self.header, self.index, self.inline, self.shape) == \
+                (other.header, other.index, other.inline, other.shape)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        """The hash of the fields."""
+        return hash((self.header, self.index, self.inline, self.shape))
+
+    def __repr__(self) -> str:
+        """``FieldHit(header=..., index=..., inline=..., shape=...)``."""
+        return (f"FieldHit(header={self.header!r}, index={self.index!r}, inline={self.inline!r}, "
+                f"shape={self.shape!r})")
+
     def __str__(self) -> str:
         where = f"inline slot {self.index}" if self.index < self.inline else f"overflow {self.index - self.inline}"
         return f"{self.shape}: field {where}"
 
 
-@dataclass(frozen=True)
 class MethodHit:
     """A method found on the shape's class."""
+
+    __slots__ = ("header", "closure", "prototype", "shape", "name")
 
     header: int
     closure: int
@@ -54,13 +80,37 @@ class MethodHit:
     shape: str
     name: str
 
+    def __init__(self, header: int, closure: int, prototype: int, shape: str, name: str) -> None:
+        self.header = header
+        self.closure = closure
+        self.prototype = prototype
+        self.shape = shape
+        self.name = name
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when of the same class with equal fields."""
+        if isinstance(other, MethodHit) and other.__class__ is self.__class__:
+            return (self.header, self.closure, self.prototype, self.shape, self.name) == \
+                (other.header, other.closure, other.prototype, other.shape, other.name)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        """The hash of the fields."""
+        return hash((self.header, self.closure, self.prototype, self.shape, self.name))
+
+    def __repr__(self) -> str:
+        """``MethodHit(header=..., closure=..., prototype=..., shape=..., name=...)``."""
+        return (f"MethodHit(header={self.header!r}, closure={self.closure!r}, prototype={self.prototype!r}, "
+                f"shape={self.shape!r}, name={self.name!r})")
+
     def __str__(self) -> str:
         return f"{self.shape}: method {self.name}"
 
 
-@dataclass(frozen=True)
 class StoreHit:
     """A field store, with the transition it makes (``new_header == header``: the field existed)."""
+
+    __slots__ = ("header", "new_header", "index", "inline", "grows", "shape", "new_shape")
 
     header: int
     new_header: int
@@ -70,28 +120,81 @@ class StoreHit:
     shape: str
     new_shape: str
 
+    def __init__(self, header: int, new_header: int, index: int, inline: int, grows: bool, shape: str,
+                 new_shape: str) -> None:
+        self.header = header
+        self.new_header = new_header
+        self.index = index
+        self.inline = inline
+        self.grows = grows
+        self.shape = shape
+        self.new_shape = new_shape
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when of the same class with equal fields."""
+        if isinstance(other, StoreHit) and other.__class__ is self.__class__:
+            return (self.header, self.new_header, self.index, self.inline, self.grows, self.shape,
+                    self.new_shape) == (other.header, other.new_header, other.index, other.inline, other.grows,
+                                        other.shape, other.new_shape)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        """The hash of the fields."""
+        return hash((self.header, self.new_header, self.index, self.inline, self.grows, self.shape,
+                     self.new_shape))
+
+    def __repr__(self) -> str:
+        """``StoreHit(header=..., new_header=..., index=..., inline=..., grows=..., shape=..., new_shape=...)``."""
+        return (f"StoreHit(header={self.header!r}, new_header={self.new_header!r}, index={self.index!r}, "
+                f"inline={self.inline!r}, grows={self.grows!r}, shape={self.shape!r}, "
+                f"new_shape={self.new_shape!r})")
+
     def __str__(self) -> str:
         if self.header == self.new_header:
             return f"{self.shape}: store field {self.index}"
         return f"{self.shape} -> {self.new_shape}: add field {self.index}" + (" (grow overflow)" if self.grows else "")
 
 
-@dataclass(frozen=True)
 class SuperHit:
     """``super.name`` on one superclass."""
+
+    __slots__ = ("superclass", "closure", "prototype", "name")
 
     superclass: int
     closure: int
     prototype: int
     name: str
 
+    def __init__(self, superclass: int, closure: int, prototype: int, name: str) -> None:
+        self.superclass = superclass
+        self.closure = closure
+        self.prototype = prototype
+        self.name = name
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when of the same class with equal fields."""
+        if isinstance(other, SuperHit) and other.__class__ is self.__class__:
+            return (self.superclass, self.closure, self.prototype, self.name) == \
+                (other.superclass, other.closure, other.prototype, other.name)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        """The hash of the fields."""
+        return hash((self.superclass, self.closure, self.prototype, self.name))
+
+    def __repr__(self) -> str:
+        """``SuperHit(superclass=..., closure=..., prototype=..., name=...)``."""
+        return (f"SuperHit(superclass={self.superclass!r}, closure={self.closure!r}, "
+                f"prototype={self.prototype!r}, name={self.name!r})")
+
     def __str__(self) -> str:
         return f"super.{self.name}"
 
 
-@dataclass(frozen=True)
 class ClassTarget:
     """A call site that calls a class: the instance's initializer (0: none) and its arity."""
+
+    __slots__ = ("klass", "initializer", "prototype", "arity", "name")
 
     klass: int
     initializer: int
@@ -99,15 +202,49 @@ class ClassTarget:
     arity: int
     name: str
 
+    def __init__(self, klass: int, initializer: int, prototype: int, arity: int, name: str) -> None:
+        self.klass = klass
+        self.initializer = initializer
+        self.prototype = prototype
+        self.arity = arity
+        self.name = name
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when of the same class with equal fields."""
+        if isinstance(other, ClassTarget) and other.__class__ is self.__class__:
+            return (self.klass, self.initializer, self.prototype, self.arity, self.name) == \
+                (other.klass, other.initializer, other.prototype, other.arity, other.name)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        """The hash of the fields."""
+        return hash((self.klass, self.initializer, self.prototype, self.arity, self.name))
+
+    def __repr__(self) -> str:
+        """``ClassTarget(klass=..., initializer=..., prototype=..., arity=..., name=...)``."""
+        return (f"ClassTarget(klass={self.klass!r}, initializer={self.initializer!r}, "
+                f"prototype={self.prototype!r}, arity={self.arity!r}, name={self.name!r})")
+
     def __str__(self) -> str:
         return f"class {self.name}"
 
 
-@dataclass(eq=False)
 class ShapeCache(InlineCache):
     """An inline cache whose cases are keyed (by header word or class) for a one-lookup hit."""
 
-    by_key: dict[int, tuple[Hashable, int]] = field(default_factory=dict)   # key -> (case, its index)
+    __slots__ = ("by_key",)
+
+    by_key: dict[int, tuple[Hashable, int]]   # key -> (case, its index)
+
+    def __init__(self, function: str, offset: int, line: int, operation: str,
+                 state: ICState = ICState.UNINITIALISED, cases: list[Hashable] | None = None,
+                 closure: int | None = None, closure_varies: bool = False, miss_counter: int = -1,
+                 last_prototype: int = 0, last_value: int | None = None, numbers_only: bool = False,
+                 counts: list[int] | None = None, last_index: int = -1, target_index: int = -1,
+                 by_key: dict[int, tuple[Hashable, int]] | None = None) -> None:
+        super().__init__(function, offset, line, operation, state, cases, closure, closure_varies, miss_counter,
+                         last_prototype, last_value, numbers_only, counts, last_index, target_index)
+        self.by_key = {} if by_key is None else by_key
 
     def hit(self, key: int) -> Hashable | None:
         """The cached case for ``key``, if any (counted as seen once more)."""

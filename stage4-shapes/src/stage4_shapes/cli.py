@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NoReturn
 
 from stage0_jit.flags import Arguments, Flag, FlagTable
 from stage0_jit.settings import Settings as Stage0Settings
@@ -14,6 +13,10 @@ from stage3_deopt.cli import Cli as Stage3Cli
 
 from .settings import Settings
 from .vm import ShapesOptions, ShapesVM
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 
 class Cli(Stage3Cli):
@@ -45,9 +48,9 @@ class Cli(Stage3Cli):
         return ShapesOptions(**vars(base), shapes_dot=args.shapes_dot)
 
 
-def main() -> NoReturn:
+def main(started: tuple[float, float] | None = None) -> NoReturn:
     """Entry point of ``python -m stage4_shapes``."""
-    status = Cli().main()
+    status = Cli().main(started=started)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)

@@ -17,7 +17,6 @@ error, like the interpreter's own.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import TYPE_CHECKING
 
 from stage0_jit import values
 from stage0_jit.errors import ErrorCode
@@ -31,6 +30,7 @@ from .objects import (BOUND_METHOD, CLASS, FIELDS, INSTANCE, INSTANCE_FIELDS, PA
                       Pairs, overflow_capacity)
 from .shapes import Shape, ShapeTable
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .vm import ShapesVM
 

@@ -31,13 +31,12 @@ PAIRS          count, capacity, then (name, value) pairs: a small table the
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from stage0_jit import values
 from stage0_jit.heap import Heap
 from stage0_jit.layout import WORD, Holds, Layout, register
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .shapes import Shape
 
@@ -96,19 +95,34 @@ def overflow_capacity(fields_past_inline: int) -> int:
     return capacity
 
 
-@dataclass(eq=False)
 class ClassInfo:
     """What the runtime knows of one class (its native object holds the same, for compiled code)."""
+
+    __slots__ = ("id", "name", "address", "methods", "initializer", "root", "instances", "shapes",
+                 "dictionary_shape")
 
     id: int
     name: str
     address: int                      # the CLASS object
-    methods: dict[str, int] = field(default_factory=dict)     # name -> closure value
-    initializer: int | None = None    # the closure of ``init``
-    root: "Shape | None" = None       # where new instances start
-    instances: int = 0                # created so far (slack tracking learns from the first ones)
-    shapes: int = 0                   # shapes in its transition tree
-    dictionary_shape: "Shape | None" = None
+    methods: dict[str, int]           # name -> closure value
+    initializer: int | None           # the closure of ``init``
+    root: Shape | None                # where new instances start
+    instances: int                    # created so far (slack tracking learns from the first ones)
+    shapes: int                       # shapes in its transition tree
+    dictionary_shape: Shape | None
+
+    def __init__(self, id: int, name: str, address: int, methods: dict[str, int] | None = None,
+                 initializer: int | None = None, root: Shape | None = None, instances: int = 0,
+                 shapes: int = 0, dictionary_shape: Shape | None = None) -> None:
+        self.id = id
+        self.name = name
+        self.address = address
+        self.methods = {} if methods is None else methods
+        self.initializer = initializer
+        self.root = root
+        self.instances = instances
+        self.shapes = shapes
+        self.dictionary_shape = dictionary_shape
 
     @property
     def value(self) -> int:

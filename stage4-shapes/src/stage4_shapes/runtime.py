@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Callable
-from typing import TYPE_CHECKING, BinaryIO
 
 from stage0_jit import values
 from stage0_jit.errors import ErrorCode
@@ -25,7 +24,10 @@ from stage1_interp.interpreter import NO_CALL, NO_RECEIVER, Unwind
 
 from .objects import ObjectKind
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     from .model import ObjectModel
 
 #: Entries of the megamorphic stub cache (a power of two; 4 words each: 128 KiB).

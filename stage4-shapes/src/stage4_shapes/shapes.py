@@ -29,39 +29,51 @@ which compiled code reads: class, parent, the field added, counts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
 from stage0_jit import values
 from stage0_jit.heap import Heap
 
 from .objects import SHAPE, ClassInfo, Pairs, instance_header
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .vm import ShapesVM
 
 
-@dataclass(eq=False)
 class Shape:
     """One hidden class (mirrors its native SHAPE object)."""
+
+    __slots__ = ("id", "address", "klass", "parent", "name", "fields", "inline_capacity", "dictionary",
+                 "transitions", "header", "description")
 
     id: int
     address: int
     klass: ClassInfo
-    parent: "Shape | None"
+    parent: Shape | None
     name: str | None                  # the field this shape added to its parent's
     fields: dict[str, int]            # every field -> its index
     inline_capacity: int
-    dictionary: bool = False
-    transitions: dict[str, "Shape"] = field(default_factory=dict)
+    dictionary: bool
+    transitions: dict[str, Shape]
 
-    header: int = 0                   # the header word its instances carry (set on creation)
-    description: str = ""             # ``Point{x,y}`` (``Point{dictionary}`` in dictionary mode)
+    header: int                       # the header word its instances carry (set on creation)
+    description: str                  # ``Point{x,y}`` (``Point{dictionary}`` in dictionary mode)
 
-    def __post_init__(self) -> None:
-        self.header = instance_header(self.address)
-        fields = "dictionary" if self.dictionary else ",".join(self.fields)
-        self.description = f"{self.klass.name}{{{fields}}}"
+    def __init__(self, id: int, address: int, klass: ClassInfo, parent: Shape | None, name: str | None,
+                 fields: dict[str, int], inline_capacity: int, dictionary: bool = False,
+                 transitions: dict[str, Shape] | None = None, header: int = 0, description: str = "") -> None:
+        self.id = id
+        self.address = address
+        self.klass = klass
+        self.parent = parent
+        self.name = name
+        self.fields = fields
+        self.inline_capacity = inline_capacity
+        self.dictionary = dictionary
+        self.transitions = {} if transitions is None else transitions
+        # ``header`` and ``description`` are always computed here (the arguments are accepted, and ignored).
+        self.header = instance_header(address)
+        described = "dictionary" if dictionary else ",".join(fields)
+        self.description = f"{klass.name}{{{described}}}"
 
     def describe(self) -> str:
         """``Point{x,y}`` (``Point{dictionary}`` in dictionary mode)."""

@@ -11,8 +11,6 @@ instantiate).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from lox_frontend import nodes
 from stage0_jit.runtime import Runtime
@@ -31,16 +29,20 @@ from .objects import ObjectKind
 from .runtime import ObjectRuntime
 from .settings import Settings
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from stage0_jit.emitters import Operations
     from stage0_jit.irmodule import ModuleContext
 
 
-@dataclass
 class ShapesOptions(TieredOptions):
     """Stage 3's options plus where to write the shape picture (``--shapes-dot``)."""
 
-    shapes_dot: str | None = None
+    def __init__(self, shapes_dot: str | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        self.shapes_dot = shapes_dot
 
 
 class ShapesRecorder(FeedbackRecorder):

@@ -7,15 +7,17 @@ its depth as ``[N]`` instead, so very deep trees do not make huge output.
 
 from __future__ import annotations
 
-from typing import Union
-
 from . import nodes as n
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Union
+
+    _Item = Union[n.Function, n.Stmt, n.Expr, list[n.Function], list[n.Stmt], list[n.Expr], None]
+    _Children = list[tuple[str, _Item]]
 
 MAX_INDENT = 60
 """Deepest level drawn with real indentation."""
-
-_Item = Union[n.Function, n.Stmt, n.Expr, list[n.Function], list[n.Stmt], list[n.Expr], None]
-_Children = list[tuple[str, _Item]]
 
 
 def _binding(b: n.Binding | None) -> str:

@@ -21,7 +21,6 @@ import enum
 import gc
 import sys
 import threading
-from collections.abc import Callable
 
 from .errors import CompileError, CompileErrors
 from .nodes import (
@@ -31,7 +30,6 @@ from .nodes import (
     Block,
     Call,
     Class,
-    Expr,
     ExpressionStmt,
     Function,
     FunctionKind,
@@ -44,7 +42,6 @@ from .nodes import (
     Print,
     Return,
     Set,
-    Stmt,
     Super,
     This,
     Unary,
@@ -55,6 +52,12 @@ from .nodes import (
 from .resolver import Resolver
 from .scanner import scan_tokens
 from .tokens import Token, TokenType
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .nodes import Expr, Stmt
 
 MAX_NESTING = 25_000
 """Most nested constructs a program may have (see the module docstring)."""
@@ -565,8 +568,9 @@ class Parser:
         return Get(obj, name, name_line)
 
 
-_PrefixRule = Callable[[Parser, bool], Expr]
-_InfixRule = Callable[[Parser, Expr, bool], Expr]
+if TYPE_CHECKING:
+    _PrefixRule = Callable[[Parser, bool], Expr]
+    _InfixRule = Callable[[Parser, Expr, bool], Expr]
 
 RULES: dict[TokenType, tuple[_PrefixRule | None, _InfixRule | None, Precedence]] = {
     T.LEFT_PAREN: (Parser._grouping, Parser._call, Precedence.CALL),

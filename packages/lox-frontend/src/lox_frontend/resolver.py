@@ -13,52 +13,72 @@ lookups use a name index instead of a linear scan (same answers, linear time).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 from .nodes import (
     Binding,
     Function,
     FunctionKind,
     GlobalName,
     LocalSlot,
-    Resolution,
     UpvalueRef,
     UpvalueSlot,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .nodes import Resolution
 
 UNINITIALIZED = -1
 """A local's ``depth`` between its declaration and its definition (clox's -1)."""
 
 
-@dataclass(slots=True)
 class _Local:
     """A local variable in scope: ``depth`` is UNINITIALIZED until defined; ``scope`` is where it was declared."""
 
-    name: str
-    depth: int
-    scope: int
-    binding: Binding
+    __slots__ = ("name", "depth", "scope", "binding")
+
+    def __init__(self, name: str, depth: int, scope: int, binding: Binding) -> None:
+        """Local ``name`` at ``depth``, declared at scope depth ``scope``."""
+        self.name = name
+        self.depth = depth
+        self.scope = scope
+        self.binding = binding
 
 
-@dataclass(slots=True)
 class _FunctionState:
     """What clox keeps in one ``Compiler``: the function's locals, upvalues and scope depth."""
 
-    function: Function
-    enclosing: _FunctionState | None
-    scope_depth: int = 0
-    locals: list[_Local] = field(default_factory=list)
-    by_name: dict[str, list[_Local]] = field(default_factory=dict)
-    upvalue_index: dict[tuple[bool, int], int] = field(default_factory=dict)
-    max_locals: int = 0
+    __slots__ = ("function", "enclosing", "scope_depth", "locals", "by_name", "upvalue_index", "max_locals")
+
+    def __init__(
+        self,
+        function: Function,
+        enclosing: _FunctionState | None,
+        scope_depth: int = 0,
+        locals: list[_Local] | None = None,
+        by_name: dict[str, list[_Local]] | None = None,
+        upvalue_index: dict[tuple[bool, int], int] | None = None,
+        max_locals: int = 0,
+    ) -> None:
+        """Compiling ``function`` inside ``enclosing`` (None: the script); a container left None starts empty."""
+        self.function = function
+        self.enclosing = enclosing
+        self.scope_depth = scope_depth
+        self.locals: list[_Local] = [] if locals is None else locals
+        self.by_name: dict[str, list[_Local]] = {} if by_name is None else by_name
+        self.upvalue_index: dict[tuple[bool, int], int] = {} if upvalue_index is None else upvalue_index
+        self.max_locals = max_locals
 
 
-@dataclass(slots=True)
 class _ClassState:
     """What clox keeps in one ``ClassCompiler``."""
 
-    has_superclass: bool = False
+    __slots__ = ("has_superclass",)
+
+    def __init__(self, has_superclass: bool = False) -> None:
+        """A class being compiled; ``has_superclass`` is set once its ``<`` clause is seen."""
+        self.has_superclass = has_superclass
 
 
 class Resolver:

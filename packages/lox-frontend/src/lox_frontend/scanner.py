@@ -14,9 +14,12 @@ string literal is one lexeme; a million tokens take a second or two.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from .tokens import KEYWORDS, PUNCTUATION, Token, TokenType
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # Skip blanks and comments, then capture one lexeme: a run of newlines (only
 # counted), a name, a number, a string (maybe unterminated), a two-character

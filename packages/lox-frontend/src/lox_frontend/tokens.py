@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 
 
 class TokenType(enum.Enum):
@@ -75,15 +74,29 @@ PUNCTUATION: dict[str, TokenType] = {
 """Operator and punctuation lexemes, mapped to their token types."""
 
 
-@dataclass(slots=True)
 class Token:
     """One token: its type, its exact source text, and the line the scanner was on when it ended.
 
     For an ``ERROR`` token the lexeme is the error message (as in clox). A
     string token's lexeme includes both quotes; its line is the line of the
     closing quote (clox counts the newlines inside the string first).
+    Tokens compare by value (and, being mutable, are not hashable).
     """
 
-    type: TokenType
-    lexeme: str
-    line: int
+    __slots__ = ("type", "lexeme", "line")
+
+    def __init__(self, type: TokenType, lexeme: str, line: int) -> None:
+        """A token of kind ``type`` with source text ``lexeme``, ending on ``line``."""
+        self.type = type
+        self.lexeme = lexeme
+        self.line = line
+
+    def __repr__(self) -> str:
+        """``Token(type=..., lexeme=..., line=...)``, as a dataclass prints it."""
+        return f"Token(type={self.type!r}, lexeme={self.lexeme!r}, line={self.line!r})"
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to a token with the same type, lexeme and line."""
+        if type(other) is not Token:
+            return NotImplemented
+        return (self.type, self.lexeme, self.line) == (other.type, other.lexeme, other.line)
