@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from lox_testing.startup import imported_modules
 from stage0_helpers import assert_clean, run_program, run_vm
 
 VM = "stage0_jit"
@@ -251,3 +252,22 @@ def test_closing_stdout_early_is_not_a_crash(tmp_path: Path) -> None:
     status = process.wait(timeout=120)
     assert status >= 0 or status == -13, stderr     # SIGPIPE is how a C program ends here; allowed
     assert "Traceback" not in stderr
+
+
+# ---------------------------------------------------------------- start-up
+def test_trace_startup_shows_where_llvm_goes(tmp_path: Path) -> None:
+    """Stage 0 compiles before it runs: LLVM's import and the compile are in its run phase."""
+    run = run_program(VM, tmp_path, "print 42;\n", "--trace=startup")
+    assert_clean(run, 0)
+    phases = [line.split(":")[0] for line in run.stderr.splitlines()]
+    assert phases == [f"[startup] {name}" for name in ("python start", "imports", "flags", "VM set-up",
+                                                       "front end", "run", "exit", "total")]
+
+
+def test_a_compile_error_never_loads_llvm(tmp_path: Path) -> None:
+    """The front end runs before anything is compiled, so a program that does not parse never loads LLVM."""
+    path = tmp_path / "bad.lox"
+    path.write_text("print ;\n")
+    run = run_vm(VM, str(path), python_flags=("-X", "importtime"))
+    assert_clean(run, 65)
+    assert "llvmlite" not in {m.split(".")[0] for m in imported_modules(run.stderr)}

@@ -157,7 +157,7 @@ class Cli:
             phases.append(("imports", self.imported - wall, ""))
         phases += [("flags", set_up - (self.imported or set_up), ""),
                    ("VM set-up", ready - set_up, "heap reservation, runtime, natives"),
-                   ("front end and bytecode", front_end, ""),
+                   (self.vm_class.front_end_phase, front_end, ""),
                    ("run", ran - ready - front_end, ""),
                    ("exit", finished - ran, "reports, flush")]
         phases.append(("total", sum(seconds for _, seconds, _ in phases), ""))

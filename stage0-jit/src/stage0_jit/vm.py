@@ -54,6 +54,8 @@ class VM:
     """One Lox session: a runtime whose globals persist across ``run_source`` calls (the REPL)."""
 
     allow_classes = False
+    #: What ``--trace=startup`` calls the time between source text and something to run.
+    front_end_phase = "front end"
 
     def __init__(self, options: Options) -> None:
         self.options = options

@@ -49,6 +49,7 @@ class TieredVM(VM):
     #: Whether code that runs once (the script) is counted, profiled and compiled. Without OSR its
     #: compiled code could never be entered (it is never called again), so stages 1-2 leave it alone.
     compiles_run_once = False
+    front_end_phase = "front end and bytecode"
 
     def __init__(self, options: Options) -> None:
         super().__init__(options)
