@@ -292,3 +292,15 @@ def test_older_activations_of_discarded_code_do_not_count_towards_the_limits(tmp
     blocks = deopt_points(run.stderr, "rep")
     assert len(blocks) == 2
     assert any(" ADD: guard 'numbers or strings', trusts (number, number) x" in x for x in blocks[1]), blocks[1]
+
+
+def test_deopt_stress_arms_guards_past_the_first_65536_points() -> None:
+    """--deopt-stress has no limit: flags come in chunks, each point fails once, then runs its fast path."""
+    from stage3_deopt.deopt import StressFlags
+    flags = StressFlags()
+    for point in (0, StressFlags.CHUNK - 1, StressFlags.CHUNK, 5 * StressFlags.CHUNK + 7):
+        address = flags.arm(point)
+        chunk = flags.chunks[point // StressFlags.CHUNK]
+        assert address == chunk.base + (point % StressFlags.CHUNK) * 8 and chunk.load(address) == 1
+        assert flags.fired(point) and not flags.fired(point)
+    assert not flags.fired(1) and not flags.fired(100 * StressFlags.CHUNK)

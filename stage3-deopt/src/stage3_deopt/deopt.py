@@ -60,6 +60,34 @@ _BINARY = {Op.ADD, Op.SUBTRACT, Op.MULTIPLY, Op.DIVIDE, Op.LESS, Op.LESS_EQUAL, 
            Op.GREATER_EQUAL, Op.EQUAL, Op.NOT_EQUAL}
 
 
+class StressFlags:
+    """``--deopt-stress``: one native word per deopt point, armed (1) when its guard is compiled and
+    cleared the first time the point fires. The words come in chunks made as points are numbered, so
+    every guard of a program is armed, however many there are."""
+
+    CHUNK = 1 << 16     # words per chunk (512 KiB of address space, touched only where points are)
+
+    def __init__(self) -> None:
+        self.chunks: list[NativeRegion] = []
+
+    def arm(self, point: int) -> int:
+        """Arm ``point``'s flag; returns the flag's address, which the compiled guard reads."""
+        chunk, index = divmod(point, self.CHUNK)
+        while len(self.chunks) <= chunk:
+            self.chunks.append(NativeRegion(self.CHUNK * WORD))
+        region = self.chunks[chunk]
+        region.words[index] = 1
+        return region.base + index * WORD
+
+    def fired(self, point: int) -> bool:
+        """Whether ``point`` fired because its flag was armed (then cleared: it fails only once)."""
+        chunk, index = divmod(point, self.CHUNK)
+        if chunk >= len(self.chunks) or self.chunks[chunk].words[index] == 0:
+            return False
+        self.chunks[chunk].words[index] = 0
+        return True
+
+
 class Deoptimizer:
     """The side tables, the deopt buffer, the ``lox_deopt`` callback and the deopt policy of one VM."""
 
@@ -68,7 +96,7 @@ class Deoptimizer:
         self.tables = SideTables()
         self.buffer = DeoptBuffer()
         settings = vm.settings
-        self.stress = NativeRegion(self.buffer.capacity * WORD) if settings.deopt_stress else None
+        self.stress = StressFlags() if settings.deopt_stress else None
         self.site_deopts: dict[tuple[int, int], int] = defaultdict(int)     # (function id, offset) -> deopts
         self.function_deopts: dict[int, int] = defaultdict(int)             # function id -> deopts
         self.sites_off: set[tuple[int, int]] = set()
@@ -88,10 +116,7 @@ class Deoptimizer:
 
     def stress_flag(self, point: DeoptPoint) -> int | None:
         """Under ``--deopt-stress``: the address of the point's flag, armed (1) until it first fires."""
-        if self.stress is None or point.id >= self.buffer.capacity:
-            return None
-        self.stress.words[point.id] = 1
-        return self.stress.base + point.id * WORD
+        return self.stress.arm(point.id) if self.stress is not None else None
 
     @staticmethod
     def declare(ctx: "ModuleContext") -> "ir.Function":
@@ -119,10 +144,7 @@ class Deoptimizer:
         frame = point.frame
         closure, slots, stack = frame.rebuild(self.buffer)
         depth = self.vm.runtime.frames.depth - 1          # the record compiled code pushed
-        forced = self.stress is not None and point.id < self.buffer.capacity and self.stress.words[point.id] != 0
-        if forced:
-            assert self.stress is not None
-            self.stress.words[point.id] = 0
+        forced = self.stress is not None and self.stress.fired(point.id)
         self.account(point, slots, stack, forced)
         return self.vm.interpreter.resume(closure, slots, stack, frame.offset, depth)
 
