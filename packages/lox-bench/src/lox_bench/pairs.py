@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .results import Report
-from .table import _markdown_table, fmt_mb, fmt_ratio, fmt_seconds, ratio
+from .table import markdown_table, fmt_mb, fmt_ratio, fmt_seconds, ratio
 
 
 def pair_table(report: Report, base: str, new: str, refs: Sequence[str] = ()) -> str:
@@ -39,7 +39,7 @@ def pair_table(report: Report, base: str, new: str, refs: Sequence[str] = ()) ->
             row += [fmt_seconds(ref_wall), fmt_seconds(ref_program), fmt_ratio(ratio(cur.wall, ref_wall)),
                     fmt_ratio(ratio(cur.program, ref_program))]
         body.append(row)
-    return "\n".join(_markdown_table(headers, body)) + "\n"
+    return "\n".join(markdown_table(headers, body)) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -42,8 +42,8 @@ from lox_bench.discovery import (
 )
 from lox_bench.measure import benchmark_environment, run_process
 from lox_bench.results import CPYTHON, ERROR, OK, TIMEOUT, Report, Result, Run
-from lox_bench.suite import _last_line, measure_once
-from lox_bench.table import _markdown_table, _text_table, fmt_ratio
+from lox_bench.suite import last_line, measure_once
+from lox_bench.table import markdown_table, text_table, fmt_ratio
 
 #: The stages the report covers by default (the importable ones among them).
 STARTUP_STAGES: tuple[str, ...] = DEFAULT_STAGES[:5]
@@ -85,11 +85,19 @@ def parse_breakdown(stderr: str) -> dict[str, float]:
 
 
 def breakdown_table(breakdowns: Mapping[str, Breakdown]) -> tuple[list[str], list[list[str]]]:
-    """Headers and rows of the breakdown table: one row per phase (first-seen order), one column per stage."""
+    """Headers and rows of the breakdown table: one row per phase, one column per stage. A phase first
+    reported by a later stage goes right after the phase that stage reported before it (stage 0's
+    "front end" and stage 1's "front end and bytecode" sit side by side, both before "run")."""
     stages = list(breakdowns)
-    phases: dict[str, None] = {}
+    phases: list[str] = []
     for found in breakdowns.values():
-        phases.update(dict.fromkeys(found or {}))
+        at = 0
+        for phase in found or {}:
+            if phase in phases:
+                at = phases.index(phase) + 1
+            else:
+                phases.insert(at, phase)
+                at += 1
     body = [
         [phase] + [
             "n/a" if found is None else f"{found[phase]:.1f}" if phase in found else "-"
@@ -168,7 +176,7 @@ def time_to_prompt(argv: Sequence[str], timeout: float = TIMEOUT_SECONDS) -> Run
         if timed_out:
             return Run(elapsed, None, 0, TIMEOUT, f"no prompt within {timeout:g} s")
         err.seek(0)
-        why = _last_line(err.read().decode("utf-8", "replace")) or "no message on stderr"
+        why = last_line(err.read().decode("utf-8", "replace")) or "no message on stderr"
         return Run(elapsed, None, 0, ERROR, f"no prompt; exit status {code}: {why}")
 
 
@@ -176,7 +184,7 @@ def bare_python(python: str = sys.executable) -> Run:
     """One run of ``python -c pass``."""
     outcome = run_process([python, "-c", "pass"], timeout=TIMEOUT_SECONDS)
     status = OK if outcome.exit_code == 0 else ERROR
-    return Run(outcome.wall_seconds, None, outcome.peak_kb, status, "" if status == OK else _last_line(outcome.stderr))
+    return Run(outcome.wall_seconds, None, outcome.peak_kb, status, "" if status == OK else last_line(outcome.stderr))
 
 
 def measure(
@@ -221,7 +229,7 @@ def breakdown(stage: str, source: Path, python: str = sys.executable) -> tuple[B
         return None, "does not know --trace=startup yet"
     if outcome.exit_code != 0:
         other = "\n".join(line for line in outcome.stderr.splitlines() if not BREAKDOWN_LINE.match(line.strip()))
-        return None, f"exit status {outcome.exit_code}: {_last_line(other)}"
+        return None, f"exit status {outcome.exit_code}: {last_line(other)}"
     return (phases, "") if phases else (None, "printed no [startup] lines")
 
 
@@ -229,8 +237,8 @@ def render(title: str, table: tuple[list[str], list[list[str]]], markdown: bool)
     """One table, as Markdown or aligned text, under ``title``."""
     headers, body = table
     if markdown:
-        return "\n".join([f"#### {title}", "", *_markdown_table(headers, body)])
-    return "\n".join([f"== {title} ==", *_text_table(headers, body)])
+        return "\n".join([f"#### {title}", "", *markdown_table(headers, body)])
+    return "\n".join([f"== {title} ==", *text_table(headers, body)])
 
 
 def build_parser() -> argparse.ArgumentParser:

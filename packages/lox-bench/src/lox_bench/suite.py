@@ -25,7 +25,7 @@ def machine_info() -> dict[str, str]:
     }
 
 
-def _last_line(text: str) -> str:
+def last_line(text: str) -> str:
     """The last non-blank line of ``text`` (for error messages)."""
     for line in reversed(text.splitlines()):
         if line.strip():
@@ -41,7 +41,7 @@ def measure_once(
     if outcome.timed_out:
         return Run(outcome.wall_seconds, None, outcome.peak_kb, TIMEOUT, f"killed after {timeout:g} s")
     if outcome.exit_code != 0:
-        why = _last_line(outcome.stderr) or "no message on stderr"
+        why = last_line(outcome.stderr) or "no message on stderr"
         return Run(
             outcome.wall_seconds, None, outcome.peak_kb, ERROR, f"exit status {outcome.exit_code}: {why}"
         )

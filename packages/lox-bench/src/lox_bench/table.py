@@ -182,7 +182,7 @@ def row_cells(row: Row, with_compare: bool = False) -> list[str]:
     return cells
 
 
-def _text_table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:
+def text_table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:
     """Aligned plain-text lines: first column left-aligned, the others right-aligned."""
     widths = [max(len(r[i]) for r in [headers, *body]) for i in range(len(headers))]
 
@@ -193,7 +193,7 @@ def _text_table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> list[s
     return [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in body)]
 
 
-def _markdown_table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:
+def markdown_table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:
     """Markdown table lines: first column left-aligned, the others right-aligned."""
     align = ["---"] + ["---:"] * (len(headers) - 1)
     return [
@@ -218,12 +218,12 @@ def format_benchmark(
     headers += list(COMPARE_HEADERS) if with_compare else []
     body = [row_cells(row, with_compare) for row in rows]
     if markdown:
-        lines = [f"#### {bench}", "", *_markdown_table(headers, body)]
+        lines = [f"#### {bench}", "", *markdown_table(headers, body)]
         problems = _problems(rows)
         if problems:
             lines += ["", *(f"- **{p}**" for p in problems)]
     else:
-        lines = [f"== {bench} ==", *_text_table(headers, body)]
+        lines = [f"== {bench} ==", *text_table(headers, body)]
         lines += [f"  !! {p}" for p in _problems(rows)]
     return "\n".join(lines)
 
@@ -269,10 +269,10 @@ def format_summary(report: Report, *, markdown: bool = False, compare: Report | 
     )
     failures = report.failures
     if markdown:
-        lines = ["#### summary", "", *_markdown_table(summary_headers(report), body), "", note]
+        lines = ["#### summary", "", *markdown_table(summary_headers(report), body), "", note]
         lines += [f"- **{r.bench} / {r.runner}: {r.status}: {r.detail}**" for r in failures]
     else:
-        lines = ["== summary ==", *_text_table(summary_headers(report), body), note]
+        lines = ["== summary ==", *text_table(summary_headers(report), body), note]
         if failures:
             names = ", ".join(f"{r.bench}/{r.runner}" for r in failures)
             lines.append(f"!! {len(failures)} FAILED: {names}")
