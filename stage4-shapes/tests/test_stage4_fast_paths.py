@@ -235,10 +235,6 @@ def test_megamorphic_method_lookups_are_answered_by_the_stub_cache() -> None:
     assert run_source(vm, "print callm(k3);") == "4\n"
 
 
-@pytest.mark.xfail(strict=True, reason="lox_resolve never keeps a field's answer in the stub cache: its walk "
-                   "(lookup.py, resolve) returns a found field with an early `b.ret` inside `cached`'s miss "
-                   "path, so only method answers reach the store; every megamorphic field read walks the shape "
-                   "chain")
 def test_megamorphic_field_lookups_are_answered_by_the_stub_cache() -> None:
     vm = make_vm()
     assert run_source(vm, MEGA) == "90000\n"

@@ -194,11 +194,14 @@ class NativeLookup:
         neither, DICTIONARY_WORD for a dictionary-mode instance (the stub cache first, then the walks)."""
         def walk(b: ir.IRBuilder, f: ir.Function, header: ir.Value, name: ir.Value) -> ir.Value:
             index = b.call(self.field_index(), [header, name])
-            with b.if_then(b.icmp_signed(">=", index, const(0))):
-                b.ret(b.or_(b.shl(index, const(2)), const(FIELD_TAG)))
             with b.if_then(b.icmp_signed("==", index, const(DICTIONARY))):
                 b.ret(const(DICTIONARY_WORD))
-            return self.find_method(b, b.lshr(header, const(SHAPE_SHIFT)), name)
+            # A field's answer is returned (not b.ret) so that `cached` keeps it, as it keeps a method's; the
+            # method table is read on this miss path either way, and a field shadows a method of its name.
+            method = self.find_method(b, b.lshr(header, const(SHAPE_SHIFT)), name)
+            field: ir.Value = b.or_(b.shl(index, const(2)), const(FIELD_TAG))
+            answer: ir.Value = b.select(b.icmp_signed(">=", index, const(0)), field, method)
+            return answer
         return self.cached("lox_resolve", walk, 0)
 
     def transition(self) -> ir.Function:
