@@ -11,8 +11,6 @@ stack trace (and, later, deopt and the collector) needs about a frame.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from llvmlite import ir
 
@@ -26,24 +24,28 @@ from .layout import CELL, FUNCTION
 from .frames import RECORD_WORDS
 from . import values
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
-@dataclass
+
 class CompiledFunction:
     """One Lox function in the module: its prototype object and its LLVM symbol."""
 
-    node: nodes.Function
-    prototype: int
-    symbol: str
+    def __init__(self, node: nodes.Function, prototype: int, symbol: str) -> None:
+        self.node = node
+        self.prototype = prototype
+        self.symbol = symbol
 
 
-@dataclass
 class ModulePlan:
     """One module being built: its emitters, the functions to install once linked, how to compile it."""
 
-    context: ModuleContext
-    ops: Operations
-    functions: list[CompiledFunction] = field(default_factory=list)
-    optimise: bool = True
+    def __init__(self, context: ModuleContext, ops: Operations, optimise: bool = True) -> None:
+        self.context = context
+        self.ops = ops
+        self.functions: list[CompiledFunction] = []
+        self.optimise = optimise
 
 
 class NativeFrame:

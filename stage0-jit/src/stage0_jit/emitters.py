@@ -11,8 +11,6 @@ Every store of a value into a heap object goes through :meth:`Operations.store_f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from llvmlite import ir
 
 from .errors import ErrorCode
@@ -23,19 +21,20 @@ from .irvalues import (ERROR, I64, NIL, UNDEFINED, address_of, both_numbers,
 from .layout import CELL, CLOSURE, FUNCTION, GLOBAL, WORD, Kind
 
 
-@dataclass
 class FunctionState:
     """What the emitters need to know about the function being compiled."""
 
-    function: ir.Function
-    builder: ir.IRBuilder
-    entry_builder: ir.IRBuilder      # stays at the top of the entry block, for allocas
-    closure: ir.Value                # the running closure (i64 value)
-    depth: ir.Value                  # this frame's index in the frame stack
-    line_pointer: ir.Value           # where calls record this frame's current line
-    unwind: ir.Block                 # pops the frame and returns ERROR
-    argument_buffers: dict[int, ir.Value] = field(default_factory=dict)
-    failure: tuple[ir.Block, list[ir.Value]] | None = None   # the shared error exit and its phis
+    def __init__(self, function: ir.Function, builder: ir.IRBuilder, entry_builder: ir.IRBuilder,
+                 closure: ir.Value, depth: ir.Value, line_pointer: ir.Value, unwind: ir.Block) -> None:
+        self.function = function
+        self.builder = builder
+        self.entry_builder = entry_builder  # stays at the top of the entry block, for allocas
+        self.closure = closure              # the running closure (i64 value)
+        self.depth = depth                  # this frame's index in the frame stack
+        self.line_pointer = line_pointer    # where calls record this frame's current line
+        self.unwind = unwind                # pops the frame and returns ERROR
+        self.argument_buffers: dict[int, ir.Value] = {}
+        self.failure: tuple[ir.Block, list[ir.Value]] | None = None   # the shared error exit and its phis
 
 
 _ARITHMETIC = {"-": "fsub", "*": "fmul", "/": "fdiv", "+": "fadd"}

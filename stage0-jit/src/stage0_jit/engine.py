@@ -12,7 +12,6 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from typing import TextIO
 
 import llvmlite.binding as llvm
 
@@ -20,6 +19,10 @@ from .errors import InternalCompilerError
 from .irmodule import ModuleContext
 from .runtime import Runtime
 from .stats import Stats
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 class JitEngine:

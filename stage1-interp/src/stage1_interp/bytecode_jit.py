@@ -10,7 +10,6 @@ Jump targets start basic blocks.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from llvmlite import ir
 
@@ -23,6 +22,7 @@ from stage0_jit.layout import CELL
 from .bytecode import Op, invoke_argc, invoke_name, reachable_from, stack_depths, successors
 from .functions import FunctionRecord
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .vm import TieredVM
 

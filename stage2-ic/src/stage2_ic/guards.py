@@ -15,7 +15,6 @@ operation runs: slower, never wrong. Deoptimisation comes in stage 3.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from llvmlite import ir
 
@@ -28,6 +27,7 @@ from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
 
 from .feedback import CallTarget, InlineCache
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .vm import ICVM
 
