@@ -8,8 +8,8 @@ from stage0_jit import values
 from stage1_interp.bytecode import Chunk, FunctionCode
 from stage1_interp.functions import FunctionRecord
 from stage2_ic.feedback import CallTarget
-from stage3_deopt.sidetables import (CodeVersion, DeoptBuffer, DeoptPoint, FrameMap, How, SideTables, ValueLocation,
-                                     show_case)
+from stage3_deopt.sidetables import (CodeVersion, DeoptBuffer, DeoptPoint, FrameMap, Guard, GuardKind, How, Operand,
+                                     SideTables, ValueLocation, show_case)
 
 CLOSURE = values.OBJ_TAG | 0x7F00_0000_1000
 STRING = values.OBJ_TAG | 0x7F00_0000_2000
@@ -115,14 +115,16 @@ def test_code_versions_are_named_by_their_entry() -> None:
 
 def test_a_deopt_point_describes_its_guard_its_bet_and_its_frame() -> None:
     code = CodeVersion(function_record("f"), None)
-    point = DeoptPoint(3, "both numbers", "ADD", FRAME, ((NUMBERS, 935), (("string", "string"), 2)), code)
+    point = DeoptPoint(3, Guard(GuardKind.NUMBERS, trusted=((NUMBERS, 935), (("string", "string"), 2))), "ADD",
+                       FRAME, code)
     assert point.describe() == [
         "  deopt #3: f line 5 bytecode 12 ADD: guard 'both numbers', trusts (number, number) x935, "
         "(string, string) x2", *FRAME.describe()]
-    inline = DeoptPoint(4, "call target", "CALL", FRAME, ((CallTarget(0x1000, "g", 1), 7),), code, "fib")
+    inline = DeoptPoint(4, Guard(GuardKind.CALL_TARGET, trusted=((CallTarget(0x1000, "g", 1), 7),)), "CALL", FRAME,
+                        code, "fib")
     assert inline.describe()[0] == ("  deopt #4: f line 5 bytecode 12 CALL (inline copy, inlined into fib): "
                                     "guard 'call target', trusts <fn g> x7")
-    entry = DeoptPoint(5, "OSR entry: slot 1 a number", "GET_LOCAL", FRAME, (), code)
+    entry = DeoptPoint(5, Guard(GuardKind.OSR_ENTRY, (Operand("loop value", "slot", 1),)), "GET_LOCAL", FRAME, code)
     assert entry.describe()[0].endswith("guard 'OSR entry: slot 1 a number', trusts no feedback")
     assert point.taken == 0
 
@@ -138,9 +140,9 @@ def test_side_tables_number_points_in_order_and_dump_one_code_version_at_a_time(
     tables = SideTables()
     record = function_record("f")
     normal, osr, other = CodeVersion(record, None), CodeVersion(record, 9), CodeVersion(function_record("g"), None)
-    first = tables.add("both numbers", "ADD", FRAME, ((NUMBERS, 3),), normal, None)
-    second = tables.add("a number", "NEGATE", FRAME, ((("number",), 1),), osr, None)
-    third = tables.add("both numbers", "LESS", FRAME, (), normal, "f")
+    first = tables.add(Guard(GuardKind.NUMBERS, trusted=((NUMBERS, 3),)), "ADD", FRAME, normal, None)
+    second = tables.add(Guard(GuardKind.NEGATED_NUMBER, trusted=((("number",), 1),)), "NEGATE", FRAME, osr, None)
+    third = tables.add(Guard(GuardKind.NUMBERS), "LESS", FRAME, normal, "f")
     assert [p.id for p in tables.points] == [0, 1, 2]
     assert (first.code, second.code, third.code) == (normal, osr, normal)
     assert third.inlined_into == "f"

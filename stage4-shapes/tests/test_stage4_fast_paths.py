@@ -172,20 +172,20 @@ def test_cached_transition_that_grows_the_overflow_store(hot: Run) -> None:
 
 
 def test_method_invoke(hot: Run) -> None:
-    assert_fast(hot, "main", line_of(HOT, "invoke"), "INVOKE", "shape", "<fn sum>")
-    assert_fast(hot, "main", line_of(HOT, "invoke super"), "INVOKE", "shape", "<fn size>")
+    assert_fast(hot, "main", line_of(HOT, "invoke"), "INVOKE", "shape", "Point{x,y}: method sum")
+    assert_fast(hot, "main", line_of(HOT, "invoke super"), "INVOKE", "shape", "Derived{}: method size")
 
 
 def test_super_invoke(hot: Run) -> None:
-    assert_fast(hot, "size", line_of(HOT, "super"), "SUPER_INVOKE", "superclass", "<fn size>")
+    assert_fast(hot, "size", line_of(HOT, "super"), "SUPER_INVOKE", "superclass", "class Base: super.size")
 
 
 def test_bind(hot: Run) -> None:
-    assert_fast(hot, "main", line_of(HOT, "bind"), "GET_PROPERTY", "shape", "<fn sum>")
+    assert_fast(hot, "main", line_of(HOT, "bind"), "GET_PROPERTY", "shape", "Point{x,y}: method sum")
 
 
 def test_class_call_with_init(hot: Run) -> None:
-    assert_fast(hot, "main", line_of(HOT, "new"), "CALL", "class", "<fn Point>")
+    assert_fast(hot, "main", line_of(HOT, "new"), "CALL", "class", "class Point")
 
 
 def test_megamorphic_site_runs_the_generic_lookup_without_deopts(hot: Run) -> None:

@@ -504,3 +504,20 @@ print make(B, 1).get() + make(C, 1).get();
     targets = [t for t in call.cases if isinstance(t, ClassTarget)]
     assert [(t.klass, t.name, t.arity) for t in targets] == [(b, "B", 1), (c, "C", 1)]
     assert targets[0].initializer == model.class_of(a).initializer     # init inherited from A
+
+
+def test_stage_3_analysis_knows_class_opcodes_only_through_the_vm_hook() -> None:
+    """Stage 3's type analysis reads a class opcode's pops and pushes from the opcode table; stage 4's
+    ``opcode_types`` adds that ``obj.f = value`` leaves the value (a number here), so ``+`` after it is
+    planned on numbers; without the hook the same store leaves a value of unknown type."""
+    from stage1_interp.bytecode import Op
+    from stage3_deopt.speculation import Kind, Speculator, analyse
+    vm = make_vm(jit="off")
+    run_source(vm, "class P {} fun f(p) { return (p.x = 2) + 1; } print f(P());")
+    rec = record(vm, "f")
+    (add,) = [i for i, op in enumerate(rec.code.chunk.ops) if op == Op.ADD]
+    with_hook = analyse(rec, Speculator(rec, True, opcode_types=vm.opcode_types())).before[add]
+    without = analyse(rec, Speculator(rec, True)).before[add]
+    assert with_hook is not None and without is not None
+    assert with_hook.stack[-2][0] != Kind.VALUE      # the constant 2 (or a number), from the hook
+    assert without.stack[-2][0] == Kind.VALUE        # the generic rule: the table's one push, type unknown

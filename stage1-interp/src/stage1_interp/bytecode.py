@@ -129,18 +129,25 @@ assert [int(op) for op in Op] == list(range(len(Op))), "opcode numbers are 0, 1,
 _INFO_BY_NUMBER = list(OPCODES.values())
 
 
+def pops(op: int, arg: int) -> int:
+    """Values one instruction pops (the table's ``pops``, worked out from the operand where it says -1)."""
+    if op == Op.CALL:
+        return arg + 1
+    if op == Op.INVOKE:
+        return invoke_argc(arg) + 1
+    if op == Op.SUPER_INVOKE:
+        return invoke_argc(arg) + 2
+    return _INFO_BY_NUMBER[op].pops
+
+
+def pushes(op: int) -> int:
+    """Values one instruction pushes."""
+    return _INFO_BY_NUMBER[op].pushes
+
+
 def stack_effect(op: int, arg: int) -> int:
     """Net change of the stack height made by one instruction (``op``: an Op or its number)."""
-    info = _INFO_BY_NUMBER[op]
-    if op == Op.CALL:
-        pops = arg + 1
-    elif op == Op.INVOKE:
-        pops = invoke_argc(arg) + 1
-    elif op == Op.SUPER_INVOKE:
-        pops = invoke_argc(arg) + 2
-    else:
-        pops = info.pops
-    return info.pushes - pops
+    return pushes(op) - pops(op, arg)
 
 
 def invoke_operand(name_index: int, argc: int) -> int:

@@ -41,7 +41,7 @@ from stage1_interp.bytecode import Op, reaching, stack_depths
 from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
 from stage1_interp.functions import FunctionRecord
 
-from .sidetables import CodeVersion, DeoptPoint, FrameMap, How as Stored, ValueLocation
+from .sidetables import CodeVersion, DeoptPoint, FrameMap, Guard, GuardKind, How as Stored, Operand, ValueLocation
 from .speculation import (Analysis, Const, Kind, State, Type, analyse, is_number as proven_number,
                           is_value, trusted_cases)
 
@@ -130,15 +130,18 @@ class SpeculativeCompiler(BytecodeFunctionCompiler):
         """The function's index in the VM's records (its prototype's id)."""
         return int(self.runtime.heap.field(self.record.prototype, FUNCTION, "id"))
 
-    def deopt_exit(self, reason: str) -> tuple[ir.Block, DeoptPoint]:
-        """A block that leaves compiled code at the current instruction: store the frame, let the
-        interpreter finish the activation, return what it returns."""
+    def deopt_exit(self, guard: Guard) -> tuple[ir.Block, DeoptPoint]:
+        """A block that leaves compiled code at the current instruction when ``guard`` fails: store the frame,
+        let the interpreter finish the activation, return what it returns. The point's guard gets the site's
+        feedback cases and its operands' stack entries numbered as in the frame map."""
         deopt = self.deopt_vm.deopt
         offset = self.offset
         frame = self.frame_map(offset, deopt.buffer.capacity)
         cache = self.speculator.cache(offset)
-        point = deopt.tables.add(reason, Op(self.code.chunk.ops[offset]).name, frame, trusted_cases(cache),
-                                 self.version, self.inlined_into)
+        guard = replace(guard, operands=tuple(o.in_frame(frame.stack_depth) for o in guard.operands),
+                        trusted=trusted_cases(cache))
+        point = deopt.tables.add(guard, Op(self.code.chunk.ops[offset]).name, frame, self.version,
+                                 self.inlined_into)
         block = self.function.append_basic_block(f"deopt{point.id}")
         b = ir.IRBuilder(block)
         base = deopt.buffer.base
@@ -244,16 +247,16 @@ class OSREntryCompiler(SpeculativeCompiler):
         self.offset = self.header
         for place, index in self.speculated:
             value = b.load((self.slots if place == "slot" else self.stack)[index])
-            self.ops_speculate_entry(value, f"OSR entry: {place} {index} a number")
+            self.ops_speculate_entry(value, Guard(GuardKind.OSR_ENTRY, (Operand("loop value", place, index),)))
         self.emit_body(self.header)
         self.close_frame()
 
-    def ops_speculate_entry(self, value: ir.Value, reason: str) -> None:
+    def ops_speculate_entry(self, value: ir.Value, guard: Guard) -> None:
         """One entry guard: a value the region treats as a number must be one now, else deopt at the header."""
         b = self.state.builder
         self.checking_entry = True
         try:
-            exit_block, point = self.deopt_exit(reason)
+            exit_block, point = self.deopt_exit(guard)
         finally:
             self.checking_entry = False
         ok = self.stressed(is_number(b, value), point)

@@ -38,12 +38,11 @@ from typing import TYPE_CHECKING
 
 from stage0_jit import values
 from stage0_jit.heap import NativeRegion
-from stage0_jit.layout import CLOSURE, GLOBAL, WORD
-from stage1_interp.bytecode import Op
+from stage0_jit.layout import GLOBAL, WORD
 from stage1_interp.functions import FunctionRecord
 from stage2_ic.feedback import type_tag
 
-from .sidetables import DeoptBuffer, DeoptPoint, How, SideTables, show_case
+from .sidetables import DeoptBuffer, DeoptPoint, GuardKind, How, Operand, SideTables
 from .speculation import Speculator
 
 if TYPE_CHECKING:
@@ -54,10 +53,6 @@ if TYPE_CHECKING:
     from .vm import DeoptVM
 
 DEOPT_TYPE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64)
-#: The reason of a deopt exit put where compiled code meets an operation with no feedback (see ``account``).
-NO_FEEDBACK = "no feedback yet"
-_BINARY = {Op.ADD, Op.SUBTRACT, Op.MULTIPLY, Op.DIVIDE, Op.LESS, Op.LESS_EQUAL, Op.GREATER,
-           Op.GREATER_EQUAL, Op.EQUAL, Op.NOT_EQUAL}
 
 
 class StressFlags:
@@ -112,7 +107,7 @@ class Deoptimizer:
         index = self.vm.index_of(record)
         speculate = settings.deopt and settings.ic and index not in self.functions_off
         allowed = {offset: False for (function, offset) in self.sites_off if function == index}
-        return Speculator(record, speculate, allowed)
+        return Speculator(record, speculate, allowed, self.vm.opcode_types())
 
     def stress_flag(self, point: DeoptPoint) -> int | None:
         """Under ``--deopt-stress``: the address of the point's flag, armed (1) until it first fires."""
@@ -173,7 +168,7 @@ class Deoptimizer:
             self.explain(point, slots, stack, f"{point.code.title} was already discarded (an older activation): "
                                               f"not counted towards the deopt limits")
             return
-        if point.reason == NO_FEEDBACK:
+        if point.guard.kind is GuardKind.NO_FEEDBACK:
             # An OSR entry's code met an operation past its loop that the interpreter had never run (the
             # activation had not got there): it runs in the interpreter now, which records it, and the next
             # compilation caches it. Once per site, so it counts towards no limit.
@@ -214,8 +209,7 @@ class Deoptimizer:
         if "deopt" not in vm.options.trace:
             return
         frame = point.frame
-        trusted = ", ".join(f"{show_case(case)} seen {count} times" for case, count in point.trusted) or \
-            "no feedback"
+        trusted = point.guard.describe_trusted(vm.show_case, "seen {} times")
         inlined = f" (in the inline copy LLVM inlined into {point.inlined_into})" if point.inlined_into else ""
         kinds = {how: sum(1 for v in frame.locations if v.how is how) for how in How}
         dead = frame.slot_count - sum(1 for v in frame.locations if v.place == "slot")
@@ -230,38 +224,19 @@ class Deoptimizer:
         vm.trace("deopt", f"  next: the interpreter resumes at bytecode {frame.offset}; {next_steps}")
 
     def seen(self, point: DeoptPoint, slots: list[int], stack: list[int]) -> str:
-        """What the guard found instead of what it trusted (from the rebuilt frame)."""
+        """What the guard found instead of what it trusted: its operands' values, read from the rebuilt frame."""
+        found = [self.value_of(point, operand, slots, stack) for operand in point.guard.operands]
         heap = self.vm.runtime.heap
-        record = point.code.record
-        op = record.code.chunk.ops[point.frame.offset]
-        arg = record.code.chunk.args[point.frame.offset]
-        if point.reason == NO_FEEDBACK:
-            return "an operation the interpreter never ran before this code was compiled"
-        if point.reason.startswith("OSR entry"):
-            place, index = point.reason.split(": ")[1].split()[:2]
-            value = (slots if place == "slot" else stack)[int(index)]
-            return type_tag(heap, value)
-        if op in _BINARY:
-            return "(" + ", ".join(type_tag(heap, v) for v in stack[-2:]) + ")"
-        if op == Op.NEGATE:
-            return f"({type_tag(heap, stack[-1])},)"
-        if op == Op.GET_GLOBAL:
-            cell = record.global_cells[arg]
-            return type_tag(heap, heap.field(cell, GLOBAL, "value"))
-        if op == Op.CALL:
-            callee = stack[-arg - 1]
-            if type_tag(heap, callee) == "function":
-                prototype = heap.field(values.address_of(callee), CLOSURE, "function")
-                return f"<fn {vm_name(self.vm, prototype)}>"
-            return type_tag(heap, callee)
-        return self.vm.describe_operands(op, arg, stack)
+        return point.guard.describe_found(found, lambda v: type_tag(heap, v), self.vm.describe_value)
+
+    def value_of(self, point: DeoptPoint, operand: Operand, slots: list[int], stack: list[int]) -> int:
+        """The value of one guarded operand: in the rebuilt frame, or in a global's cell."""
+        if operand.place == "global":
+            heap = self.vm.runtime.heap
+            return int(heap.field(point.code.record.global_cells[operand.index], GLOBAL, "value"))
+        return (slots if operand.place == "slot" else stack)[operand.index]
 
     def report(self) -> list[str]:
         """``--stats`` lines: deopts per function and reason."""
         return [f"  {name}: {count} deopts, guard '{reason}'"
                 for (name, reason), count in sorted(self.by_reason.items())]
-
-
-def vm_name(vm: "DeoptVM", prototype: int) -> str:
-    """The name of a function prototype."""
-    return vm.runtime.function_name(prototype)

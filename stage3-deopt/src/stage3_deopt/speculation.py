@@ -27,12 +27,12 @@ the code and the facts it relies on can never disagree.
 from __future__ import annotations
 
 import enum
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
 
 from stage0_jit import values
-from stage1_interp.bytecode import Op, invoke_argc, reachable_from, stack_depths, successors
+from stage1_interp.bytecode import Op, pops, pushes, reachable_from, stack_depths, successors
 from stage2_ic.feedback import CallTarget, InlineCache
 
 if TYPE_CHECKING:
@@ -134,16 +134,27 @@ STRINGS = ("string", "string")
 _ARITHMETIC = frozenset({Op.ADD, Op.SUBTRACT, Op.MULTIPLY, Op.DIVIDE})
 _COMPARISON = frozenset({Op.LESS, Op.LESS_EQUAL, Op.GREATER, Op.GREATER_EQUAL})
 _EQUALITY = frozenset({Op.EQUAL, Op.NOT_EQUAL})
+#: Instructions that leave the operand stack's types as they are (an assignment's value stays; jumps).
+_NO_TYPE_CHANGE = frozenset({Op.SET_CELL, Op.SET_UPVALUE, Op.SET_GLOBAL, Op.JUMP, Op.JUMP_IF_FALSE, Op.LOOP,
+                             Op.RETURN})
+
+#: What one opcode does to the types on the operand stack: ``(operand, stack)``, changing ``stack`` in place.
+#: A later stage describes its own opcodes where it knows more than the opcode table's pops and pushes (the
+#: VM's ``opcode_types`` hook; stage 4: SET_PROPERTY's result is the value assigned); any other opcode the
+#: analysis does not know pops what the table says and pushes values of unknown type.
+StackTypes = Callable[[int, list[Entry]], None]
 GENERIC_VALUE = Plan(How.GENERIC, "", Kind.VALUE)
 
 
 class Speculator:
     """Decides, site by site, what compiled code of one function bets on (see the module docstring)."""
 
-    def __init__(self, record: "FunctionRecord", speculate: bool, site_allowed: dict[int, bool] | None = None) -> None:
+    def __init__(self, record: "FunctionRecord", speculate: bool, site_allowed: dict[int, bool] | None = None,
+                 opcode_types: dict[int, StackTypes] | None = None) -> None:
         self.record = record
         self.speculate = speculate            # deoptimisation on and the function under its deopt limit
         self.site_allowed = site_allowed or {}   # offset -> False once a site hit its deopt limit
+        self.opcode_types = opcode_types or {}   # a later stage's opcodes, where it knows their result types
 
     def cache(self, offset: int) -> InlineCache | None:
         """The site's inline cache, if the interpreter filled one."""
@@ -370,25 +381,12 @@ def _step(record: "FunctionRecord", speculator: Speculator, i: int, state: State
         plan = speculator.plan(i, op, tuple(t for t, _ in callee_and_args))
         del stack[len(stack) - arg - 1:]
         stack.append((Kind.VALUE, -1))
-    elif op == Op.INVOKE:
-        del stack[len(stack) - invoke_argc(arg) - 1:]
-        stack.append((Kind.VALUE, -1))
-    elif op == Op.SUPER_INVOKE:
-        del stack[len(stack) - invoke_argc(arg) - 2:]
-        stack.append((Kind.VALUE, -1))
-    elif op == Op.CLASS:
-        stack.append((Kind.VALUE, -1))
-    elif op == Op.INHERIT or op == Op.METHOD:
-        stack.pop()
-    elif op == Op.GET_SUPER:
-        stack.pop()
-        stack[-1] = (Kind.VALUE, -1)
-    elif op == Op.GET_PROPERTY:
-        stack[-1] = (Kind.VALUE, -1)
-    elif op == Op.SET_PROPERTY:
-        value = stack.pop()
-        stack[-1] = (value[0], -1)
-    # SET_CELL, SET_UPVALUE, SET_GLOBAL, JUMP, JUMP_IF_FALSE, LOOP, RETURN: no change to the types.
+    elif op in speculator.opcode_types:
+        speculator.opcode_types[op](arg, stack)
+    elif op not in _NO_TYPE_CHANGE:
+        # An opcode of a later stage: the opcode table says how many values it takes and leaves.
+        del stack[len(stack) - pops(op, arg):]
+        stack.extend((Kind.VALUE, -1) for _ in range(pushes(op)))
     return plan, State(tuple(slots), tuple(stack))
 
 

@@ -28,7 +28,7 @@ from stage0_jit.layout import Kind as ObjectKind
 from stage2_ic.feedback import CallTarget
 from stage2_ic.guards import GuardedOperations
 
-from .deopt import NO_FEEDBACK
+from .sidetables import Guard, GuardKind, Operand
 from .speculation import How, Plan, Type, call_targets, is_number as proven_number
 
 if TYPE_CHECKING:
@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 _FLOAT_OPS = {"+": "fadd", "-": "fsub", "*": "fmul", "/": "fdiv"}
 _COMPARISON = {"<": ("ordered", "<"), ">": ("ordered", ">"), "<=": ("unordered", "<="), ">=": ("unordered", ">=")}
+#: Where the guarded values of a binary and a unary operator are (the top of the operand stack).
+_BINARY = (Operand.top("left", 2), Operand.top("right", 1))
+_UNARY = (Operand.top("operand", 1),)
 
 
 class SpeculativeOperations(GuardedOperations):
@@ -63,11 +66,11 @@ class SpeculativeOperations(GuardedOperations):
             return None
         return plan, tuple(t for t, _ in state.stack)
 
-    def speculate(self, f: FunctionState, ok: ir.Value, reason: str) -> None:
+    def speculate(self, f: FunctionState, ok: ir.Value, guard: Guard) -> None:
         """Go on when ``ok``; otherwise leave for the interpreter at this instruction (one compare-and-branch)."""
         assert self.frame is not None
         b = f.builder
-        exit_block, point = self.frame.deopt_exit(reason)
+        exit_block, point = self.frame.deopt_exit(guard)
         ok = self.frame.stressed(ok, point)
         cont = b.append_basic_block("spec.ok")
         b.cbranch(ok, cont, exit_block).set_weights([1000, 1])
@@ -79,7 +82,7 @@ class SpeculativeOperations(GuardedOperations):
         point is unreachable; returns a placeholder value for it."""
         assert self.frame is not None
         b = f.builder
-        exit_block, _ = self.frame.deopt_exit(NO_FEEDBACK)
+        exit_block, _ = self.frame.deopt_exit(Guard(GuardKind.NO_FEEDBACK))
         b.branch(exit_block)
         b.position_at_end(b.append_basic_block("unreached"))
         return NIL
@@ -95,7 +98,7 @@ class SpeculativeOperations(GuardedOperations):
         return frame.speculator.speculate and frame.speculator.cache(frame.offset) is None \
             and frame.speculator.site_allowed.get(frame.offset, True)
 
-    def require_numbers(self, f: FunctionState, operands: list[tuple[ir.Value, Type]], reason: str) -> None:
+    def require_numbers(self, f: FunctionState, operands: list[tuple[ir.Value, Type]], guard: Guard) -> None:
         """Guard the operands not already proven numbers (none at all for a ``KNOWN`` plan)."""
         b = f.builder
         unknown = [value for value, t in operands if not proven_number(t)]
@@ -104,7 +107,7 @@ class SpeculativeOperations(GuardedOperations):
         ok = is_number(b, unknown[0])
         for value in unknown[1:]:
             ok = b.and_(ok, is_number(b, value))
-        self.speculate(f, ok, reason)
+        self.speculate(f, ok, guard)
 
     # ------------------------------------------------------------ arithmetic, comparison, equality
     def arithmetic(self, f: FunctionState, op: str, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
@@ -115,11 +118,11 @@ class SpeculativeOperations(GuardedOperations):
         plan, types = spec
         b = f.builder
         if plan.case == "numbers":
-            self.require_numbers(f, [(x, types[-2]), (y, types[-1])], "both numbers")
+            self.require_numbers(f, [(x, types[-2]), (y, types[-1])], Guard(GuardKind.NUMBERS, _BINARY))
             return from_double(b, getattr(b, _FLOAT_OPS[op])(to_double(b, x), to_double(b, y)))
         strings = b.and_(self.ctx.is_kind(b, x, ObjectKind.STRING), self.ctx.is_kind(b, y, ObjectKind.STRING))
         if plan.case == "strings":
-            self.speculate(f, strings, "both strings")
+            self.speculate(f, strings, Guard(GuardKind.STRINGS, _BINARY))
             return self.concatenate(f, x, y, line)
         # Numbers or strings: add numbers inline, concatenate strings, leave on anything else.
         numbers = b.and_(is_number(b, x), is_number(b, y))
@@ -131,7 +134,7 @@ class SpeculativeOperations(GuardedOperations):
         summed = from_double(b, b.fadd(to_double(b, x), to_double(b, y)))
         b.branch(done)
         b.position_at_end(other)
-        self.speculate(f, strings, "numbers or strings")
+        self.speculate(f, strings, Guard(GuardKind.NUMBERS_OR_STRINGS, _BINARY))
         joined = self.concatenate(f, x, y, line)
         joined_end = b.block
         b.branch(done)
@@ -150,7 +153,7 @@ class SpeculativeOperations(GuardedOperations):
             return super().compare(f, op, x, y, line)
         _, types = spec
         b = f.builder
-        self.require_numbers(f, [(x, types[-2]), (y, types[-1])], "both numbers")
+        self.require_numbers(f, [(x, types[-2]), (y, types[-1])], Guard(GuardKind.NUMBERS, _BINARY))
         ordering, predicate = _COMPARISON[op]
         compare = b.fcmp_ordered if ordering == "ordered" else b.fcmp_unordered
         return from_bool(b, compare(predicate, to_double(b, x), to_double(b, y)))
@@ -162,7 +165,7 @@ class SpeculativeOperations(GuardedOperations):
             return super().equal(f, x, y, negate)
         _, types = spec
         b = f.builder
-        self.require_numbers(f, [(x, types[-2]), (y, types[-1])], "both numbers")
+        self.require_numbers(f, [(x, types[-2]), (y, types[-1])], Guard(GuardKind.NUMBERS, _BINARY))
         same = b.fcmp_ordered("==", to_double(b, x), to_double(b, y))
         return from_bool(b, b.not_(same) if negate else same)
 
@@ -173,7 +176,7 @@ class SpeculativeOperations(GuardedOperations):
             return super().negate(f, x, line)
         _, types = spec
         b = f.builder
-        self.require_numbers(f, [(x, types[-1])], "a number")
+        self.require_numbers(f, [(x, types[-1])], Guard(GuardKind.NEGATED_NUMBER, _UNARY))
         return from_double(b, b.fneg(to_double(b, x)))
 
     # ------------------------------------------------------------ globals
@@ -182,7 +185,10 @@ class SpeculativeOperations(GuardedOperations):
         spec = self.current()
         value = super().get_global(f, cell, line)
         if spec is not None and spec[0].how is How.GUARD:
-            self.speculate(f, is_number(f.builder, value), "a number")
+            assert self.frame is not None
+            operand = self.frame.code.chunk.args[self.frame.offset]      # the global's index in the function
+            self.speculate(f, is_number(f.builder, value), Guard(GuardKind.GLOBAL_NUMBER,
+                                                                 (Operand("global", "global", operand),)))
         return value
 
     # ------------------------------------------------------------ calls
@@ -204,12 +210,13 @@ class SpeculativeOperations(GuardedOperations):
         def fast(target: CallTarget) -> Callable[[], ir.Value]:
             return lambda: self.direct_call(f, target, callee, args)
         result = self.chain(f, "known", [(guard(t), fast(t)) for t in targets], True,
-                            lambda: super(SpeculativeOperations, self).call(f, callee, args, line), "call target")
+                            lambda: super(SpeculativeOperations, self).call(f, callee, args, line),
+                            Guard(GuardKind.CALL_TARGET, (Operand.top("callee", len(args) + 1),)))
         self.check_result(f, result)
         return result
 
     def chain(self, f: FunctionState, name: str, keys: list[tuple[ir.Value, Callable[[], ir.Value]]],
-              speculating: bool, generic: Callable[[], ir.Value], reason: str) -> ir.Value:
+              speculating: bool, generic: Callable[[], ir.Value], guard: Guard) -> ir.Value:
         """Test each ``(ok, fast)`` in turn; the first that holds runs its fast path. After the last: a
         deopt exit when speculating (no generic path to merge with), else the site's miss counter and
         ``generic`` (stage 2's way)."""
@@ -219,7 +226,7 @@ class SpeculativeOperations(GuardedOperations):
         for n, (ok, fast) in enumerate(keys):
             last = n == len(keys) - 1
             if last and speculating:
-                self.speculate(f, ok, reason)
+                self.speculate(f, ok, guard)
             else:
                 hit = b.append_basic_block(f"{name}.hit")
                 miss = b.append_basic_block(f"{name}.next")

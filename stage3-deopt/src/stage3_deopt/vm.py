@@ -15,9 +15,11 @@ their modules imported, the first time a compile or a hot loop asks for them.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable
 from functools import cached_property
 
-from stage0_jit.layout import FUNCTION
+from stage0_jit import values
+from stage0_jit.layout import CLOSURE, FUNCTION
 from stage0_jit.vm import Options
 from stage1_interp.functions import FunctionRecord
 from stage2_ic.vm import ICVM
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from .deopt import Deoptimizer
     from .osr import OSR
     from .sidetables import CodeVersion
+    from .speculation import StackTypes
 
 
 class DeoptVM(ICVM):
@@ -128,14 +131,31 @@ class DeoptVM(ICVM):
         self.trace("tier", f"{record.name}: compiled code discarded ({why}); back to the interpreter")
         self.timeline.instant(f"discarded: {record.name}", "tier")
 
-    def describe_operands(self, op: int, operand: int, stack: list[int]) -> str:
-        """Hook for the deopt explainer: what a guard of a later stage's operation found (stage 4: shapes)."""
-        return "?"
+    def opcode_types(self) -> dict[int, StackTypes]:
+        """Hook for the type analysis: what a later stage's opcodes leave on the operand stack, where it knows
+        more than the opcode table's pops and pushes (stage 4: a property store)."""
+        return {}
+
+    def describe_value(self, value: int) -> str:
+        """Hook for the deopt explainer: a value a guard found (a callee, a receiver), as ``saw:`` shows it:
+        ``<fn f>`` for a function, else its type (stage 4 names an instance's shape and a class)."""
+        from stage2_ic.feedback import type_tag
+        heap = self.runtime.heap
+        tag = type_tag(heap, value)
+        if tag == "function":
+            return f"<fn {self.runtime.function_name(heap.field(values.address_of(value), CLOSURE, 'function'))}>"
+        return tag
+
+    def show_case(self, case: Hashable) -> str:
+        """Hook for the deopt explainer and ``--dump=deopt``: a feedback case a guard trusted (stage 4 shows its
+        own cases: shapes, classes, superclasses)."""
+        from .sidetables import show_case
+        return show_case(case)
 
     def dump_side_tables(self, version: CodeVersion) -> None:
         """``--dump=deopt``: the side tables of newly installed code."""
         if "deopt" in self.options.dumps:
-            self.options.diagnostics.write(self.deopt.tables.dump(version))
+            self.options.diagnostics.write(self.deopt.tables.dump(version, self.show_case))
 
     def finish(self) -> None:
         """Stage 2's report plus deopts per function and reason."""

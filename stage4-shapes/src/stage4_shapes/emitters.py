@@ -40,6 +40,7 @@ from stage0_jit.irmodule import ModuleContext
 from stage0_jit.irvalues import NIL, address_of, box_address, const, is_obj
 from stage0_jit.layout import FUNCTION, WORD
 from stage2_ic.feedback import CallTarget
+from stage3_deopt.sidetables import Guard, GuardKind, Operand
 from stage3_deopt.speculative import SpeculativeOperations
 
 from .caches import ClassTarget, FieldHit, MethodHit, ShapeCache, StoreHit, SuperHit
@@ -108,7 +109,9 @@ class ShapedOperations(ObjectOperations, SpeculativeOperations):
             assert isinstance(case, MethodHit)
             return lambda: self.do_bind(f, obj, case, line)
         keys = [(b.icmp_unsigned("==", header, const(c.header)), fast(c)) for c in usable]
-        return self.chain(f, "get", keys, speculating, lambda: self.generic_get(f, obj, name, line), "shape")
+        kind = GuardKind.SHAPE_BIND if all(isinstance(c, MethodHit) for c in usable) else GuardKind.SHAPE_GET
+        return self.chain(f, "get", keys, speculating, lambda: self.generic_get(f, obj, name, line),
+                          Guard(kind, (Operand.top("receiver", 1),)))
 
     def do_field_get(self, f: FunctionState, address: ir.Value, case: FieldHit) -> ir.Value:
         """The field's slot at a constant offset."""
@@ -137,7 +140,8 @@ class ShapedOperations(ObjectOperations, SpeculativeOperations):
         def fast(case: StoreHit) -> Callable[[], ir.Value]:
             return lambda: self.do_field_set(f, address, case, value, line)
         keys = [(b.icmp_unsigned("==", header, const(c.header)), fast(c)) for c in usable]
-        return self.chain(f, "set", keys, speculating, lambda: self.generic_set(f, obj, name, value, line), "shape")
+        return self.chain(f, "set", keys, speculating, lambda: self.generic_set(f, obj, name, value, line),
+                          Guard(GuardKind.SHAPE_SET, (Operand.top("receiver", 2),)))
 
     def do_field_set(self, f: FunctionState, address: ir.Value, case: StoreHit, value: ir.Value,
                      line: int) -> ir.Value:
@@ -187,7 +191,8 @@ class ShapedOperations(ObjectOperations, SpeculativeOperations):
             return lambda: Operations.call(self, f, self.do_field_get(f, address, case), args, line)
         keys = [(b.icmp_unsigned("==", header, const(c.header)), fast(c)) for c in usable]
         result = self.chain(f, "invoke", keys, speculating,
-                            lambda: self.generic_invoke(f, obj, const(0), name, args, line), "shape")
+                            lambda: self.generic_invoke(f, obj, const(0), name, args, line),
+                            Guard(GuardKind.SHAPE_INVOKE, (Operand.top("receiver", len(args) + 1),)))
         self.check_result(f, result)
         return result
 
@@ -217,7 +222,8 @@ class ShapedOperations(ObjectOperations, SpeculativeOperations):
             return lambda: self.do_method_call(f, case.prototype, case.name, const(case.closure), this, args)
         keys = [(b.icmp_unsigned("==", superclass, const(c.superclass)), fast(c)) for c in usable]
         result = self.chain(f, "super", keys, speculating,
-                            lambda: self.generic_invoke(f, this, superclass, name, args, line), "superclass")
+                            lambda: self.generic_invoke(f, this, superclass, name, args, line),
+                            Guard(GuardKind.SUPERCLASS, (Operand.top("superclass", 1),)))
         self.check_result(f, result)
         return result
 
@@ -242,7 +248,7 @@ class ShapedOperations(ObjectOperations, SpeculativeOperations):
             return lambda: self.do_new(f, case, args, line)
         keys = [(b.icmp_unsigned("==", callee, const(c.klass)), fast(c)) for c in usable]
         result = self.chain(f, "new", keys, speculating, lambda: Operations.call(self, f, callee, args, line),
-                            "class")
+                            Guard(GuardKind.CLASS, (Operand.top("callee", len(args) + 1),)))
         self.check_result(f, result)
         return result
 

@@ -11,6 +11,7 @@ instantiate).
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 
 from lox_frontend import nodes
 from stage0_jit.runtime import Runtime
@@ -19,10 +20,10 @@ from stage0_jit.vm import Options
 from stage1_interp.bytecode import FunctionCode, Op
 from stage1_interp.functions import FunctionRecord
 from stage1_interp.vm import TieredOptions
-from stage2_ic.feedback import FeedbackRecorder, InlineCache, type_tag
+from stage2_ic.feedback import FeedbackRecorder, InlineCache
 from stage3_deopt.vm import DeoptVM
 
-from .caches import ShapeCache
+from .caches import ClassTarget, FieldHit, MethodHit, ShapeCache, StoreHit, SuperHit
 from .compiler import compile_script
 from .model import CLASS_KIND, ObjectModel
 from .objects import ObjectKind
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
     from stage0_jit.emitters import Operations
     from stage0_jit.irmodule import ModuleContext
+    from stage3_deopt.speculation import Entry, StackTypes
 
 
 class ShapesOptions(TieredOptions):
@@ -72,6 +74,12 @@ class ShapesRecorder(FeedbackRecorder):
         self.note(cache, target)
 
 
+def _assigned_value_stays(operand: int, stack: list[Entry]) -> None:
+    """SET_PROPERTY: pops the value and the object, pushes the value."""
+    value = stack.pop()
+    stack[-1] = (value[0], -1)
+
+
 class ShapesVM(DeoptVM):
     """The whole of Lox, with shapes and shape-keyed caches in every tier."""
 
@@ -104,19 +112,14 @@ class ShapesVM(DeoptVM):
             return GenericObjectOperations(ctx)
         return ShapedOperations(ctx, self)
 
-    def describe_operands(self, op: int, operand: int, stack: list[int]) -> str:
-        """For the deopt explainer: the shape (or class) a property, method, super or class-call guard met."""
-        if op in (Op.GET_PROPERTY, Op.SET_PROPERTY, Op.INVOKE):
-            depth = {Op.GET_PROPERTY: 1, Op.SET_PROPERTY: 2}.get(Op(op), (operand & 0xFF) + 1)
-            return self.describe_value(stack[-depth])
-        if op == Op.SUPER_INVOKE:
-            return self.describe_value(stack[-1])
-        if op == Op.CALL:
-            return self.describe_value(stack[-operand - 1])
-        return super().describe_operands(op, operand, stack)
+    def opcode_types(self) -> dict[int, StackTypes]:
+        """The class opcodes, for stage 3's type analysis: all but one pop and push what the opcode table
+        says, with results of unknown type; ``obj.name = value`` leaves the value, whose type is known."""
+        return {Op.SET_PROPERTY: _assigned_value_stays}
 
     def describe_value(self, value: int) -> str:
-        """``an instance of shape #3 Point{x,y}``, ``class Point``, or the value's type."""
+        """For the deopt explainer: ``an instance of shape #3 Point{x,y}``, ``class Point``, or as stage 3 says
+        (``<fn f>``, the value's type)."""
         model = self.objects_model
         kind = model.kind(value)
         if kind == ObjectKind.INSTANCE:
@@ -124,7 +127,16 @@ class ShapesVM(DeoptVM):
             return f"an instance of shape #{shape.id} {shape.describe()}"
         if kind == ObjectKind.CLASS:
             return f"class {model.class_of(value).name}"
-        return type_tag(self.runtime.heap, value)
+        return super().describe_value(value)
+
+    def show_case(self, case: Hashable) -> str:
+        """For the deopt explainer and ``--dump=deopt``: a shape cache's case shows its shape, or its class
+        (``Point{x}: method area``, ``class Point``); a ``super`` case names the superclass it was cached for."""
+        if isinstance(case, SuperHit):
+            return f"class {self.objects_model.class_of(case.superclass).name}: {case}"
+        if isinstance(case, (FieldHit, MethodHit, StoreHit, ClassTarget)):
+            return str(case)
+        return super().show_case(case)
 
     def finish(self) -> None:
         """Stage 3's report plus shapes and shape-cache states."""
