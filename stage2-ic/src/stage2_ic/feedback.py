@@ -60,7 +60,35 @@ def type_tag(heap: Heap, v: int) -> str:
     return "object"
 
 
-class CallTarget:
+class Case:
+    """Base of the cases an inline cache holds (call targets here; stage 4 adds its shape cases): a slotted
+    record, equal to a case of the same class with equal fields and hashed by them (a cache looks its cases
+    up by value), printed as ``Name(field=value, ...)``."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def fields(self) -> tuple[object, ...]:
+        """The case's field values, in declaration order."""
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when of the same class with equal fields."""
+        if type(other) is type(self):
+            assert isinstance(other, Case)
+            return self.fields() == other.fields()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        """The hash of the fields."""
+        return hash(self.fields())
+
+    def __repr__(self) -> str:
+        """``Name(field=value, ...)``."""
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self.__slots__, self.fields()))
+        return f"{type(self).__name__}({shown})"
+
+
+class CallTarget(Case):
     """A call-site case: the function prototype called (the cache keeps the closure, if always the same one)."""
 
     __slots__ = ("prototype", "name", "arity")
@@ -73,20 +101,6 @@ class CallTarget:
         self.prototype = prototype
         self.name = name
         self.arity = arity
-
-    def __eq__(self, other: object) -> bool:
-        """Equal when of the same class with equal fields (a value, like the frozen dataclass it was)."""
-        if isinstance(other, CallTarget) and other.__class__ is self.__class__:
-            return (self.prototype, self.name, self.arity) == (other.prototype, other.name, other.arity)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        """The hash of the fields (cases are compared and hashed by value)."""
-        return hash((self.prototype, self.name, self.arity))
-
-    def __repr__(self) -> str:
-        """``CallTarget(prototype=..., name=..., arity=...)``."""
-        return f"CallTarget(prototype={self.prototype!r}, name={self.name!r}, arity={self.arity!r})"
 
 
 class InlineCache:

@@ -24,15 +24,15 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from stage2_ic.feedback import ICState, InlineCache
+from stage2_ic.feedback import Case, ICState, InlineCache
 
 NOT_INSTANCE = "not an instance"
 
-# The cases below are values (they were frozen dataclasses): equal when of the same class with equal fields,
-# hashed by their fields, shown by ``repr`` as ``FieldHit(header=..., ...)``.
+# The cases below are values (stage 2's Case): equal when of the same class with equal fields, hashed by
+# their fields, shown by ``repr`` as ``FieldHit(header=..., ...)``.
 
 
-class FieldHit:
+class FieldHit(Case):
     """A field read (or a field's value invoked) on instances of one shape."""
 
     __slots__ = ("header", "index", "inline", "shape")
@@ -48,28 +48,12 @@ class FieldHit:
         self.inline = inline
         self.shape = shape
 
-    def __eq__(self, other: object) -> bool:
-        """Equal when of the same class with equal fields."""
-        if isinstance(other, FieldHit) and other.__class__ is self.__class__:
-            return (self.header, self.index, self.inline, self.shape) == \
-                (other.header, other.index, other.inline, other.shape)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        """The hash of the fields."""
-        return hash((self.header, self.index, self.inline, self.shape))
-
-    def __repr__(self) -> str:
-        """``FieldHit(header=..., index=..., inline=..., shape=...)``."""
-        return (f"FieldHit(header={self.header!r}, index={self.index!r}, inline={self.inline!r}, "
-                f"shape={self.shape!r})")
-
     def __str__(self) -> str:
         where = f"inline slot {self.index}" if self.index < self.inline else f"overflow {self.index - self.inline}"
         return f"{self.shape}: field {where}"
 
 
-class MethodHit:
+class MethodHit(Case):
     """A method found on the shape's class."""
 
     __slots__ = ("header", "closure", "prototype", "shape", "name")
@@ -87,27 +71,11 @@ class MethodHit:
         self.shape = shape
         self.name = name
 
-    def __eq__(self, other: object) -> bool:
-        """Equal when of the same class with equal fields."""
-        if isinstance(other, MethodHit) and other.__class__ is self.__class__:
-            return (self.header, self.closure, self.prototype, self.shape, self.name) == \
-                (other.header, other.closure, other.prototype, other.shape, other.name)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        """The hash of the fields."""
-        return hash((self.header, self.closure, self.prototype, self.shape, self.name))
-
-    def __repr__(self) -> str:
-        """``MethodHit(header=..., closure=..., prototype=..., shape=..., name=...)``."""
-        return (f"MethodHit(header={self.header!r}, closure={self.closure!r}, prototype={self.prototype!r}, "
-                f"shape={self.shape!r}, name={self.name!r})")
-
     def __str__(self) -> str:
         return f"{self.shape}: method {self.name}"
 
 
-class StoreHit:
+class StoreHit(Case):
     """A field store, with the transition it makes (``new_header == header``: the field existed)."""
 
     __slots__ = ("header", "new_header", "index", "inline", "grows", "shape", "new_shape")
@@ -130,32 +98,13 @@ class StoreHit:
         self.shape = shape
         self.new_shape = new_shape
 
-    def __eq__(self, other: object) -> bool:
-        """Equal when of the same class with equal fields."""
-        if isinstance(other, StoreHit) and other.__class__ is self.__class__:
-            return (self.header, self.new_header, self.index, self.inline, self.grows, self.shape,
-                    self.new_shape) == (other.header, other.new_header, other.index, other.inline, other.grows,
-                                        other.shape, other.new_shape)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        """The hash of the fields."""
-        return hash((self.header, self.new_header, self.index, self.inline, self.grows, self.shape,
-                     self.new_shape))
-
-    def __repr__(self) -> str:
-        """``StoreHit(header=..., new_header=..., index=..., inline=..., grows=..., shape=..., new_shape=...)``."""
-        return (f"StoreHit(header={self.header!r}, new_header={self.new_header!r}, index={self.index!r}, "
-                f"inline={self.inline!r}, grows={self.grows!r}, shape={self.shape!r}, "
-                f"new_shape={self.new_shape!r})")
-
     def __str__(self) -> str:
         if self.header == self.new_header:
             return f"{self.shape}: store field {self.index}"
         return f"{self.shape} -> {self.new_shape}: add field {self.index}" + (" (grow overflow)" if self.grows else "")
 
 
-class SuperHit:
+class SuperHit(Case):
     """``super.name`` on one superclass."""
 
     __slots__ = ("superclass", "closure", "prototype", "name")
@@ -171,27 +120,11 @@ class SuperHit:
         self.prototype = prototype
         self.name = name
 
-    def __eq__(self, other: object) -> bool:
-        """Equal when of the same class with equal fields."""
-        if isinstance(other, SuperHit) and other.__class__ is self.__class__:
-            return (self.superclass, self.closure, self.prototype, self.name) == \
-                (other.superclass, other.closure, other.prototype, other.name)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        """The hash of the fields."""
-        return hash((self.superclass, self.closure, self.prototype, self.name))
-
-    def __repr__(self) -> str:
-        """``SuperHit(superclass=..., closure=..., prototype=..., name=...)``."""
-        return (f"SuperHit(superclass={self.superclass!r}, closure={self.closure!r}, "
-                f"prototype={self.prototype!r}, name={self.name!r})")
-
     def __str__(self) -> str:
         return f"super.{self.name}"
 
 
-class ClassTarget:
+class ClassTarget(Case):
     """A call site that calls a class: the instance's initializer (0: none) and its arity."""
 
     __slots__ = ("klass", "initializer", "prototype", "arity", "name")
@@ -208,22 +141,6 @@ class ClassTarget:
         self.prototype = prototype
         self.arity = arity
         self.name = name
-
-    def __eq__(self, other: object) -> bool:
-        """Equal when of the same class with equal fields."""
-        if isinstance(other, ClassTarget) and other.__class__ is self.__class__:
-            return (self.klass, self.initializer, self.prototype, self.arity, self.name) == \
-                (other.klass, other.initializer, other.prototype, other.arity, other.name)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        """The hash of the fields."""
-        return hash((self.klass, self.initializer, self.prototype, self.arity, self.name))
-
-    def __repr__(self) -> str:
-        """``ClassTarget(klass=..., initializer=..., prototype=..., arity=..., name=...)``."""
-        return (f"ClassTarget(klass={self.klass!r}, initializer={self.initializer!r}, "
-                f"prototype={self.prototype!r}, arity={self.arity!r}, name={self.name!r})")
 
     def __str__(self) -> str:
         return f"class {self.name}"
