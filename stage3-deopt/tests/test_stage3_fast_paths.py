@@ -24,54 +24,20 @@ from pathlib import Path
 
 import pytest
 
+from lox_testing.reports import compiled, deopts_at, guard_points, line_of, misses_at
 from stage3_helpers import Run, assert_clean, run_program, section, stats_counter, trace_lines
-
-
-def line_of(source: str, marker: str) -> int:
-    """The 1-based line of the one source line holding ``// marker``."""
-    found = [n for n, text in enumerate(source.splitlines(), 1) if text.rstrip().endswith(f"// {marker}")]
-    assert len(found) == 1, f"{marker!r} on lines {found}"
-    return found[0]
-
-
-def guard_points(run: Run, function: str, line: int, operation: str) -> list[str]:
-    """The ``--dump=deopt`` points of one site: ``deopt #N: f line L bytecode B OP: guard '...'``."""
-    pattern = re.compile(rf"\s+deopt #\d+: {re.escape(function)} line {line} bytecode \d+ {operation}: guard ")
-    return [text.strip() for text in run.stderr_lines if pattern.match(text)]
-
-
-def deopts_at(run: Run, function: str, line: int, operation: str) -> list[str]:
-    """The ``--trace=deopt`` headlines of deopts at one site."""
-    pattern = re.compile(rf"{re.escape(function)} line {line} bytecode \d+ {operation}: guard ")
-    return [text for text in trace_lines(run.stderr, "deopt") if pattern.match(text)]
-
-
-def misses_at(run: Run, function: str, line: int, operation: str) -> int:
-    """Guard misses ``--stats`` counted at one site (0 when it has no miss counter)."""
-    total = 0
-    for text in section(run.stderr, "guard misses per site (guarded sites in compiled code)"):
-        match = re.match(rf"\s+{re.escape(function)} line {line} {operation}: (\d+) misses", text)
-        if match:
-            total += int(match.group(1))
-    return total
-
-
-def compiled(run: Run, function: str) -> bool:
-    """``--stats`` says ``function`` ended with compiled code installed."""
-    return any(re.match(rf"\s+{re.escape(function)}: .*, compiled", text)
-               for text in section(run.stderr, "tiers (function: calls, back-edges, state)"))
 
 
 def assert_fast(run: Run, function: str, line: int, operation: str, guard: str) -> None:
     """The site was compiled as ``guard`` in front of its fast path, never left it, never missed."""
-    points = guard_points(run, function, line, operation)
+    points = guard_points(run.stderr, function, line, operation)
     assert points, f"no compiled guard at {function} line {line} {operation}:\n{run.stderr}"
     assert all(f"guard '{guard}'" in p for p in points), points
-    assert deopts_at(run, function, line, operation) == [], run.stderr
+    assert deopts_at(run.stderr, function, line, operation) == [], run.stderr
     # nor anywhere else in its function: a deopt earlier in the activation would leave the site uncompiled
     assert [t for t in trace_lines(run.stderr, "deopt") if t.startswith(f"{function} line ")] == [], run.stderr
-    assert misses_at(run, function, line, operation) == 0, run.stderr
-    assert compiled(run, function), run.stderr
+    assert misses_at(run.stderr, function, line, operation) == 0, run.stderr
+    assert compiled(run.stderr, function), run.stderr
 
 
 # Each operation sits in a function of its own, so both operands are parameters: nothing proves them numbers
@@ -141,7 +107,7 @@ def test_string_concatenation_guard(hot: Run) -> None:
                    "Speculator._binary specialise `==` on (number, number) only; a (string, string) site is "
                    "compiled as the generic `lox_equal` call, with no guard ('no deopt points' for same)")
 def test_string_equality_guard(hot: Run) -> None:
-    assert guard_points(hot, "same", line_of(HOT, "same"), "EQUAL"), hot.stderr
+    assert guard_points(hot.stderr, "same", line_of(HOT, "same"), "EQUAL"), hot.stderr
 
 
 def test_global_read_guard(hot: Run) -> None:
@@ -189,6 +155,6 @@ def test_number_guards_test_each_side(tmp_path: Path) -> None:
     assert run.stdout == "2\nfalse\nfalse\n", run.describe()
     for function, saw in (("left", "(string, number)"), ("right", "(number, string)")):
         line = line_of(ONE_SIDED, function)
-        assert len(deopts_at(run, function, line, "EQUAL")) == 1, run.stderr
+        assert len(deopts_at(run.stderr, function, line, "EQUAL")) == 1, run.stderr
         assert f"[deopt]   saw: {saw}" in run.stderr_lines, run.stderr
     assert stats_counter(run.stderr, "deopt.total") == 2, run.stderr

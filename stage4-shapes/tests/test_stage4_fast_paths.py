@@ -25,55 +25,21 @@ import re
 import pytest
 
 from stage4_shapes.runtime import ObjectRuntime
+from lox_testing.reports import compiled, deopts_at, guard_points, line_of, misses_at
 from stage4_helpers import Run, assert_clean, make_vm, run_program, run_source, section, shape_of_global, \
     stats_counter, trace_lines
 
 
-def line_of(source: str, marker: str) -> int:
-    """The 1-based line of the one source line ending in ``// marker``."""
-    found = [n for n, text in enumerate(source.splitlines(), 1) if text.rstrip().endswith(f"// {marker}")]
-    assert len(found) == 1, f"{marker!r} on lines {found}"
-    return found[0]
-
-
-def guard_points(run: Run, function: str, line: int, operation: str) -> list[str]:
-    """The ``--dump=deopt`` points of one site: ``deopt #N: f line L bytecode B OP: guard '...', trusts ...``."""
-    pattern = re.compile(rf"\s+deopt #\d+: {re.escape(function)} line {line} bytecode \d+ {operation}: guard ")
-    return [text.strip() for text in run.stderr_lines if pattern.match(text)]
-
-
-def deopts_at(run: Run, function: str, line: int, operation: str) -> list[str]:
-    """The ``--trace=deopt`` headlines of deopts at one site."""
-    pattern = re.compile(rf"{re.escape(function)} line {line} bytecode \d+ {operation}: guard ")
-    return [text for text in trace_lines(run.stderr, "deopt") if pattern.match(text)]
-
-
-def misses_at(run: Run, function: str, line: int, operation: str) -> int:
-    """Guard misses ``--stats`` counted at one site (0 when it has no miss counter)."""
-    total = 0
-    for text in section(run.stderr, "guard misses per site (guarded sites in compiled code)"):
-        match = re.match(rf"\s+{re.escape(function)} line {line} {operation}: (\d+) misses", text)
-        if match:
-            total += int(match.group(1))
-    return total
-
-
-def compiled(run: Run, function: str) -> bool:
-    """``--stats`` says a function called ``function`` ended with compiled code installed."""
-    return any(re.match(rf"\s+{re.escape(function)}: .*, compiled", text)
-               for text in section(run.stderr, "tiers (function: calls, back-edges, state)"))
-
-
 def assert_fast(run: Run, function: str, line: int, operation: str, guard: str, trusts: str) -> None:
     """The site was compiled as a ``guard`` trusting ``trusts``, never left its fast path, never missed."""
-    points = guard_points(run, function, line, operation)
+    points = guard_points(run.stderr, function, line, operation)
     assert points, f"no compiled guard at {function} line {line} {operation}:\n{run.stderr}"
     assert all(f"guard '{guard}', trusts {trusts}" in p for p in points), points
-    assert deopts_at(run, function, line, operation) == [], run.stderr
+    assert deopts_at(run.stderr, function, line, operation) == [], run.stderr
     # nor anywhere else in its function: a deopt earlier in the activation would leave the site uncompiled
     assert [t for t in trace_lines(run.stderr, "deopt") if t.startswith(f"{function} line ")] == [], run.stderr
-    assert misses_at(run, function, line, operation) == 0, run.stderr
-    assert compiled(run, function), run.stderr
+    assert misses_at(run.stderr, function, line, operation) == 0, run.stderr
+    assert compiled(run.stderr, function), run.stderr
 
 
 # Wide's first 64 instances (made by the interpreter) get one field, so slack tracking gives Wide one inline
@@ -158,7 +124,7 @@ def test_field_set_of_an_existing_field(hot: Run) -> None:
 def test_cached_transitions(hot: Run) -> None:
     assert_fast(hot, "main", line_of(HOT, "transition"), "SET_PROPERTY", "shape", "Bag{} -> Bag{f}: add field 0")
     line = line_of(HOT, "init")       # init's two transitions, inlined into main's loop or called
-    points = guard_points(hot, "init", line, "SET_PROPERTY")
+    points = guard_points(hot.stderr, "init", line, "SET_PROPERTY")
     assert any("trusts Point{} -> Point{x}: add field 0 x" in p for p in points), points
     assert any("trusts Point{x} -> Point{x,y}: add field 1 x" in p for p in points), points
     assert_fast(hot, "init", line, "SET_PROPERTY", "shape", "Point{")
@@ -192,9 +158,9 @@ def test_megamorphic_site_runs_the_generic_lookup_without_deopts(hot: Run) -> No
     line = line_of(HOT, "mega")
     site = [text for text in hot.stderr_lines if text.startswith(f"readv line {line} GET_PROPERTY 'v': ")]
     assert len(site) == 1 and site[0].startswith(f"readv line {line} GET_PROPERTY 'v': megamorphic: "), site
-    assert guard_points(hot, "readv", line, "GET_PROPERTY") == []        # no guard chain: the generic lookup
-    assert deopts_at(hot, "readv", line, "GET_PROPERTY") == []
-    assert compiled(hot, "readv"), hot.stderr
+    assert guard_points(hot.stderr, "readv", line, "GET_PROPERTY") == []        # no guard chain: the generic lookup
+    assert deopts_at(hot.stderr, "readv", line, "GET_PROPERTY") == []
+    assert compiled(hot.stderr, "readv"), hot.stderr
 
 
 # The stub cache, in-process: ten classes whose instances hold w (slot 0) then v (slot 1), and a method m.

@@ -24,3 +24,39 @@ def trace_lines(stderr: str, kind: str) -> list[str]:
     """The ``[kind] ...`` lines of a ``--trace`` run, without the prefix."""
     prefix = f"[{kind}] "
     return [line[len(prefix):] for line in stderr.splitlines() if line.startswith(prefix)]
+
+
+# ---------------------------------------------------------------- one site's figures (stage 3 on)
+def line_of(source: str, marker: str) -> int:
+    """The 1-based line of the one source line ending in ``// marker`` (how a test names a site)."""
+    found = [n for n, text in enumerate(source.splitlines(), 1) if text.rstrip().endswith(f"// {marker}")]
+    assert len(found) == 1, f"{marker!r} on lines {found}"
+    return found[0]
+
+
+def guard_points(stderr: str, function: str, line: int, operation: str) -> list[str]:
+    """The ``--dump=deopt`` points of one site: ``deopt #N: f line L bytecode B OP: guard '...'``."""
+    pattern = re.compile(rf"\s+deopt #\d+: {re.escape(function)} line {line} bytecode \d+ {operation}: guard ")
+    return [text.strip() for text in stderr.splitlines() if pattern.match(text)]
+
+
+def deopts_at(stderr: str, function: str, line: int, operation: str) -> list[str]:
+    """The ``--trace=deopt`` headlines of deopts at one site."""
+    pattern = re.compile(rf"{re.escape(function)} line {line} bytecode \d+ {operation}: guard ")
+    return [text for text in trace_lines(stderr, "deopt") if pattern.match(text)]
+
+
+def misses_at(stderr: str, function: str, line: int, operation: str) -> int:
+    """Guard misses ``--stats`` counted at one site (0 when it has no miss counter)."""
+    total = 0
+    for text in section(stderr, "guard misses per site (guarded sites in compiled code)"):
+        match = re.match(rf"\s+{re.escape(function)} line {line} {operation}: (\d+) misses", text)
+        if match:
+            total += int(match.group(1))
+    return total
+
+
+def compiled(stderr: str, function: str) -> bool:
+    """``--stats`` says ``function`` ended with compiled code installed."""
+    return any(re.match(rf"\s+{re.escape(function)}: .*, compiled", text)
+               for text in section(stderr, "tiers (function: calls, back-edges, state)"))
