@@ -35,8 +35,8 @@ class Cli:
     vm_class: type[VM] = VM
     dump_kinds: tuple[str, ...] = DUMP_KINDS
     trace_kinds: tuple[str, ...] = ("compile", "startup")
-    #: ``--trace=startup``'s clock readings: ``(perf_counter, process_time)`` when ``__main__`` started,
-    #: before any module of ours was imported, and ``perf_counter`` once they all were.
+    #: ``--trace=startup``'s clock readings: ``(perf_counter, process_time)`` taken by the stage package's
+    #: ``__init__`` before any other module of ours was imported, and ``perf_counter`` once they all were.
     started: tuple[float, float] | None = None
     imported = 0.0
 
@@ -81,8 +81,8 @@ class Cli:
     # ------------------------------------------------------------ running
     def main(self, argv: Sequence[str] | None = None, started: tuple[float, float] | None = None) -> int:
         """Parse flags, then run the file or the prompt on a big-stack thread; returns the exit status.
-        ``started``: ``(perf_counter, process_time)`` read by ``__main__`` before it imported anything of
-        ours, for ``--trace=startup``."""
+        ``started``: ``(perf_counter, process_time)`` read by the stage package's ``__init__`` (which
+        ``python -m`` imports first) before anything else of ours, for ``--trace=startup``."""
         self.started = started
         self.imported = time.perf_counter()
         result: list[int] = [EXIT_RUNTIME_ERROR]
