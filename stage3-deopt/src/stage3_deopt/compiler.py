@@ -26,9 +26,7 @@ caller keeps the one calling convention.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from llvmlite import ir
 
@@ -45,6 +43,7 @@ from .sidetables import CodeVersion, DeoptPoint, FrameMap, Guard, GuardKind, How
 from .speculation import (Analysis, Const, Kind, State, Type, analyse, is_number as proven_number,
                           is_value, trusted_cases)
 
+TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
 if TYPE_CHECKING:
     from .vm import DeoptVM
 
@@ -138,8 +137,8 @@ class SpeculativeCompiler(BytecodeFunctionCompiler):
         offset = self.offset
         frame = self.frame_map(offset, deopt.buffer.capacity)
         cache = self.speculator.cache(offset)
-        guard = replace(guard, operands=tuple(o.in_frame(frame.stack_depth) for o in guard.operands),
-                        trusted=trusted_cases(cache))
+        guard = guard.with_operands(tuple(o.in_frame(frame.stack_depth) for o in guard.operands),
+                                    trusted_cases(cache))
         point = deopt.tables.add(guard, Op(self.code.chunk.ops[offset]).name, frame, self.version,
                                  self.inlined_into)
         block = self.function.append_basic_block(f"deopt{point.id}")
@@ -174,8 +173,8 @@ class OSREntryCompiler(SpeculativeCompiler):
         if not self.checking_entry:
             return frame
         checked = set(self.speculated)
-        return replace(frame, locations=tuple(
-            replace(v, how=Stored.BOXED) if v.how is Stored.DOUBLE and (v.place, v.index) in checked else v
+        return frame.with_locations(tuple(
+            v.with_how(Stored.BOXED) if v.how is Stored.DOUBLE and (v.place, v.index) in checked else v
             for v in frame.locations))
 
     @cached_property

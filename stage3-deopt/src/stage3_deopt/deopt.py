@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import ctypes
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
 from stage0_jit import values
 from stage0_jit.heap import NativeRegion
@@ -45,6 +44,7 @@ from stage2_ic.feedback import type_tag
 from .sidetables import DeoptBuffer, DeoptPoint, GuardKind, How, Operand, SideTables
 from .speculation import Speculator
 
+TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
 if TYPE_CHECKING:
     from llvmlite import ir
 

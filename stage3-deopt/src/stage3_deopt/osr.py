@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from stage0_jit import values
 from stage1_interp.functions import FunctionRecord
@@ -34,6 +32,7 @@ from stage1_interp.tiering import CompileJob, Tiering
 
 from .sidetables import CodeVersion, DeoptBuffer, FrameMap, How
 
+TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
 if TYPE_CHECKING:
     from stage0_jit.emitters import Operations
     from stage0_jit.irmodule import ModuleContext
@@ -46,14 +45,38 @@ if TYPE_CHECKING:
 OSR_ENTRY = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64)
 
 
-@dataclass
 class OSREntry:
-    """An installed entry at one loop header: its code, what it loads from the buffer, how to call it."""
+    """An installed entry at one loop header: its code, what it loads from the buffer, how to call it.
+
+    A plain slotted class, not a dataclass (importing ``dataclasses`` would cost the first compile
+    milliseconds); it compares by value and prints as the dataclass did.
+    """
+
+    __slots__ = ("version", "frame", "speculated", "call")
 
     version: CodeVersion
     frame: FrameMap
     speculated: int
     call: Callable[[int], int]
+
+    def __init__(self, version: CodeVersion, frame: FrameMap, speculated: int, call: Callable[[int], int]) -> None:
+        self.version = version
+        self.frame = frame
+        self.speculated = speculated
+        self.call = call
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to an entry with equal fields (and so, as an ``eq`` dataclass, unhashable)."""
+        if other.__class__ is OSREntry:
+            assert isinstance(other, OSREntry)
+            return (self.version, self.frame, self.speculated, self.call) == (other.version, other.frame,
+                                                                               other.speculated, other.call)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        """``OSREntry(version=..., frame=..., speculated=..., call=...)``, as a dataclass prints."""
+        return (f"OSREntry(version={self.version!r}, frame={self.frame!r}, speculated={self.speculated!r}, "
+                f"call={self.call!r})")
 
 
 class OSRJob(CompileJob):

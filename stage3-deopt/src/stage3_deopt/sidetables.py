@@ -35,14 +35,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from stage0_jit import values
 from stage0_jit.heap import NativeRegion
 from stage0_jit.layout import WORD
 from stage2_ic.feedback import CallTarget
 
+TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
 if TYPE_CHECKING:
     from stage1_interp.functions import FunctionRecord
 
@@ -56,14 +55,59 @@ class How(enum.Enum):
     CONSTANT = "constant"
 
 
-@dataclass(frozen=True)
-class ValueLocation:
+class _Record:
+    """Base of the records below (plain slotted classes, not dataclasses: importing ``dataclasses`` would cost
+    the first compile milliseconds): equal to a record of the same class with equal fields, and so, as an
+    ``eq`` dataclass, unhashable; printed as ``Name(field=value, ...)``, as a dataclass is."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def fields(self) -> tuple[object, ...]:
+        """The record's field values, in declaration order."""
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when of the same class with equal fields."""
+        if other.__class__ is self.__class__:
+            assert isinstance(other, _Record)
+            return self.fields() == other.fields()
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        """``Name(field=value, ...)``."""
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self.__slots__, self.fields()))
+        return f"{type(self).__qualname__}({shown})"
+
+
+class _Frozen(_Record):
+    """A record that is never changed once made (by convention), hashed by its fields, as a frozen dataclass."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        """The hash of the fields."""
+        return hash(self.fields())
+
+
+class ValueLocation(_Frozen):
     """One interpreter-visible value: which slot or stack entry, how it is kept, and the buffer word or constant."""
+
+    __slots__ = ("place", "index", "how", "word")
 
     place: str          # "slot" or "stack"
     index: int
     how: How
     word: int           # buffer word (boxed, double, cell) or the constant itself
+
+    def __init__(self, place: str, index: int, how: How, word: int) -> None:
+        self.place = place
+        self.index = index
+        self.how = how
+        self.word = word
+
+    def with_how(self, how: How) -> "ValueLocation":
+        """The same value, kept as ``how``."""
+        return ValueLocation(self.place, self.index, how, self.word)
 
     def describe(self) -> str:
         """``slot 2 = buffer[3] (double)`` style."""
@@ -79,9 +123,10 @@ def _show_word(word: int) -> str:
     return {values.NIL: "nil", values.TRUE: "true", values.FALSE: "false"}.get(word, f"object {word:#x}")
 
 
-@dataclass(frozen=True)
-class FrameMap:
+class FrameMap(_Frozen):
     """The interpreter activation at one bytecode offset: its size and where each live value is."""
+
+    __slots__ = ("function", "record_index", "offset", "line", "slot_count", "stack_depth", "locations")
 
     function: str
     record_index: int
@@ -90,6 +135,21 @@ class FrameMap:
     slot_count: int
     stack_depth: int
     locations: tuple[ValueLocation, ...]
+
+    def __init__(self, function: str, record_index: int, offset: int, line: int, slot_count: int,
+                 stack_depth: int, locations: tuple[ValueLocation, ...]) -> None:
+        self.function = function
+        self.record_index = record_index
+        self.offset = offset
+        self.line = line
+        self.slot_count = slot_count
+        self.stack_depth = stack_depth
+        self.locations = locations
+
+    def with_locations(self, locations: tuple[ValueLocation, ...]) -> "FrameMap":
+        """The same activation with ``locations`` in place of its own."""
+        return FrameMap(self.function, self.record_index, self.offset, self.line, self.slot_count,
+                        self.stack_depth, locations)
 
     @property
     def stored(self) -> int:
@@ -119,15 +179,24 @@ class FrameMap:
                 f"{self.slot_count} slots, stack depth {self.stack_depth}: {shown}"]
 
 
-@dataclass
-class CodeVersion:
+class CodeVersion(_Record):
     """One piece of installed compiled code: a function's normal entry or an OSR entry at a loop header."""
+
+    __slots__ = ("record", "header", "address", "valid", "deopts")
 
     record: "FunctionRecord"
     header: int | None            # None: the normal entry
-    address: int = 0
-    valid: bool = True
-    deopts: int = 0
+    address: int
+    valid: bool
+    deopts: int
+
+    def __init__(self, record: "FunctionRecord", header: int | None, address: int = 0, valid: bool = True,
+                 deopts: int = 0) -> None:
+        self.record = record
+        self.header = header
+        self.address = address
+        self.valid = valid
+        self.deopts = deopts
 
     @property
     def title(self) -> str:
@@ -184,8 +253,7 @@ class GuardKind(enum.Enum):
         self.shown = shown
 
 
-@dataclass(frozen=True)
-class Operand:
+class Operand(_Frozen):
     """Where a guarded value is when its guard fails.
 
     ``role`` is what the value is to the operation (``left``, ``right``,
@@ -196,9 +264,16 @@ class Operand:
     top (:meth:`top`); the deopt exit numbers them from the bottom.
     """
 
+    __slots__ = ("role", "place", "index")
+
     role: str
     place: str
     index: int
+
+    def __init__(self, role: str, place: str, index: int) -> None:
+        self.role = role
+        self.place = place
+        self.index = index
 
     @staticmethod
     def top(role: str, depth: int) -> "Operand":
@@ -207,7 +282,9 @@ class Operand:
 
     def in_frame(self, stack_depth: int) -> "Operand":
         """The operand with a stack entry numbered from the bottom, as in a frame of ``stack_depth`` entries."""
-        return replace(self, index=stack_depth + self.index) if self.place == "stack" and self.index < 0 else self
+        if self.place == "stack" and self.index < 0:
+            return Operand(self.role, self.place, stack_depth + self.index)
+        return self
 
     @property
     def where(self) -> str:
@@ -221,14 +298,25 @@ ShowCase = Callable[[Hashable], str]
 ShowValue = Callable[[int], str]
 
 
-@dataclass(frozen=True)
-class Guard:
+class Guard(_Frozen):
     """One guard: what it checks, where the checked values are, and the feedback cases it trusted (with the
     number of times the interpreter saw each). Deopt points carry it; traces, dumps and ``--stats`` format it."""
 
+    __slots__ = ("kind", "operands", "trusted")
+
     kind: GuardKind
-    operands: tuple[Operand, ...] = ()
-    trusted: tuple[tuple[Hashable, int], ...] = ()
+    operands: tuple[Operand, ...]
+    trusted: tuple[tuple[Hashable, int], ...]
+
+    def __init__(self, kind: GuardKind, operands: tuple[Operand, ...] = (),
+                 trusted: tuple[tuple[Hashable, int], ...] = ()) -> None:
+        self.kind = kind
+        self.operands = operands
+        self.trusted = trusted
+
+    def with_operands(self, operands: tuple[Operand, ...], trusted: tuple[tuple[Hashable, int], ...]) -> "Guard":
+        """The same check with ``operands`` and ``trusted`` in place of its own."""
+        return Guard(self.kind, operands, trusted)
 
     @property
     def reason(self) -> str:
@@ -249,17 +337,28 @@ class Guard:
         return ", ".join((type_of if shown is Show.TYPE else describe)(v) for v in found)
 
 
-@dataclass
-class DeoptPoint:
+class DeoptPoint(_Record):
     """One guard's exit: the guard (why it leaves, what it trusted), the operation, and the activation to rebuild."""
+
+    __slots__ = ("id", "guard", "operation", "frame", "code", "inlined_into", "taken")
 
     id: int
     guard: Guard
     operation: str                 # the bytecode operation: ADD, CALL, ...
     frame: FrameMap
     code: CodeVersion
-    inlined_into: str | None = None   # set for an inline copy's exits: LLVM inlines it into that function
-    taken: int = 0
+    inlined_into: str | None       # set for an inline copy's exits: LLVM inlines it into that function
+    taken: int
+
+    def __init__(self, id: int, guard: Guard, operation: str, frame: FrameMap, code: CodeVersion,
+                 inlined_into: str | None = None, taken: int = 0) -> None:
+        self.id = id
+        self.guard = guard
+        self.operation = operation
+        self.frame = frame
+        self.code = code
+        self.inlined_into = inlined_into
+        self.taken = taken
 
     @property
     def reason(self) -> str:
@@ -284,12 +383,18 @@ def show_case(case: Hashable) -> str:
     return str(case)
 
 
-@dataclass
-class SideTables:
+class SideTables(_Record):
     """Every deopt point and OSR entry map the compiler has written, by id."""
 
-    points: list[DeoptPoint] = field(default_factory=list)
-    osr_maps: list[tuple[CodeVersion, FrameMap]] = field(default_factory=list)
+    __slots__ = ("points", "osr_maps")
+
+    points: list[DeoptPoint]
+    osr_maps: list[tuple[CodeVersion, FrameMap]]
+
+    def __init__(self, points: list[DeoptPoint] | None = None,
+                 osr_maps: list[tuple[CodeVersion, FrameMap]] | None = None) -> None:
+        self.points = [] if points is None else points
+        self.osr_maps = [] if osr_maps is None else osr_maps
 
     def add(self, guard: Guard, operation: str, frame: FrameMap, code: CodeVersion,
             inlined_into: str | None) -> DeoptPoint:

@@ -28,13 +28,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
 
 from stage0_jit import values
 from stage1_interp.bytecode import Op, pops, pushes, reachable_from, stack_depths, successors
 from stage2_ic.feedback import CallTarget, InlineCache
 
+TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
 if TYPE_CHECKING:
     from stage1_interp.functions import FunctionRecord
 
@@ -49,24 +48,69 @@ class Kind(enum.Enum):
     CELL = "cell"        # the address of a cell (the slot of a captured local)
 
 
-@dataclass(frozen=True)
+# The records below are plain slotted classes, not dataclasses (importing ``dataclasses`` would cost the first
+# compile milliseconds). Const, State and Plan are never changed once made (by convention) and compare and hash
+# by value, as frozen dataclasses do: the analysis's fixed point is reached when the states stop changing.
+
+
 class Const:
     """A word known at compile time (a constant, nil, true, false)."""
 
+    __slots__ = ("word",)
+
     word: int
 
+    def __init__(self, word: int) -> None:
+        self.word = word
 
-Type = Union[Kind, Const]
+    def __eq__(self, other: object) -> bool:
+        """Equal to a constant with the same word."""
+        if other.__class__ is Const:
+            assert isinstance(other, Const)
+            return self.word == other.word
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        """The hash of the word (as a frozen dataclass's: of the tuple of its fields)."""
+        return hash((self.word,))
+
+    def __repr__(self) -> str:
+        """``Const(word=...)``, as a dataclass prints."""
+        return f"Const(word={self.word!r})"
+
+
+#: What the analysis knows of a word (``X | Y`` of two classes is a ``types.UnionType``: no ``typing`` needed).
+Type = Kind | Const
 #: A stack entry: its type, and the slot it was loaded from while that slot still holds it (-1: none).
 Entry = tuple[Type, int]
 
 
-@dataclass(frozen=True)
 class State:
     """Types of every slot and every operand-stack entry before one instruction."""
 
+    __slots__ = ("slots", "stack")
+
     slots: tuple[Type, ...]
     stack: tuple[Entry, ...]
+
+    def __init__(self, slots: tuple[Type, ...], stack: tuple[Entry, ...]) -> None:
+        self.slots = slots
+        self.stack = stack
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to a state with equal slot and stack types."""
+        if other.__class__ is State:
+            assert isinstance(other, State)
+            return self.slots == other.slots and self.stack == other.stack
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        """The hash of the fields."""
+        return hash((self.slots, self.stack))
+
+    def __repr__(self) -> str:
+        """``State(slots=..., stack=...)``, as a dataclass prints."""
+        return f"State(slots={self.slots!r}, stack={self.stack!r})"
 
 
 def is_number(t: Type) -> bool:
@@ -118,15 +162,38 @@ class How(enum.Enum):
     GENERIC = "generic"      # stage 0: the operation that handles every type
 
 
-@dataclass(frozen=True)
 class Plan:
     """The decision for one site: how it is compiled, the case it bets on, its result's type, and
     whether the operands are numbers once it has run (then the slots they came from are too)."""
 
+    __slots__ = ("how", "case", "result", "refines")
+
     how: How
     case: str
     result: Type
-    refines: bool = False
+    refines: bool
+
+    def __init__(self, how: How, case: str, result: Type, refines: bool = False) -> None:
+        self.how = how
+        self.case = case
+        self.result = result
+        self.refines = refines
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to a plan with equal fields."""
+        if other.__class__ is Plan:
+            assert isinstance(other, Plan)
+            return (self.how, self.case, self.result, self.refines) == (other.how, other.case, other.result,
+                                                                         other.refines)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        """The hash of the fields."""
+        return hash((self.how, self.case, self.result, self.refines))
+
+    def __repr__(self) -> str:
+        """``Plan(how=..., case=..., result=..., refines=...)``, as a dataclass prints."""
+        return f"Plan(how={self.how!r}, case={self.case!r}, result={self.result!r}, refines={self.refines!r})"
 
 
 NUMBERS = ("number", "number")
@@ -231,13 +298,30 @@ def trusted_cases(cache: InlineCache | None) -> tuple[tuple[Hashable, int], ...]
     return tuple(zip(cache.cases, cache.counts))
 
 
-@dataclass
 class Analysis:
     """The facts before every instruction (None where unreachable), each instruction's plan, and liveness."""
+
+    __slots__ = ("before", "plans", "live")
 
     before: Sequence[State | None]
     plans: Sequence[Plan | None]
     live: list[int]             # bit k set: slot k may be read later
+
+    def __init__(self, before: Sequence[State | None], plans: Sequence[Plan | None], live: list[int]) -> None:
+        self.before = before
+        self.plans = plans
+        self.live = live
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to an analysis with equal fields (and so, as an ``eq`` dataclass, unhashable)."""
+        if other.__class__ is Analysis:
+            assert isinstance(other, Analysis)
+            return (self.before, self.plans, self.live) == (other.before, other.plans, other.live)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        """``Analysis(before=..., plans=..., live=...)``, as a dataclass prints."""
+        return f"Analysis(before={self.before!r}, plans={self.plans!r}, live={self.live!r})"
 
 
 class NothingKnown(Sequence[State | None]):

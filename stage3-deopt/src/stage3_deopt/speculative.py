@@ -17,7 +17,6 @@ stage 0's emitters unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from llvmlite import ir
 
@@ -31,6 +30,7 @@ from stage2_ic.guards import GuardedOperations
 from .sidetables import Guard, GuardKind, Operand
 from .speculation import How, Plan, Type, call_targets, is_number as proven_number
 
+TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
 if TYPE_CHECKING:
     from .compiler import SpeculativeCompiler
     from .vm import DeoptVM

@@ -13,13 +13,13 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Hashable
-from typing import TYPE_CHECKING
 
 from stage2_ic.feedback import ICState
 
 from .caches import ClassTarget, FieldHit, MethodHit, ShapeCache, StoreHit
 from .shapes import Shape
 
+TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
 if TYPE_CHECKING:
     from .vm import ShapesVM
 

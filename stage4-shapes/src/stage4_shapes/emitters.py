@@ -31,7 +31,6 @@ interpreter runs and records it and the next compilation caches it.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING
 
 from llvmlite import ir
 
@@ -47,6 +46,7 @@ from .caches import ClassTarget, FieldHit, MethodHit, ShapeCache, StoreHit, Supe
 from .generic import ObjectOperations
 from .objects import BOUND_METHOD, FIELDS, INSTANCE, ObjectKind, instance_size, overflow_capacity
 
+TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
 if TYPE_CHECKING:
     from .vm import ShapesVM
 
