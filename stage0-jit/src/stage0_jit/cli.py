@@ -175,8 +175,15 @@ class Cli:
             vm.run_source(line.decode("latin-1"))
 
 
+def exit_after(cli: Cli, started: tuple[float, float] | None) -> NoReturn:
+    """Run ``cli`` on the process's arguments, flush, and end the process with its status at once
+    (``os._exit``: nothing is left to tear down, and a JIT's code may still be referenced)."""
+    status = cli.main(started=started)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 def main(started: tuple[float, float] | None = None) -> NoReturn:
     """Entry point of ``python -m stage0_jit``."""
-    status = Cli().main(started=started)
-    sys.stdout.flush()
-    os._exit(status)
+    exit_after(Cli(), started)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
-from stage0_jit.cli import Cli as Stage0Cli
+from stage0_jit.cli import Cli as Stage0Cli, exit_after
 from stage0_jit.flags import Arguments, Flag, FlagTable
 from stage0_jit.settings import Settings as Stage0Settings
 from stage0_jit.vm import DUMP_KINDS, VM, Options
@@ -59,7 +56,4 @@ class Cli(Stage0Cli):
 
 def main(started: tuple[float, float] | None = None) -> NoReturn:
     """Entry point of ``python -m stage1_interp``."""
-    status = Cli().main(started=started)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)
+    exit_after(Cli(), started)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
+from stage0_jit.cli import exit_after
 from stage0_jit.flags import Arguments, Flag, FlagTable
 from stage0_jit.settings import Settings as Stage0Settings
 from stage0_jit.vm import VM, Options
@@ -59,7 +57,4 @@ class Cli(Stage2Cli):
 
 def main(started: tuple[float, float] | None = None) -> NoReturn:
     """Entry point of ``python -m stage3_deopt``."""
-    status = Cli().main(started=started)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)
+    exit_after(Cli(), started)
