@@ -227,9 +227,9 @@ def test_an_unassigned_site_counts_zero() -> None:
 # ---------------------------------------------------------------- FeedbackRecorder through a real ICVM
 def test_the_vm_installs_its_recorder_as_the_interpreters_feedback_hook() -> None:
     vm = make_vm(jit="off")
-    assert isinstance(vm.recorder, FeedbackRecorder)
-    assert vm.feedback is vm.recorder
-    assert vm.recorder.limit == 4
+    assert isinstance(vm.feedback, FeedbackRecorder)
+    assert vm.feedback is vm.feedback
+    assert vm.feedback.limit == 4
 
 
 def test_numbers_give_monomorphic_number_caches(capfd: pytest.CaptureFixture[str]) -> None:
@@ -282,7 +282,7 @@ print add(1, 2);
     assert ic.state == POLYMORPHIC
     assert ic.cases == [NUMBERS, STRINGS]
     assert not ic.numbers_only
-    assert vm.recorder.transitions == {("uninitialised", "monomorphic"): 1, ("monomorphic", "polymorphic"): 1}
+    assert vm.feedback.transitions == {("uninitialised", "monomorphic"): 1, ("monomorphic", "polymorphic"): 1}
 
 
 FIVE_CALLEES = """\
@@ -307,7 +307,7 @@ def test_a_call_site_calling_five_functions_is_megamorphic(capfd: pytest.Capture
     assert all(isinstance(c, CallTarget) and c.arity == 1 for c in ic.cases)
     assert len({c.prototype for c in ic.cases if isinstance(c, CallTarget)}) == 4
     assert ic.closure_varies and ic.closure is None
-    assert vm.recorder.transitions[("polymorphic", "megamorphic")] == 1
+    assert vm.feedback.transitions[("polymorphic", "megamorphic")] == 1
 
 
 def test_four_callees_stay_polymorphic(capfd: pytest.CaptureFixture[str]) -> None:

@@ -19,7 +19,7 @@ from stage1_interp.bytecode import FunctionCode, Op
 from stage1_interp.compiler import compile_script
 from stage1_interp.functions import FunctionRecord
 from stage2_ic.feedback import CallTarget, InlineCache
-from stage3_deopt.speculation import (SLOT_TRACKING_LIMIT, Const, How, Kind, Speculator, State, Type, analyse,
+from stage3_deopt.analysis import (SLOT_TRACKING_LIMIT, Const, How, Known, Speculator, State, Type, analyse,
                                       entry_state, is_number, is_value, join, join_states, live_slots)
 
 from stage3_helpers import make_vm, record
@@ -32,7 +32,7 @@ NIL = Const(values.NIL)
 TRUE = Const(values.TRUE)
 FALSE = Const(values.FALSE)
 A_STRING = Const(values.OBJ_TAG | 0x7F00_0000_1000)
-TYPES: list[Type] = [Kind.ANY, Kind.VALUE, Kind.NUMBER, Kind.BOOL, Kind.CELL, ONE, TWO, NIL, TRUE, FALSE, A_STRING]
+TYPES: list[Type] = [Known.ANY, Known.VALUE, Known.NUMBER, Known.BOOL, Known.CELL, ONE, TWO, NIL, TRUE, FALSE, A_STRING]
 
 
 def find_code(code: FunctionCode, name: str) -> FunctionCode:
@@ -89,7 +89,7 @@ def test_join_is_commutative_and_an_upper_bound() -> None:
 @pytest.mark.parametrize("a", TYPES)
 def test_join_is_idempotent_and_any_absorbs(a: Type) -> None:
     assert join(a, a) == a
-    assert join(a, Kind.ANY) == Kind.ANY
+    assert join(a, Known.ANY) == Known.ANY
 
 
 def test_join_is_associative() -> None:
@@ -98,35 +98,35 @@ def test_join_is_associative() -> None:
 
 
 def test_constants_join_to_number_bool_or_value() -> None:
-    assert join(ONE, TWO) == Kind.NUMBER
-    assert join(ONE, Kind.NUMBER) == Kind.NUMBER
-    assert join(TRUE, FALSE) == Kind.BOOL
-    assert join(FALSE, Kind.BOOL) == Kind.BOOL
-    assert join(ONE, TRUE) == Kind.VALUE
-    assert join(NIL, ONE) == Kind.VALUE
-    assert join(A_STRING, Const(values.OBJ_TAG | 0x7F00_0000_2000)) == Kind.VALUE
-    assert join(Kind.NUMBER, Kind.BOOL) == Kind.VALUE
+    assert join(ONE, TWO) == Known.NUMBER
+    assert join(ONE, Known.NUMBER) == Known.NUMBER
+    assert join(TRUE, FALSE) == Known.BOOL
+    assert join(FALSE, Known.BOOL) == Known.BOOL
+    assert join(ONE, TRUE) == Known.VALUE
+    assert join(NIL, ONE) == Known.VALUE
+    assert join(A_STRING, Const(values.OBJ_TAG | 0x7F00_0000_2000)) == Known.VALUE
+    assert join(Known.NUMBER, Known.BOOL) == Known.VALUE
 
 
 def test_a_cell_joined_with_any_value_is_any() -> None:
-    for t in (Kind.VALUE, Kind.NUMBER, Kind.BOOL, ONE, NIL, A_STRING):
-        assert join(Kind.CELL, t) == Kind.ANY
-    assert join(Kind.CELL, Kind.CELL) == Kind.CELL
+    for t in (Known.VALUE, Known.NUMBER, Known.BOOL, ONE, NIL, A_STRING):
+        assert join(Known.CELL, t) == Known.ANY
+    assert join(Known.CELL, Known.CELL) == Known.CELL
 
 
 def test_what_is_proven() -> None:
-    assert is_number(Kind.NUMBER) and is_number(ONE)
-    assert not any(is_number(t) for t in (Kind.VALUE, Kind.BOOL, Kind.ANY, Kind.CELL, NIL, TRUE, A_STRING))
-    assert all(is_value(t) for t in (Kind.VALUE, Kind.NUMBER, Kind.BOOL, ONE, NIL, A_STRING))
-    assert not is_value(Kind.ANY) and not is_value(Kind.CELL)
+    assert is_number(Known.NUMBER) and is_number(ONE)
+    assert not any(is_number(t) for t in (Known.VALUE, Known.BOOL, Known.ANY, Known.CELL, NIL, TRUE, A_STRING))
+    assert all(is_value(t) for t in (Known.VALUE, Known.NUMBER, Known.BOOL, ONE, NIL, A_STRING))
+    assert not is_value(Known.ANY) and not is_value(Known.CELL)
 
 
 def test_join_states_merges_slots_and_forgets_a_stack_entrys_slot_unless_both_agree() -> None:
-    a = State((Kind.VALUE, ONE, Kind.CELL), ((ONE, 1), (TRUE, 2)))
-    b = State((Kind.VALUE, TWO, Kind.CELL), ((TWO, 1), (FALSE, -1)))
+    a = State((Known.VALUE, ONE, Known.CELL), ((ONE, 1), (TRUE, 2)))
+    b = State((Known.VALUE, TWO, Known.CELL), ((TWO, 1), (FALSE, -1)))
     assert join_states(None, a) is a
     assert join_states(a, a) == a
-    assert join_states(a, b) == State((Kind.VALUE, Kind.NUMBER, Kind.CELL), ((Kind.NUMBER, 1), (Kind.BOOL, -1)))
+    assert join_states(a, b) == State((Known.VALUE, Known.NUMBER, Known.CELL), ((Known.NUMBER, 1), (Known.BOOL, -1)))
 
 
 # ---------------------------------------------------------------- Speculator.plan
@@ -156,9 +156,9 @@ def site_with(rec: FunctionRecord, op: Op, *cases: Hashable) -> int:
     return offset
 
 
-V = Kind.VALUE
-N = Kind.NUMBER
-B = Kind.BOOL
+V = Known.VALUE
+N = Known.NUMBER
+B = Known.BOOL
 
 
 @pytest.mark.parametrize("op, cases, operands, how, case, result, refines", [
@@ -239,7 +239,7 @@ def test_call_plans_bet_only_on_targets_of_the_right_arity(cases: tuple[Hashable
     offset = site_with(rec, Op.CALL, *cases)
     plan = Speculator(rec, True).plan(offset, Op.CALL, (V, V))           # h(a): callee and one argument
     assert plan.how is how
-    assert plan.result is Kind.VALUE
+    assert plan.result is Known.VALUE
     if how is How.GUARD:
         assert plan.case == "targets"
         assert Speculator(rec, True, {offset: False}).plan(offset, Op.CALL, (V, V)).how is How.FALLBACK
@@ -268,7 +268,7 @@ def test_a_counter_from_0_incremented_by_1_is_a_number_at_the_loop_header_withou
     assert rec.feedback == {}
     header = loop_header(rec)
     for speculate in (True, False):
-        assert before(rec, header, speculate).slots[2] is Kind.NUMBER
+        assert before(rec, header, speculate).slots[2] is Known.NUMBER
     (increment,) = offsets(rec, Op.ADD)
     plan = analyse(rec, Speculator(rec, True)).plans[increment]
     assert plan is not None and plan.how is How.KNOWN
@@ -277,7 +277,7 @@ def test_a_counter_from_0_incremented_by_1_is_a_number_at_the_loop_header_withou
 def test_a_slot_assigned_a_string_in_the_loop_is_not_a_number() -> None:
     rec = compiled(LOOP, "f")
     s = before(rec, loop_header(rec)).slots[3]
-    assert s is Kind.VALUE
+    assert s is Known.VALUE
     assert not is_number(s)
 
 
@@ -285,21 +285,21 @@ def test_a_captured_locals_slot_is_a_cell() -> None:
     rec = compiled(LOOP, "f")
     (make_cell,) = offsets(rec, Op.MAKE_CELL)
     assert before(rec, make_cell).slots[4] == Const(values.number(0.0))
-    assert before(rec, make_cell + 1).slots[4] is Kind.CELL
-    assert before(rec, loop_header(rec)).slots[4] is Kind.CELL
+    assert before(rec, make_cell + 1).slots[4] is Known.CELL
+    assert before(rec, loop_header(rec)).slots[4] is Known.CELL
 
 
 def test_a_comparison_leaves_its_operands_numbers_behind() -> None:
     rec = compiled(LOOP, "f")
     header = loop_header(rec)
     (less,) = offsets(rec, Op.LESS)
-    assert before(rec, header).slots[1] is Kind.VALUE        # n, the argument: anything on entry
-    assert before(rec, less + 1).slots[1] is Kind.NUMBER     # ... a number once i < n did not raise
+    assert before(rec, header).slots[1] is Known.VALUE        # n, the argument: anything on entry
+    assert before(rec, less + 1).slots[1] is Known.NUMBER     # ... a number once i < n did not raise
 
 
 def test_the_entry_state_and_unreachable_code() -> None:
     rec = compiled(LOOP, "f")
-    assert entry_state(rec) == State((Kind.VALUE, Kind.VALUE, NIL, NIL, NIL, NIL), ())
+    assert entry_state(rec) == State((Known.VALUE, Known.VALUE, NIL, NIL, NIL, NIL), ())
     analysis = analyse(rec, Speculator(rec, True))
     assert analysis.before[-1] is None and analysis.plans[-1] is None       # the implicit `return nil;`
     assert analysis.before[0] == entry_state(rec)
@@ -308,7 +308,7 @@ def test_the_entry_state_and_unreachable_code() -> None:
 def test_an_osr_region_starts_at_its_header_with_the_state_given() -> None:
     rec = compiled(LOOP, "f")
     header = loop_header(rec)
-    given = State((Kind.VALUE, Kind.NUMBER, Kind.NUMBER, Kind.VALUE, Kind.CELL, Kind.VALUE), ())
+    given = State((Known.VALUE, Known.NUMBER, Known.NUMBER, Known.VALUE, Known.CELL, Known.VALUE), ())
     analysis = analyse(rec, Speculator(rec, True), header, given)
     assert all(analysis.before[i] is None for i in range(header))        # before the loop: never reached
     assert analysis.before[header] == given                             # the back-edge brings nothing new
@@ -326,23 +326,23 @@ fun g(a, b) {
 def test_plus_refines_its_operands_only_when_it_speculates_numbers() -> None:
     unprofiled = compiled(ADD_THEN_USE, "g")
     (add,) = offsets(unprofiled, Op.ADD)
-    assert before(unprofiled, add + 2).slots[1:] == (Kind.VALUE, Kind.VALUE, Kind.VALUE)
+    assert before(unprofiled, add + 2).slots[1:] == (Known.VALUE, Known.VALUE, Known.VALUE)
 
     numbers = profiled(ADD_THEN_USE + "g(1, 2); g(3, 4);\n", "g")
-    assert before(numbers, add + 2).slots[1:] == (Kind.NUMBER, Kind.NUMBER, Kind.NUMBER)
-    assert before(numbers, add + 2, speculate=False).slots[1:] == (Kind.VALUE, Kind.VALUE, Kind.VALUE)
+    assert before(numbers, add + 2).slots[1:] == (Known.NUMBER, Known.NUMBER, Known.NUMBER)
+    assert before(numbers, add + 2, speculate=False).slots[1:] == (Known.VALUE, Known.VALUE, Known.VALUE)
 
     both = profiled(ADD_THEN_USE + "g(1, 2); g(\"a\", \"b\");\n", "g")
     plan = analyse(both, Speculator(both, True)).plans[add]
     assert plan is not None and (plan.how, plan.case) == (How.GUARD, "numbers or strings")
-    assert before(both, add + 2).slots[1:] == (Kind.VALUE, Kind.VALUE, Kind.VALUE)
+    assert before(both, add + 2).slots[1:] == (Known.VALUE, Known.VALUE, Known.VALUE)
 
 
 def test_minus_refines_its_operands_without_feedback() -> None:
     rec = compiled(ADD_THEN_USE.replace("a + b", "a - b"), "g")
     (subtract,) = offsets(rec, Op.SUBTRACT)
-    assert before(rec, subtract).slots[1:] == (Kind.VALUE, Kind.VALUE, NIL)
-    assert before(rec, subtract + 2).slots[1:] == (Kind.NUMBER, Kind.NUMBER, Kind.NUMBER)
+    assert before(rec, subtract).slots[1:] == (Known.VALUE, Known.VALUE, NIL)
+    assert before(rec, subtract + 2).slots[1:] == (Known.NUMBER, Known.NUMBER, Known.NUMBER)
 
 
 def test_a_function_with_very_many_slots_tracks_none_of_them() -> None:
@@ -351,7 +351,7 @@ def test_a_function_with_very_many_slots_tracks_none_of_them() -> None:
     rec = compiled(source, "big")
     assert rec.code.slot_count > SLOT_TRACKING_LIMIT
     analysis = analyse(rec, Speculator(rec, True))
-    assert all(state is None or set(state.slots) == {Kind.ANY} for state in analysis.before)
+    assert all(state is None or set(state.slots) == {Known.ANY} for state in analysis.before)
     assert set(analysis.live) == {(1 << rec.code.slot_count) - 1}
 
 

@@ -8,7 +8,7 @@ from stage0_jit import values
 from stage1_interp.bytecode import Chunk, FunctionCode
 from stage1_interp.functions import FunctionRecord
 from stage2_ic.feedback import CallTarget
-from stage3_deopt.sidetables import (CodeVersion, DeoptBuffer, DeoptPoint, FrameMap, Guard, GuardKind, How, Operand,
+from stage3_deopt.sidetables import (CodeVersion, DeoptBuffer, DeoptPoint, FrameMap, Guard, GuardKind, Stored, Operand,
                                      SideTables, ValueLocation, show_case)
 
 CLOSURE = values.OBJ_TAG | 0x7F00_0000_1000
@@ -22,20 +22,20 @@ def function_record(name: str) -> FunctionRecord:
     return FunctionRecord(FunctionCode(name, 1, Chunk(), 4, []), 0, [], [])
 
 
-def loc(place: str, index: int, how: How, word: int) -> ValueLocation:
+def loc(place: str, index: int, how: Stored, word: int) -> ValueLocation:
     return ValueLocation(place, index, how, word)
 
 
 # slot 0 = closure (boxed), slot 1 = string (boxed), slot 2 = double, slot 3 = cell, slot 4 = constant 7,
 # slot 5 dead; stack 0 = number (boxed), stack 1 = constant nil.
 FRAME = FrameMap("f", 3, 12, 5, slot_count=6, stack_depth=2, locations=(
-    loc("slot", 0, How.BOXED, 1),
-    loc("slot", 1, How.BOXED, 2),
-    loc("slot", 2, How.DOUBLE, 3),
-    loc("slot", 3, How.CELL, 4),
-    loc("slot", 4, How.CONSTANT, values.number(7.0)),
-    loc("stack", 0, How.BOXED, 5),
-    loc("stack", 1, How.CONSTANT, values.NIL),
+    loc("slot", 0, Stored.BOXED, 1),
+    loc("slot", 1, Stored.BOXED, 2),
+    loc("slot", 2, Stored.DOUBLE, 3),
+    loc("slot", 3, Stored.CELL, 4),
+    loc("slot", 4, Stored.CONSTANT, values.number(7.0)),
+    loc("stack", 0, Stored.BOXED, 5),
+    loc("stack", 1, Stored.CONSTANT, values.NIL),
 ))
 
 
@@ -56,7 +56,7 @@ def test_rebuild_reads_each_value_from_where_the_map_says() -> None:
 
 
 def test_rebuild_gives_dead_slots_nil_whatever_the_buffer_holds() -> None:
-    frame = FrameMap("g", 0, 4, 1, slot_count=4, stack_depth=0, locations=(loc("slot", 2, How.BOXED, 1),))
+    frame = FrameMap("g", 0, 4, 1, slot_count=4, stack_depth=0, locations=(loc("slot", 2, Stored.BOXED, 1),))
     buffer = filled_buffer([CLOSURE, STRING, values.TRUE, values.TRUE, values.TRUE])
     closure, slots, stack = frame.rebuild(buffer)
     assert closure == CLOSURE
@@ -72,7 +72,7 @@ def test_rebuild_of_a_number_that_is_not_a_double_fails_loudly() -> None:
 
 @pytest.mark.parametrize("x", [0.0, -0.0, 1e300, float("inf"), float("nan")])
 def test_rebuild_keeps_a_doubles_bits(x: float) -> None:
-    frame = FrameMap("h", 0, 0, 1, slot_count=2, stack_depth=0, locations=(loc("slot", 1, How.DOUBLE, 1),))
+    frame = FrameMap("h", 0, 0, 1, slot_count=2, stack_depth=0, locations=(loc("slot", 1, Stored.DOUBLE, 1),))
     _, slots, _ = frame.rebuild(filled_buffer([CLOSURE, values.number(x)]))
     assert slots[1] == values.number(x)
 
@@ -84,15 +84,15 @@ def test_stored_counts_the_closure_and_every_value_not_a_constant() -> None:
 
 # ---------------------------------------------------------------- text
 def test_value_locations_describe_themselves() -> None:
-    assert loc("slot", 2, How.DOUBLE, 3).describe() == "slot 2 = buffer[3] (double)"
-    assert loc("stack", 0, How.BOXED, 7).describe() == "stack 0 = buffer[7] (boxed)"
-    assert loc("slot", 1, How.CELL, 2).describe() == "slot 1 = buffer[2] (cell)"
-    assert loc("stack", 1, How.CONSTANT, values.number(1.0)).describe() == "stack 1 = constant 1"
-    assert loc("slot", 4, How.CONSTANT, values.number(2.5)).describe() == "slot 4 = constant 2.5"
-    assert loc("slot", 4, How.CONSTANT, values.NIL).describe() == "slot 4 = constant nil"
-    assert loc("slot", 4, How.CONSTANT, values.TRUE).describe() == "slot 4 = constant true"
-    assert loc("slot", 4, How.CONSTANT, values.FALSE).describe() == "slot 4 = constant false"
-    assert loc("slot", 4, How.CONSTANT, STRING).describe() == f"slot 4 = constant object {STRING:#x}"
+    assert loc("slot", 2, Stored.DOUBLE, 3).describe() == "slot 2 = buffer[3] (double)"
+    assert loc("stack", 0, Stored.BOXED, 7).describe() == "stack 0 = buffer[7] (boxed)"
+    assert loc("slot", 1, Stored.CELL, 2).describe() == "slot 1 = buffer[2] (cell)"
+    assert loc("stack", 1, Stored.CONSTANT, values.number(1.0)).describe() == "stack 1 = constant 1"
+    assert loc("slot", 4, Stored.CONSTANT, values.number(2.5)).describe() == "slot 4 = constant 2.5"
+    assert loc("slot", 4, Stored.CONSTANT, values.NIL).describe() == "slot 4 = constant nil"
+    assert loc("slot", 4, Stored.CONSTANT, values.TRUE).describe() == "slot 4 = constant true"
+    assert loc("slot", 4, Stored.CONSTANT, values.FALSE).describe() == "slot 4 = constant false"
+    assert loc("slot", 4, Stored.CONSTANT, STRING).describe() == f"slot 4 = constant object {STRING:#x}"
 
 
 def test_a_frame_map_describes_where_to_resume_and_every_value() -> None:
@@ -146,8 +146,8 @@ def test_side_tables_number_points_in_order_and_dump_one_code_version_at_a_time(
     assert [p.id for p in tables.points] == [0, 1, 2]
     assert (first.code, second.code, third.code) == (normal, osr, normal)
     assert third.inlined_into == "f"
-    entry = FrameMap("f", 3, 9, 4, slot_count=3, stack_depth=0, locations=(loc("slot", 0, How.BOXED, 1),
-                                                                           loc("slot", 2, How.DOUBLE, 2)))
+    entry = FrameMap("f", 3, 9, 4, slot_count=3, stack_depth=0, locations=(loc("slot", 0, Stored.BOXED, 1),
+                                                                           loc("slot", 2, Stored.DOUBLE, 2)))
     tables.osr_maps.append((osr, entry))
 
     normal_dump = tables.dump(normal).splitlines()

@@ -68,7 +68,7 @@ def global_value(vm: ShapesVM, name: str) -> int:
 
 def shape_of_global(vm: ShapesVM, name: str) -> Shape:
     """The shape of the instance held by global ``name``."""
-    model = vm.objects_model
+    model = vm.objects
     value = global_value(vm, name)
     assert model.kind(value) == INSTANCE_KIND, f"{name} is not an instance"
     return model.shape_of(value & ADDRESS_MASK)

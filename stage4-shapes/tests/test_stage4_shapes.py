@@ -40,7 +40,7 @@ print a.x + b.y + c.x + d.z;
 
 def class_shapes(vm: ShapesVM, name: str) -> list[Shape]:
     """Every shape of class ``name`` (its tree and its dictionary shape), in order of creation."""
-    return [s for s in vm.objects_model.shapes.shapes if s.klass.name == name]
+    return [s for s in vm.objects.shapes.shapes if s.klass.name == name]
 
 
 def overflow_store(vm: ShapesVM, name: str) -> int:
@@ -58,7 +58,7 @@ def test_instances_with_the_same_fields_in_the_same_order_share_a_shape() -> Non
     assert a.describe() == "Point{x,y}"
     assert a.fields == {"x": 0, "y": 1}
     # What the caches key on: the instances' header words are one and the same word.
-    model = vm.objects_model
+    model = vm.objects
     assert model.key(global_value(vm, "a")) == model.key(global_value(vm, "c")) == a.header
     # One more field: the next shape down the same branch.
     assert d.parent is a
@@ -82,7 +82,7 @@ print a.x; print a.y; print b.x; print b.y;
     assert b is c
     assert a.fields == {"x": 0, "y": 1}
     assert b.fields == {"y": 0, "x": 1}
-    root = vm.objects_model.classes[0].root
+    root = vm.objects.classes[0].root
     assert root is not None
     assert a.parent is not None and b.parent is not None
     assert a.parent.parent is root and b.parent.parent is root
@@ -101,16 +101,16 @@ def test_the_native_shape_objects_mirror_the_tree() -> None:
              ("class", "parent", "index", "field_count", "inline_capacity", "id", "dictionary")}
     assert words == {"class": d.klass.address, "parent": d.parent.address, "index": 2, "field_count": 3,
                      "inline_capacity": d.inline_capacity, "id": d.id, "dictionary": 0}
-    assert vm.objects_model.name_text(heap.field(d.address, SHAPE, "name")) == "z"
+    assert vm.objects.name_text(heap.field(d.address, SHAPE, "name")) == "z"
     # The parent's transition table (name -> child shape) holds the one transition it has.
-    pairs = vm.objects_model.pairs.items(heap.field(d.parent.address, SHAPE, "transitions"))
-    assert [(vm.objects_model.name_text(name), child) for name, child in pairs] == [("z", d.address)]
+    pairs = vm.objects.pairs.items(heap.field(d.parent.address, SHAPE, "transitions"))
+    assert [(vm.objects.name_text(name), child) for name, child in pairs] == [("z", d.address)]
 
 
 def test_transitions_are_reused_so_the_tree_does_not_grow() -> None:
     vm = make_vm()
     run_source(vm, "class P { init() { this.a = 1; this.b = 2; this.c = 3; } } var first = P();")
-    table = vm.objects_model.shapes
+    table = vm.objects.shapes
     shapes, transitions = len(table.shapes), table.transitions_made
     assert (shapes, transitions) == (4, 3)
     # 999 more, enough for init and the loop to be compiled and to make the transitions in compiled code.
@@ -152,7 +152,7 @@ def test_slack_tracking_keeps_as_many_inline_slots_as_the_most_fields_any_instan
     run_source(vm, BAGS)
     shapes = class_shapes(vm, "Bag")
     assert [s.describe() for s in shapes] == ["Bag{}", "Bag{a}", "Bag{a,b}", "Bag{a,b,c}"]
-    assert vm.objects_model.classes[0].instances == 63
+    assert vm.objects.classes[0].instances == 63
     assert [s.inline_capacity for s in shapes] == [DEFAULTS.inline_slots_while_tracking] * 4
     run_source(vm, "fill(63);")             # the 64th instance: the class learns from the first ones
     assert DEFAULTS.slack_tracking_instances == 64
@@ -273,16 +273,16 @@ print n.w + n.x;
     assert m is n
     assert m.dictionary
     assert m.describe() == "M{dictionary}"
-    assert vm.objects_model.shapes.dictionary_instances == 2
+    assert vm.objects.shapes.dictionary_instances == 2
     assert len(class_shapes(vm, "M")) == 1 + 3 + 3 + 1           # root, a b c, x y z, the dictionary shape
     assert m not in [child for s in class_shapes(vm, "M") for child in s.transitions.values()]
-    table = vm.objects_model.dictionary_index[global_value(vm, "m") & ADDRESS_MASK]
+    table = vm.objects.dictionary_index[global_value(vm, "m") & ADDRESS_MASK]
     assert list(table) == ["a", "b", "c", "d", "e", "get"]
 
 
 def test_shape_table_limits_lead_to_the_class_dictionary_shape() -> None:
     vm = make_vm(max_shape_fields=2, max_shapes_per_class=5)
-    model = vm.objects_model
+    model = vm.objects
     table = model.shapes
     klass = model.class_of(model.new_class("K"))
     root = klass.root
@@ -489,7 +489,7 @@ fun make(k, v) { return k(v); }
 print make(B, 1).get() + make(C, 1).get();
 """)
     assert out == "5\n"
-    model = vm.objects_model
+    model = vm.objects
     a, b, c = (global_value(vm, n) for n in "ABC")
     supers = [s for r in vm.records if r.name == "get" for s in r.feedback.values()
               if s.cases and isinstance(s.cases[0], SuperHit)]
@@ -511,7 +511,7 @@ def test_stage_3_analysis_knows_class_opcodes_only_through_the_vm_hook() -> None
     ``opcode_types`` adds that ``obj.f = value`` leaves the value (a number here), so ``+`` after it is
     planned on numbers; without the hook the same store leaves a value of unknown type."""
     from stage1_interp.bytecode import Op
-    from stage3_deopt.speculation import Kind, Speculator, analyse
+    from stage3_deopt.analysis import Known, Speculator, analyse
     vm = make_vm(jit="off")
     run_source(vm, "class P {} fun f(p) { return (p.x = 2) + 1; } print f(P());")
     rec = record(vm, "f")
@@ -519,5 +519,5 @@ def test_stage_3_analysis_knows_class_opcodes_only_through_the_vm_hook() -> None
     with_hook = analyse(rec, Speculator(rec, True, opcode_types=vm.opcode_types())).before[add]
     without = analyse(rec, Speculator(rec, True)).before[add]
     assert with_hook is not None and without is not None
-    assert with_hook.stack[-2][0] != Kind.VALUE      # the constant 2 (or a number), from the hook
-    assert without.stack[-2][0] == Kind.VALUE        # the generic rule: the table's one push, type unknown
+    assert with_hook.stack[-2][0] != Known.VALUE      # the constant 2 (or a number), from the hook
+    assert without.stack[-2][0] == Known.VALUE        # the generic rule: the table's one push, type unknown

@@ -30,8 +30,7 @@ class ICVM(TieredVM):
         super().__init__(options)
         assert isinstance(self.settings, Settings)
         self.settings: Settings = self.settings
-        self.recorder = FeedbackRecorder(self)
-        self.feedback = self.recorder
+        self.feedback: FeedbackRecorder = FeedbackRecorder(self)    # the interpreter's feedback hook
         # Under --jit=eager (threshold 1) functions compile at once: record from the start.
         self.feedback_after = min(self.settings.feedback_after, self.settings.threshold - 1)
         self.miss_counters = MissCounters()
@@ -59,9 +58,9 @@ class ICVM(TieredVM):
             caches = self.caches()
             for state in ICState:
                 self.stats.add(f"ic.state.{state.value}", sum(1 for c in caches if c.state == state))
-            for (old, new), count in sorted(self.recorder.transitions.items()):
+            for (old, new), count in sorted(self.feedback.transitions.items()):
                 self.stats.add(f"ic.transition.{old}->{new}", count)
             self.stats.section("guard misses per site (guarded sites in compiled code)", [
                 f"  {c.describe()}: {self.miss_counters.count(c)} misses ({c.state.value}: "
-                f"{', '.join(self.recorder.show(k) for k in c.cases)})" for c in self.miss_counters.sites])
+                f"{', '.join(self.feedback.show(k) for k in c.cases)})" for c in self.miss_counters.sites])
         super().finish()

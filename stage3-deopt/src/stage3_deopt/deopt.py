@@ -41,8 +41,8 @@ from stage0_jit.layout import GLOBAL, WORD
 from stage1_interp.functions import FunctionRecord
 from stage2_ic.feedback import type_tag
 
-from .sidetables import DeoptBuffer, DeoptPoint, GuardKind, How, Operand, SideTables
-from .speculation import Speculator
+from .sidetables import DeoptBuffer, DeoptPoint, GuardKind, Stored, Operand, SideTables
+from .analysis import Speculator
 
 TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
 if TYPE_CHECKING:
@@ -211,15 +211,15 @@ class Deoptimizer:
         frame = point.frame
         trusted = point.guard.describe_trusted(vm.show_case, "seen {} times")
         inlined = f" (in the inline copy LLVM inlined into {point.inlined_into})" if point.inlined_into else ""
-        kinds = {how: sum(1 for v in frame.locations if v.how is how) for how in How}
+        kinds = {how: sum(1 for v in frame.locations if v.how is how) for how in Stored}
         dead = frame.slot_count - sum(1 for v in frame.locations if v.place == "slot")
         vm.trace("deopt", f"{frame.function} line {frame.line} bytecode {frame.offset} {point.operation}"
                           f"{inlined}: guard '{point.reason}' failed in {point.code.title}")
         vm.trace("deopt", f"  trusted: {trusted}")
         vm.trace("deopt", f"  saw: {self.seen(point, slots, stack)}")
         vm.trace("deopt", f"  rebuilt 1 interpreter frame: {len(frame.locations)} values "
-                          f"({kinds[How.BOXED]} boxed, {kinds[How.DOUBLE]} re-boxed doubles, "
-                          f"{kinds[How.CELL]} cells, {kinds[How.CONSTANT]} constants), "
+                          f"({kinds[Stored.BOXED]} boxed, {kinds[Stored.DOUBLE]} re-boxed doubles, "
+                          f"{kinds[Stored.CELL]} cells, {kinds[Stored.CONSTANT]} constants), "
                           f"{dead} dead slots as nil")
         vm.trace("deopt", f"  next: the interpreter resumes at bytecode {frame.offset}; {next_steps}")
 

@@ -6,7 +6,7 @@ end. Here, when the interpreter takes a back-edge of a hot function
 (``Interpreter`` calls ``vm.osr``, which is :meth:`OSR.__call__`), it:
 
 1. compiles, if it has none yet, an OSR entry for that loop header
-   (``compiler.OSREntryCompiler``), together with the function's normal
+   (``bytecode_jit.OSREntryCompiler``), together with the function's normal
    entry and any warm functions, in one module;
 2. writes the activation's live slots and operand stack into the OSR buffer,
    word for word as the entry's :class:`~stage3_deopt.sidetables.FrameMap`
@@ -30,7 +30,7 @@ from stage0_jit import values
 from stage1_interp.functions import FunctionRecord
 from stage1_interp.tiering import CompileJob, Tiering
 
-from .sidetables import CodeVersion, DeoptBuffer, FrameMap, How
+from .sidetables import CodeVersion, DeoptBuffer, FrameMap, Stored
 
 TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
     from stage1_interp.vm import TieredVM
 
-    from .compiler import OSREntryCompiler
+    from .bytecode_jit import OSREntryCompiler
     from .vm import DeoptVM
 
 OSR_ENTRY = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64)
@@ -103,7 +103,7 @@ class OSRJob(CompileJob):
     def compiler(self, ctx: "ModuleContext", ops: "Operations", vm: "TieredVM",
                  symbol: str) -> "BytecodeFunctionCompiler":
         """An OSR entry compiler (not a normal entry: nothing calls it but the interpreter)."""
-        from .compiler import OSREntryCompiler
+        from .bytecode_jit import OSREntryCompiler
         from .vm import DeoptVM
         assert isinstance(vm, DeoptVM)
         self.built = OSREntryCompiler(ctx, ops, vm, self.record, symbol, self.version, self.header,
@@ -138,7 +138,7 @@ class OSR:
         vm.stats.add("osr.compiled")
         vm.trace("osr", f"{record.name}: OSR entry at bytecode {header} (line {entry.frame.line}) installed: "
                         f"it loads {entry.frame.stored - 1} values from the OSR buffer, "
-                        f"{sum(1 for v in entry.frame.locations if v.how is How.CONSTANT)} constants, "
+                        f"{sum(1 for v in entry.frame.locations if v.how is Stored.CONSTANT)} constants, "
                         f"{entry.speculated} speculated numbers checked on entry")
 
     def discard(self, record: FunctionRecord) -> None:
@@ -160,14 +160,14 @@ class OSR:
                             f"is hot ({record.back_edges} back-edges, {record.calls} calls): "
                             f"compiling an OSR entry")
             vm.timeline.instant(f"hot loop: {record.name} bytecode {header}", "osr")
-            vm.tiering_osr().request_osr(record, header, slots, stack)
+            vm.tiering.request_osr(record, header, slots, stack)
             entry = self.entries.get((vm.index_of(record), header))
             if entry is None:
                 return None
         words = self.buffer.words
         words[0] = values.OBJ_TAG | closure_address
         for v in entry.frame.locations:
-            if v.how is not How.CONSTANT:
+            if v.how is not Stored.CONSTANT:
                 words[v.word] = (slots if v.place == "slot" else stack)[v.index]
         vm.stats.add("osr.entered")
         vm.trace("osr", f"{record.name} enters compiled code at bytecode {header} (line {entry.frame.line}), "

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from stage1_interp.functions import FunctionRecord
 
 
-class How(enum.Enum):
+class Stored(enum.Enum):
     """Where one value lives at a deopt point (see the module docstring)."""
 
     BOXED = "boxed"
@@ -96,23 +96,23 @@ class ValueLocation(_Frozen):
 
     place: str          # "slot" or "stack"
     index: int
-    how: How
+    how: Stored
     word: int           # buffer word (boxed, double, cell) or the constant itself
 
-    def __init__(self, place: str, index: int, how: How, word: int) -> None:
+    def __init__(self, place: str, index: int, how: Stored, word: int) -> None:
         self.place = place
         self.index = index
         self.how = how
         self.word = word
 
-    def with_how(self, how: How) -> "ValueLocation":
+    def with_how(self, how: Stored) -> "ValueLocation":
         """The same value, kept as ``how``."""
         return ValueLocation(self.place, self.index, how, self.word)
 
     def describe(self) -> str:
         """``slot 2 = buffer[3] (double)`` style."""
         where = f"{self.place} {self.index}"
-        if self.how is How.CONSTANT:
+        if self.how is Stored.CONSTANT:
             return f"{where} = constant {_show_word(self.word)}"
         return f"{where} = buffer[{self.word}] ({self.how.value})"
 
@@ -154,7 +154,7 @@ class FrameMap(_Frozen):
     @property
     def stored(self) -> int:
         """Buffer words used (the closure plus every value that is not a constant)."""
-        return 1 + sum(1 for v in self.locations if v.how is not How.CONSTANT)
+        return 1 + sum(1 for v in self.locations if v.how is not Stored.CONSTANT)
 
     def rebuild(self, buffer: NativeRegion) -> tuple[int, list[int], list[int]]:
         """The closure, slots and operand stack, read back from ``buffer``."""
@@ -162,11 +162,11 @@ class FrameMap(_Frozen):
         slots = [values.NIL] * self.slot_count
         stack = [values.NIL] * self.stack_depth
         for v in self.locations:
-            if v.how is How.CONSTANT:
+            if v.how is Stored.CONSTANT:
                 word = v.word
             else:
                 word = int(words[v.word])
-                if v.how is How.DOUBLE:
+                if v.how is Stored.DOUBLE:
                     # The analysis proved a double: re-boxing it is the identity; check the proof.
                     assert values.is_number(word), f"{self.function} bytecode {self.offset}: {v.describe()}"
             (slots if v.place == "slot" else stack)[v.index] = word
@@ -205,7 +205,7 @@ class CodeVersion(_Record):
 
 
 class Show(enum.Enum):
-    """How the explainer shows what a failed guard found in the rebuilt frame (its ``saw:`` line)."""
+    """Stored the explainer shows what a failed guard found in the rebuilt frame (its ``saw:`` line)."""
 
     TYPES = "types"        # the operands' types, as the feedback's cases show them: ``(string, number)``
     TYPE = "type"          # the value's type: ``string``
@@ -292,9 +292,9 @@ class Operand(_Frozen):
         return f"{self.place} {self.index}"
 
 
-#: How a feedback case is shown (the VM's stage knows its cases: ``DeoptVM.show_case``).
+#: Stored a feedback case is shown (the VM's stage knows its cases: ``DeoptVM.show_case``).
 ShowCase = Callable[[Hashable], str]
-#: How a value found in the rebuilt frame is shown.
+#: Stored a value found in the rebuilt frame is shown.
 ShowValue = Callable[[int], str]
 
 

@@ -2,8 +2,8 @@
 
 Hooks it plugs into: ``TieredVM.osr`` (the interpreter's hot back-edge,
 ``osr.OSR``), ``TieredVM.function_compiler`` (compilers with deopt exits,
-``compiler.SpeculativeCompiler``), ``TieredVM.operations`` (emitters that
-deoptimise on a miss, ``speculative.SpeculativeOperations``), the tiering
+``bytecode_jit.SpeculativeCompiler``), ``TieredVM.operations`` (emitters that
+deoptimise on a miss, ``emitters.SpeculativeOperations``), the tiering
 class (``tiering.DeoptTiering``: OSR jobs), ``ICVM.inline_copy_compiler`` and the
 runtime's callback table (``lox_deopt``).
 
@@ -33,11 +33,11 @@ if TYPE_CHECKING:
     from stage0_jit.irmodule import ModuleContext
     from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
 
-    from .compiler import SpeculativeCompiler
+    from .bytecode_jit import SpeculativeCompiler
     from .deopt import Deoptimizer
     from .osr import OSR
     from .sidetables import CodeVersion
-    from .speculation import StackTypes
+    from .analysis import StackTypes
 
 
 class DeoptVM(ICVM):
@@ -49,7 +49,7 @@ class DeoptVM(ICVM):
         super().__init__(options)
         assert isinstance(self.settings, Settings)
         self.settings: Settings = self.settings
-        self.tiering = DeoptTiering(self)
+        self.tiering: DeoptTiering = DeoptTiering(self)
         self.osr = self.enter_loop if self.settings.osr else None
         self.versions: dict[int, list[CodeVersion]] = defaultdict(list)
         self.compiling: dict[int, SpeculativeCompiler] = {}     # prototype -> its normal entry being compiled
@@ -71,11 +71,6 @@ class DeoptVM(ICVM):
         """The interpreter's OSR hook (a hot loop's back-edge): see ``osr.OSR.__call__``."""
         return self.osr_entries(record, closure_address, header, slots, stack, depth)
 
-    def tiering_osr(self) -> DeoptTiering:
-        """The tiering object, as stage 3's class."""
-        assert isinstance(self.tiering, DeoptTiering)
-        return self.tiering
-
     def index_of(self, record: FunctionRecord) -> int:
         """The function's index in ``records`` (its prototype's id)."""
         return int(self.runtime.heap.field(record.prototype, FUNCTION, "id"))
@@ -91,14 +86,14 @@ class DeoptVM(ICVM):
     def operations(self, ctx: "ModuleContext") -> "Operations":
         """Speculating emitters, unless ``--ic=off`` or ``--deopt=off`` (then stage 1's or stage 2's)."""
         if self.settings.ic and self.settings.deopt:
-            from .speculative import SpeculativeOperations
+            from .emitters import SpeculativeOperations
             return SpeculativeOperations(ctx, self)
         return super().operations(ctx)
 
     def function_compiler(self, ctx: "ModuleContext", ops: "Operations", record: FunctionRecord,
                           symbol: str) -> "BytecodeFunctionCompiler":
         """A normal entry with deopt exits and the stale-code check, as a new code version."""
-        from .compiler import SpeculativeCompiler
+        from .bytecode_jit import SpeculativeCompiler
         compiler = SpeculativeCompiler(ctx, ops, self, record, symbol, self.new_version(record, None))
         self.compiling[record.prototype] = compiler
         return compiler
@@ -106,7 +101,7 @@ class DeoptVM(ICVM):
     def inline_copy_compiler(self, ctx: "ModuleContext", ops: "Operations", record: FunctionRecord,
                              symbol: str) -> "BytecodeFunctionCompiler":
         """The inline copy shares the real function's code version: discarding one discards both."""
-        from .compiler import SpeculativeCompiler
+        from .bytecode_jit import SpeculativeCompiler
         real = self.compiling[record.prototype]
         copy = SpeculativeCompiler(ctx, ops, self, record, symbol, real.version)
         copy.inlined_into = record.name

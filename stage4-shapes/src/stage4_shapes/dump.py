@@ -38,7 +38,7 @@ def shape_keys(case: Hashable) -> list[int]:
 
 def describe_case(vm: "ShapesVM", case: Hashable) -> str:
     """A case with its shapes named by number."""
-    table = vm.objects_model.shapes.by_header
+    table = vm.objects.shapes.by_header
     keys = shape_keys(case)
     return " -> ".join(f"#{table[key].id}" for key in keys) + f" {case}" if keys else str(case)
 
@@ -66,7 +66,7 @@ def tree_lines(shape: Shape, depth: int) -> list[str]:
 
 def text(vm: "ShapesVM") -> str:
     """``--dump=shapes``: every class's shape trees, then every site's cache."""
-    model = vm.objects_model
+    model = vm.objects
     out = ["=== shapes ==="]
     for klass in model.classes:
         roots = [s for s in model.shapes.shapes if s.klass is klass and s.parent is None and not s.dictionary]
@@ -86,7 +86,7 @@ def text(vm: "ShapesVM") -> str:
 
 def dot(vm: "ShapesVM") -> str:
     """The Graphviz picture (see the module docstring)."""
-    model = vm.objects_model
+    model = vm.objects
     out = ["digraph shapes {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];']
     for klass in model.classes:
         out.append(f'  subgraph cluster_{klass.id} {{ label="class {klass.name}"; style=rounded;')

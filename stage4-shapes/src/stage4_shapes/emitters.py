@@ -40,7 +40,7 @@ from stage0_jit.irvalues import NIL, address_of, box_address, const, is_obj
 from stage0_jit.layout import FUNCTION, WORD
 from stage2_ic.feedback import CallTarget
 from stage3_deopt.sidetables import Guard, GuardKind, Operand
-from stage3_deopt.speculative import SpeculativeOperations
+from stage3_deopt.emitters import SpeculativeOperations
 
 from .caches import ClassTarget, FieldHit, MethodHit, ShapeCache, StoreHit, SuperHit
 from .generic import ObjectOperations
@@ -254,7 +254,7 @@ class ShapedOperations(ObjectOperations, SpeculativeOperations):
 
     def do_new(self, f: FunctionState, case: ClassTarget, args: list[ir.Value], line: int) -> ir.Value:
         """The instance at the class's root shape, allocated inline; then ``init`` called directly."""
-        root = self.shapes_vm.objects_model.class_of(case.klass).root
+        root = self.shapes_vm.objects.class_of(case.klass).root
         assert root is not None
         address = self.allocate(f, ObjectKind.INSTANCE, instance_size(root.inline_capacity), line)
         self.store_field(f, address, 0, const(root.header))

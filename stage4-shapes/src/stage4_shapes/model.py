@@ -324,7 +324,7 @@ class ObjectModel:
         """Record a case learned on a miss (its state may move up the ladder; megamorphic keeps nothing)."""
         if cache is None or case is None:
             return
-        self.vm.recorder.note(cache, case)
+        self.vm.feedback.note(cache, case)
         if case in cache.cases:
             cache.by_key[key] = (case, cache.cases.index(case))
 

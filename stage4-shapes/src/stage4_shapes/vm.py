@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from stage0_jit.emitters import Operations
     from stage0_jit.irmodule import ModuleContext
-    from stage3_deopt.speculation import Entry, StackTypes
+    from stage3_deopt.analysis import Entry, StackTypes
 
 
 class ShapesOptions(TieredOptions):
@@ -60,7 +60,7 @@ class ShapesRecorder(FeedbackRecorder):
 
     def call(self, record: FunctionRecord, offset: int, callee: int) -> None:
         """Classes are call targets too (a cached class call allocates inline and calls ``init`` directly)."""
-        model = self.shapes_vm.objects_model
+        model = self.shapes_vm.objects
         if model.kind(callee) != CLASS_KIND:
             super().call(record, offset, callee)
             return
@@ -89,13 +89,11 @@ class ShapesVM(DeoptVM):
         super().__init__(options)
         assert isinstance(self.settings, Settings)
         self.settings: Settings = self.settings
-        self.objects_model = ObjectModel(self)
-        self.objects = self.objects_model
+        self.objects: ObjectModel = ObjectModel(self)      # the interpreter's object model hook
         runtime = self.runtime
         assert isinstance(runtime, ObjectRuntime)
-        runtime.objects = self.objects_model
-        self.recorder = ShapesRecorder(self)
-        self.feedback = self.recorder
+        runtime.objects = self.objects
+        self.feedback = ShapesRecorder(self)
 
     def make_runtime(self) -> Runtime:
         """The runtime with classes."""
@@ -120,7 +118,7 @@ class ShapesVM(DeoptVM):
     def describe_value(self, value: int) -> str:
         """For the deopt explainer: ``an instance of shape #3 Point{x,y}``, ``class Point``, or as stage 3 says
         (``<fn f>``, the value's type)."""
-        model = self.objects_model
+        model = self.objects
         kind = model.kind(value)
         if kind == ObjectKind.INSTANCE:
             shape = model.shape_of(value & ADDRESS_MASK)
@@ -133,7 +131,7 @@ class ShapesVM(DeoptVM):
         """For the deopt explainer and ``--dump=deopt``: a shape cache's case shows its shape, or its class
         (``Point{x}: method area``, ``class Point``); a ``super`` case names the superclass it was cached for."""
         if isinstance(case, SuperHit):
-            return f"class {self.objects_model.class_of(case.superclass).name}: {case}"
+            return f"class {self.objects.class_of(case.superclass).name}: {case}"
         if isinstance(case, (FieldHit, MethodHit, StoreHit, ClassTarget)):
             return str(case)
         return super().show_case(case)
@@ -141,11 +139,11 @@ class ShapesVM(DeoptVM):
     def finish(self) -> None:
         """Stage 3's report plus shapes and shape-cache states."""
         if self.options.stats:
-            table = self.objects_model.shapes
+            table = self.objects.shapes
             self.stats.add("shapes.total", len(table.shapes))
             self.stats.add("shapes.transitions", table.transitions_made)
             self.stats.add("shapes.dictionary_instances", table.dictionary_instances)
-            self.stats.add("classes.total", len(self.objects_model.classes))
+            self.stats.add("classes.total", len(self.objects.classes))
             caches = [c for c in self.caches() if isinstance(c, ShapeCache)]
             for cache in caches:
                 self.stats.add(f"ic.shape.{cache.state.value}")

@@ -20,7 +20,7 @@ module works those facts out before any IR is emitted:
 - :func:`live_slots` says which slots may still be read: a deopt exit stores
   only those (the interpreter never reads the others before writing them).
 
-The emitter (``speculative.py``) and the analysis call the same ``plan``, so
+The emitter (``emitters.py``) and the analysis call the same ``plan``, so
 the code and the facts it relies on can never disagree.
 """
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from stage1_interp.functions import FunctionRecord
 
 
-class Kind(enum.Enum):
+class Known(enum.Enum):
     """What the analysis knows of a word (constants aside)."""
 
     ANY = "any"          # a Lox value or a cell's address: the slot holds different things on different paths
@@ -80,7 +80,7 @@ class Const:
 
 
 #: What the analysis knows of a word (``X | Y`` of two classes is a ``types.UnionType``: no ``typing`` needed).
-Type = Kind | Const
+Type = Known | Const
 #: A stack entry: its type, and the slot it was loaded from while that slot still holds it (-1: none).
 Entry = tuple[Type, int]
 
@@ -115,12 +115,12 @@ class State:
 
 def is_number(t: Type) -> bool:
     """Proven to be a double."""
-    return t is Kind.NUMBER or (isinstance(t, Const) and values.is_number(t.word))
+    return t is Known.NUMBER or (isinstance(t, Const) and values.is_number(t.word))
 
 
 def is_value(t: Type) -> bool:
     """Proven to be a Lox value (not a cell address)."""
-    return t is not Kind.ANY and t is not Kind.CELL
+    return t is not Known.ANY and t is not Known.CELL
 
 
 def join(a: Type, b: Type) -> Type:
@@ -128,16 +128,16 @@ def join(a: Type, b: Type) -> Type:
     if a == b:
         return a
     if is_number(a) and is_number(b):
-        return Kind.NUMBER
+        return Known.NUMBER
     if _is_bool(a) and _is_bool(b):
-        return Kind.BOOL
+        return Known.BOOL
     if is_value(a) and is_value(b):
-        return Kind.VALUE
-    return Kind.ANY
+        return Known.VALUE
+    return Known.ANY
 
 
 def _is_bool(t: Type) -> bool:
-    return t is Kind.BOOL or t == Const(values.TRUE) or t == Const(values.FALSE)
+    return t is Known.BOOL or t == Const(values.TRUE) or t == Const(values.FALSE)
 
 
 def _join_entry(a: Entry, b: Entry) -> Entry:
@@ -210,7 +210,7 @@ _NO_TYPE_CHANGE = frozenset({Op.SET_CELL, Op.SET_UPVALUE, Op.SET_GLOBAL, Op.JUMP
 #: VM's ``opcode_types`` hook; stage 4: SET_PROPERTY's result is the value assigned); any other opcode the
 #: analysis does not know pops what the table says and pushes values of unknown type.
 StackTypes = Callable[[int, list[Entry]], None]
-GENERIC_VALUE = Plan(How.GENERIC, "", Kind.VALUE)
+GENERIC_VALUE = Plan(How.GENERIC, "", Known.VALUE)
 
 
 class Speculator:
@@ -241,22 +241,22 @@ class Speculator:
             return self._binary(offset, op, operands[0], operands[1])
         if op == Op.NEGATE:
             if is_number(operands[0]):
-                return Plan(How.KNOWN, "number", Kind.NUMBER, True)
+                return Plan(How.KNOWN, "number", Known.NUMBER, True)
             cache = self.betting(offset)
             if cache is not None and cache.cases == [("number",)]:
-                return Plan(How.GUARD, "number", Kind.NUMBER, True)
-            return Plan(How.GENERIC, "", Kind.NUMBER, True)      # stage 0 tests, or raises the error
+                return Plan(How.GUARD, "number", Known.NUMBER, True)
+            return Plan(How.GENERIC, "", Known.NUMBER, True)      # stage 0 tests, or raises the error
         if op == Op.GET_GLOBAL:
             cache = self.betting(offset)
             if cache is not None and cache.cases == ["number"]:
-                return Plan(How.GUARD, "number", Kind.NUMBER)
+                return Plan(How.GUARD, "number", Known.NUMBER)
             return GENERIC_VALUE
         if op == Op.CALL:
             return self._call(offset, len(operands) - 1)
         return GENERIC_VALUE
 
     def _binary(self, offset: int, op: int, x: Type, y: Type) -> Plan:
-        result: Type = Kind.NUMBER if op in _ARITHMETIC else Kind.BOOL
+        result: Type = Known.NUMBER if op in _ARITHMETIC else Known.BOOL
         if is_number(x) and is_number(y):
             return Plan(How.KNOWN, "numbers", result, True)
         cache = self.betting(offset)
@@ -264,13 +264,13 @@ class Speculator:
         if cases and all(c == NUMBERS for c in cases):
             return Plan(How.GUARD, "numbers", result, True)
         if op == Op.ADD and cases and all(c in (NUMBERS, STRINGS) for c in cases):
-            return Plan(How.GUARD, "strings" if cases == [STRINGS] else "numbers or strings", Kind.VALUE)
+            return Plan(How.GUARD, "strings" if cases == [STRINGS] else "numbers or strings", Known.VALUE)
         seen = self.cache(offset)
         how = How.FALLBACK if seen is not None and seen.guarded else How.GENERIC
         if op == Op.ADD:
-            return Plan(how, "", Kind.VALUE)
+            return Plan(how, "", Known.VALUE)
         if op in _EQUALITY:
-            return Plan(how, "", Kind.BOOL)
+            return Plan(how, "", Known.BOOL)
         # - * / and the comparisons either see two numbers or raise the error: numbers after them.
         return Plan(how, "", result, True)
 
@@ -282,8 +282,8 @@ class Speculator:
         if not targets:
             return GENERIC_VALUE
         if self.betting(offset) is not None and len(targets) == len(cache.cases):
-            return Plan(How.GUARD, "targets", Kind.VALUE)
-        return Plan(How.FALLBACK, "targets", Kind.VALUE)
+            return Plan(How.GUARD, "targets", Known.VALUE)
+        return Plan(How.FALLBACK, "targets", Known.VALUE)
 
 
 def call_targets(cache: InlineCache, argc: int) -> list[CallTarget]:
@@ -329,7 +329,7 @@ class NothingKnown(Sequence[State | None]):
 
     def __init__(self, record: "FunctionRecord", reachable: list[bool]) -> None:
         self.depths = stack_depths(record.code.chunk)
-        self.slots: tuple[Type, ...] = (Kind.ANY,) * record.code.slot_count
+        self.slots: tuple[Type, ...] = (Known.ANY,) * record.code.slot_count
         self.reachable = reachable
 
     def __len__(self) -> int:
@@ -338,7 +338,7 @@ class NothingKnown(Sequence[State | None]):
     def __getitem__(self, i: int) -> State | None:   # type: ignore[override]
         if not self.reachable[i] or self.depths[i] < 0:
             return None
-        return State(self.slots, ((Kind.ANY, -1),) * self.depths[i])
+        return State(self.slots, ((Known.ANY, -1),) * self.depths[i])
 
 
 #: Functions with more slots than this are analysed for their stack only (slot types stay unknown):
@@ -349,12 +349,12 @@ SLOT_TRACKING_LIMIT = 64
 def entry_state(record: "FunctionRecord") -> State:
     """Before instruction 0: slot 0 (the closure) and the arguments are values, other locals nil."""
     code = record.code
-    slots: list[Type] = [Kind.VALUE] * (1 + code.arity) + [Const(values.NIL)] * (code.slot_count - 1 - code.arity)
+    slots: list[Type] = [Known.VALUE] * (1 + code.arity) + [Const(values.NIL)] * (code.slot_count - 1 - code.arity)
     return State(_limit(tuple(slots)), ())
 
 
 def _limit(slots: tuple[Type, ...]) -> tuple[Type, ...]:
-    return slots if len(slots) <= SLOT_TRACKING_LIMIT else (Kind.ANY,) * len(slots)
+    return slots if len(slots) <= SLOT_TRACKING_LIMIT else (Known.ANY,) * len(slots)
 
 
 #: Functions with a deeper operand stack than this are not analysed at all (nothing speculated): the facts
@@ -421,7 +421,7 @@ def _step(record: "FunctionRecord", speculator: Speculator, i: int, state: State
     def refine(entries: list[Entry]) -> None:
         for _, source in entries:
             if source >= 0 and tracking and is_value(slots[source]):
-                slots[source] = Kind.NUMBER
+                slots[source] = Known.NUMBER
 
     if op == Op.CONSTANT:
         stack.append((Const(record.constants[arg]), -1))
@@ -439,9 +439,9 @@ def _step(record: "FunctionRecord", speculator: Speculator, i: int, state: State
         set_slot(arg, stack[-1][0])
         stack[-1] = (stack[-1][0], arg if tracking else -1)
     elif op == Op.MAKE_CELL:
-        set_slot(arg, Kind.CELL)
+        set_slot(arg, Known.CELL)
     elif op in (Op.GET_CELL, Op.GET_UPVALUE, Op.CLOSURE):
-        stack.append((Kind.VALUE, -1))
+        stack.append((Known.VALUE, -1))
     elif op == Op.GET_GLOBAL:
         plan = speculator.plan(i, op, ())
         stack.append((plan.result, -1))
@@ -457,20 +457,20 @@ def _step(record: "FunctionRecord", speculator: Speculator, i: int, state: State
         plan = speculator.plan(i, op, (operand[0],))
         if plan.refines:
             refine([operand])
-        stack[-1] = (Kind.NUMBER, -1)
+        stack[-1] = (Known.NUMBER, -1)
     elif op == Op.NOT:
-        stack[-1] = (Kind.BOOL, -1)
+        stack[-1] = (Known.BOOL, -1)
     elif op == Op.CALL:
         callee_and_args = stack[len(stack) - arg - 1:]
         plan = speculator.plan(i, op, tuple(t for t, _ in callee_and_args))
         del stack[len(stack) - arg - 1:]
-        stack.append((Kind.VALUE, -1))
+        stack.append((Known.VALUE, -1))
     elif op in speculator.opcode_types:
         speculator.opcode_types[op](arg, stack)
     elif op not in _NO_TYPE_CHANGE:
         # An opcode of a later stage: the opcode table says how many values it takes and leaves.
         del stack[len(stack) - pops(op, arg):]
-        stack.extend((Kind.VALUE, -1) for _ in range(pushes(op)))
+        stack.extend((Known.VALUE, -1) for _ in range(pushes(op)))
     return plan, State(tuple(slots), tuple(stack))
 
 

@@ -3,12 +3,12 @@
 Stage 2's ``guarded`` joined the fast path with the generic operation after
 every guard, so LLVM saw a phi of "double or whatever the generic path
 returned" and had to test it again at the next use. Here a miss leaves the
-function through a *deopt exit* (``compiler.SpeculativeCompiler.deopt_exit``):
+function through a *deopt exit* (``bytecode_jit.SpeculativeCompiler.deopt_exit``):
 the fast path is the only way forward, the result of ``a + b`` is a double
 that flows into the next operation untested, and an operand the type
-analysis already proved (``speculation.How.KNOWN``) is not tested at all.
+analysis already proved (``analysis.How.KNOWN``) is not tested at all.
 
-Each operation follows its site's :class:`~stage3_deopt.speculation.Plan`
+Each operation follows its site's :class:`~stage3_deopt.analysis.Plan`
 (the same one the analysis used): ``KNOWN`` emits the bare operation,
 ``GUARD`` one test and a deopt exit, ``FALLBACK``/``GENERIC`` stage 2's and
 stage 0's emitters unchanged.
@@ -23,16 +23,16 @@ from llvmlite import ir
 from stage0_jit.emitters import FunctionState
 from stage0_jit.irmodule import ModuleContext
 from stage0_jit.irvalues import NIL, const, from_bool, from_double, is_number, to_double
-from stage0_jit.layout import Kind as ObjectKind
+from stage0_jit.layout import Kind
 from stage2_ic.feedback import CallTarget
 from stage2_ic.guards import GuardedOperations
 
 from .sidetables import Guard, GuardKind, Operand
-from .speculation import How, Plan, Type, call_targets, is_number as proven_number
+from .analysis import How, Plan, Type, call_targets, is_number as proven_number
 
 TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
 if TYPE_CHECKING:
-    from .compiler import SpeculativeCompiler
+    from .bytecode_jit import SpeculativeCompiler
     from .vm import DeoptVM
 
 _FLOAT_OPS = {"+": "fadd", "-": "fsub", "*": "fmul", "/": "fdiv"}
@@ -52,7 +52,7 @@ class SpeculativeOperations(GuardedOperations):
     def enter_site(self, site: object, offset: int) -> None:
         """Remember the function being compiled: its plans, its operand types and its deopt exits."""
         super().enter_site(site, offset)
-        from .compiler import SpeculativeCompiler
+        from .bytecode_jit import SpeculativeCompiler
         self.frame = site if isinstance(site, SpeculativeCompiler) else None
 
     def current(self) -> tuple[Plan, tuple[Type, ...]] | None:
@@ -120,7 +120,7 @@ class SpeculativeOperations(GuardedOperations):
         if plan.case == "numbers":
             self.require_numbers(f, [(x, types[-2]), (y, types[-1])], Guard(GuardKind.NUMBERS, _BINARY))
             return from_double(b, getattr(b, _FLOAT_OPS[op])(to_double(b, x), to_double(b, y)))
-        strings = b.and_(self.ctx.is_kind(b, x, ObjectKind.STRING), self.ctx.is_kind(b, y, ObjectKind.STRING))
+        strings = b.and_(self.ctx.is_kind(b, x, Kind.STRING), self.ctx.is_kind(b, y, Kind.STRING))
         if plan.case == "strings":
             self.speculate(f, strings, Guard(GuardKind.STRINGS, _BINARY))
             return self.concatenate(f, x, y, line)

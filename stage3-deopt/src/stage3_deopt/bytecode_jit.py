@@ -2,7 +2,7 @@
 
 :class:`SpeculativeCompiler` is stage 1's bytecode compiler plus three things:
 
-- before emitting, it runs the type analysis (``speculation.analyse``), whose
+- before emitting, it runs the type analysis (``analysis.analyse``), whose
   plans the emitters follow;
 - :meth:`deopt_exit` builds the block a failed guard jumps to: it stores
   every live slot and stack entry into the deopt buffer, registers a
@@ -39,8 +39,8 @@ from stage1_interp.bytecode import Op, reaching, stack_depths
 from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
 from stage1_interp.functions import FunctionRecord
 
-from .sidetables import CodeVersion, DeoptPoint, FrameMap, Guard, GuardKind, How as Stored, Operand, ValueLocation
-from .speculation import (Analysis, Const, Kind, State, Type, analyse, is_number as proven_number,
+from .sidetables import CodeVersion, DeoptPoint, FrameMap, Guard, GuardKind, Stored, Operand, ValueLocation
+from .analysis import (Analysis, Const, Known, State, Type, analyse, is_number as proven_number,
                           is_value, trusted_cases)
 
 TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
@@ -113,7 +113,7 @@ class SpeculativeCompiler(BytecodeFunctionCompiler):
             if isinstance(t, Const):
                 locations.append(ValueLocation(place, index, Stored.CONSTANT, t.word))
                 continue
-            how = Stored.DOUBLE if proven_number(t) else Stored.CELL if t is Kind.CELL else Stored.BOXED
+            how = Stored.DOUBLE if proven_number(t) else Stored.CELL if t is Known.CELL else Stored.BOXED
             assert word < buffer_words, "frame larger than the deopt buffer"
             locations.append(ValueLocation(place, index, how, word))
             word += 1
@@ -222,7 +222,7 @@ class OSREntryCompiler(SpeculativeCompiler):
         the function does not speculate (``--deopt=off``, or past its deopt limit: no entry check may fail)."""
         if isinstance(proven, Const) or not is_value(proven):
             return proven
-        return Kind.NUMBER if self.speculator.speculate and values.is_number(value) else Kind.VALUE
+        return Known.NUMBER if self.speculator.speculate and values.is_number(value) else Known.VALUE
 
     def compile(self) -> None:
         """Take over the frame, load the live values, guard the speculated ones, jump to the header."""
@@ -246,11 +246,11 @@ class OSREntryCompiler(SpeculativeCompiler):
         self.offset = self.header
         for place, index in self.speculated:
             value = b.load((self.slots if place == "slot" else self.stack)[index])
-            self.ops_speculate_entry(value, Guard(GuardKind.OSR_ENTRY, (Operand("loop value", place, index),)))
+            self.guard_entry_number(value, Guard(GuardKind.OSR_ENTRY, (Operand("loop value", place, index),)))
         self.emit_body(self.header)
         self.close_frame()
 
-    def ops_speculate_entry(self, value: ir.Value, guard: Guard) -> None:
+    def guard_entry_number(self, value: ir.Value, guard: Guard) -> None:
         """One entry guard: a value the region treats as a number must be one now, else deopt at the header."""
         b = self.state.builder
         self.checking_entry = True
