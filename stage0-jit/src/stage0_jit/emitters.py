@@ -15,9 +15,9 @@ from llvmlite import ir
 
 from .errors import ErrorCode
 from .irmodule import ModuleContext
-from .irvalues import (ERROR, I64, NIL, UNDEFINED, address_of, both_numbers,
-                       box_address, const, from_bool, from_double, is_falsey, is_number,
-                       load_word, pointer, to_double)
+from .irvalues import (ERROR, I64, NIL, UNDEFINED, address_of, both_numbers, box_address, const, from_bool,
+                       from_double, is_falsey, is_number, load_word, number_arithmetic, number_compare,
+                       pointer, to_double)
 from .layout import CELL, CLOSURE, FUNCTION, GLOBAL, WORD, Kind
 
 
@@ -37,11 +37,6 @@ class FunctionState:
         self.failure: tuple[ir.Block, list[ir.Value]] | None = None   # the shared error exit and its phis
 
 
-_ARITHMETIC = {"-": "fsub", "*": "fmul", "/": "fdiv", "+": "fadd"}
-# clox compiles ``a <= b`` as ``!(a > b)`` and ``a >= b`` as ``!(a < b)``, so with a
-# NaN operand those two are true: the unordered comparisons give exactly that.
-_COMPARISON = {"<": ("ordered", "<"), ">": ("ordered", ">"),
-               "<=": ("unordered", "<="), ">=": ("unordered", ">=")}
 
 
 class Operations:
@@ -160,8 +155,7 @@ class Operations:
             return self.add(f, x, y, line)
         b = f.builder
         self.fail_unless(f, both_numbers(b, x, y), ErrorCode.OPERANDS_MUST_BE_NUMBERS, line)
-        result = getattr(b, _ARITHMETIC[op])(to_double(b, x), to_double(b, y))
-        return from_double(b, result)
+        return number_arithmetic(b, op, x, y)
 
     def add(self, f: FunctionState, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
         """``+``: numbers inline; strings (or the error) in the concatenation helper."""
@@ -184,9 +178,7 @@ class Operations:
         """``< <= > >=``: both numbers, else 'Operands must be numbers.'."""
         b = f.builder
         self.fail_unless(f, both_numbers(b, x, y), ErrorCode.OPERANDS_MUST_BE_NUMBERS, line)
-        ordering, predicate = _COMPARISON[op]
-        compare = b.fcmp_ordered if ordering == "ordered" else b.fcmp_unordered
-        return from_bool(b, compare(predicate, to_double(b, x), to_double(b, y)))
+        return number_compare(b, op, x, y)
 
     def equal(self, f: FunctionState, x: ir.Value, y: ir.Value, negate: bool) -> ir.Value:
         """``==`` / ``!=`` (never fails)."""

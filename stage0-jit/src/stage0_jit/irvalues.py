@@ -104,3 +104,23 @@ def from_bool(b: ir.IRBuilder, c: ir.Value) -> ir.Value:
 def is_falsey(b: ir.IRBuilder, v: ir.Value) -> ir.Value:
     """i1: ``v`` is ``nil`` or ``false``."""
     return b.or_(b.icmp_unsigned("==", v, NIL), b.icmp_unsigned("==", v, FALSE))
+
+
+#: The double instruction of each arithmetic operator.
+_ARITHMETIC = {"+": "fadd", "-": "fsub", "*": "fmul", "/": "fdiv"}
+# clox compiles ``a <= b`` as ``!(a > b)`` and ``a >= b`` as ``!(a < b)``, so with a NaN operand those
+# two are true: the unordered comparisons give exactly that.
+_COMPARISON = {"<": ("ordered", "<"), ">": ("ordered", ">"), "<=": ("unordered", "<="), ">=": ("unordered", ">=")}
+
+
+def number_arithmetic(b: ir.IRBuilder, op: str, x: ir.Value, y: ir.Value) -> ir.Value:
+    """``x op y`` (``+ - * /``) on two values known to be numbers: one double instruction, boxed."""
+    result: ir.Value = getattr(b, _ARITHMETIC[op])(to_double(b, x), to_double(b, y))
+    return from_double(b, result)
+
+
+def number_compare(b: ir.IRBuilder, op: str, x: ir.Value, y: ir.Value) -> ir.Value:
+    """``x op y`` (``< <= > >=``) on two values known to be numbers, as clox answers it (NaN included)."""
+    ordering, predicate = _COMPARISON[op]
+    compare = b.fcmp_ordered if ordering == "ordered" else b.fcmp_unordered
+    return from_bool(b, compare(predicate, to_double(b, x), to_double(b, y)))

@@ -20,7 +20,7 @@ from llvmlite import ir
 
 from stage0_jit.emitters import FunctionState, Operations
 from stage0_jit.irmodule import ModuleContext
-from stage0_jit.irvalues import I64, address_of, both_numbers, const, from_bool, from_double, to_double
+from stage0_jit.irvalues import I64, address_of, both_numbers, const, from_bool, number_arithmetic, to_double
 from stage0_jit.layout import CLOSURE, FUNCTION, GLOBAL, Kind
 from stage0_jit import values
 from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
@@ -31,7 +31,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .vm import ICVM
 
-_FLOAT_OPS = {"+": "fadd", "-": "fsub", "*": "fmul", "/": "fdiv"}
 NUMBERS = ("number", "number")
 
 
@@ -103,7 +102,7 @@ class GuardedOperations(Operations):
         b = f.builder
         return self.guarded(
             f, both_numbers(b, x, y), "num",
-            lambda: from_double(b, getattr(b, _FLOAT_OPS[op])(to_double(b, x), to_double(b, y))),
+            lambda: number_arithmetic(b, op, x, y),
             lambda: super(GuardedOperations, self).arithmetic(f, op, x, y, line))
 
     def do_strings(self, f: FunctionState, x: ir.Value, y: ir.Value, line: int) -> ir.Value:

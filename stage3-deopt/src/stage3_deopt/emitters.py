@@ -22,7 +22,8 @@ from llvmlite import ir
 
 from stage0_jit.emitters import FunctionState
 from stage0_jit.irmodule import ModuleContext
-from stage0_jit.irvalues import NIL, const, from_bool, from_double, is_number, to_double
+from stage0_jit.irvalues import (NIL, const, from_bool, from_double, is_number, number_arithmetic,
+                                 number_compare, to_double)
 from stage0_jit.layout import Kind
 from stage2_ic.feedback import CallTarget
 from stage2_ic.guards import GuardedOperations
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
     from .bytecode_jit import SpeculativeCompiler
     from .vm import DeoptVM
 
-_FLOAT_OPS = {"+": "fadd", "-": "fsub", "*": "fmul", "/": "fdiv"}
-_COMPARISON = {"<": ("ordered", "<"), ">": ("ordered", ">"), "<=": ("unordered", "<="), ">=": ("unordered", ">=")}
 #: Where the guarded values of a binary and a unary operator are (the top of the operand stack).
 _BINARY = (Operand.top("left", 2), Operand.top("right", 1))
 _UNARY = (Operand.top("operand", 1),)
@@ -119,7 +118,7 @@ class SpeculativeOperations(GuardedOperations):
         b = f.builder
         if plan.case == "numbers":
             self.require_numbers(f, [(x, types[-2]), (y, types[-1])], Guard(GuardKind.NUMBERS, _BINARY))
-            return from_double(b, getattr(b, _FLOAT_OPS[op])(to_double(b, x), to_double(b, y)))
+            return number_arithmetic(b, op, x, y)
         strings = b.and_(self.ctx.is_kind(b, x, Kind.STRING), self.ctx.is_kind(b, y, Kind.STRING))
         if plan.case == "strings":
             self.speculate(f, strings, Guard(GuardKind.STRINGS, _BINARY))
@@ -154,9 +153,7 @@ class SpeculativeOperations(GuardedOperations):
         _, types = spec
         b = f.builder
         self.require_numbers(f, [(x, types[-2]), (y, types[-1])], Guard(GuardKind.NUMBERS, _BINARY))
-        ordering, predicate = _COMPARISON[op]
-        compare = b.fcmp_ordered if ordering == "ordered" else b.fcmp_unordered
-        return from_bool(b, compare(predicate, to_double(b, x), to_double(b, y)))
+        return number_compare(b, op, x, y)
 
     def equal(self, f: FunctionState, x: ir.Value, y: ir.Value, negate: bool) -> ir.Value:
         """Numbers proven or guarded: an inline IEEE compare."""
