@@ -79,6 +79,13 @@ class ModuleContext:
             build(function, builder)
         return function
 
+    def declare(self, name: str, signature: ir.FunctionType) -> ir.Function:
+        """The runtime function ``name`` (a callback or an imported symbol), declared once per module."""
+        existing = self.module.globals.get(name)
+        if isinstance(existing, ir.Function):
+            return existing
+        return ir.Function(self.module, signature, name)
+
     def begin_shared(self, name: str, signature: ir.FunctionType) -> tuple[ir.Function, ir.IRBuilder | None]:
         """The shared helper ``name`` in this module: (function, a builder for its body when this module is
         the one that defines it, else None: it is declared here, or defined already)."""

@@ -119,10 +119,7 @@ class Deoptimizer:
         from llvmlite import ir
 
         from stage0_jit.irvalues import I64
-        existing = ctx.module.globals.get("lox_deopt")
-        if isinstance(existing, ir.Function):
-            return existing
-        return ir.Function(ctx.module, ir.FunctionType(I64, [I64]), "lox_deopt")
+        return ctx.declare("lox_deopt", ir.FunctionType(I64, [I64]))
 
     # ------------------------------------------------------------ the exit
     def _enter(self, point_id: int) -> int:

@@ -30,10 +30,7 @@ class ObjectOperations(Operations):
 
     def callback(self, name: str, arguments: list[ir.Type]) -> ir.Function:
         """A runtime object callback, declared once per module."""
-        existing = self.ctx.module.globals.get(name)
-        if isinstance(existing, ir.Function):
-            return existing
-        return ir.Function(self.ctx.module, ir.FunctionType(I64, arguments), name)
+        return self.ctx.declare(name, ir.FunctionType(I64, arguments))
 
     def name_word(self, name: str) -> ir.Value:
         """An interned name as a constant word (names compare by address)."""
@@ -125,7 +122,7 @@ class ObjectOperations(Operations):
         arity = self.load_field(f, function, FUNCTION.offset("arity"))
         b.cbranch(b.icmp_unsigned("==", arity, const(argc)), native, python)
         b.position_at_end(native)
-        b.ret(self.call_method_entry(f, function, method, receiver, args))
+        b.ret(self.call_entry(f, function, method, [receiver, *args]))
         b.position_at_end(python)
         buffer = self.stored_arguments(f, args)
         function_python = self.callback("lox_invoke", [I64, I64, I64, I64P, I64, I64])
@@ -226,7 +223,7 @@ class ObjectOperations(Operations):
         arity = self.load_field(f, function, FUNCTION.offset("arity"))
         b.cbranch(b.icmp_unsigned("==", arity, const(len(args))), check, other)
         b.position_at_end(check)
-        called = self.call_method_entry(f, function, method, receiver, args)
+        called = self.call_entry(f, function, method, [receiver, *args])
         called_end = b.block
         b.branch(done)
         b.position_at_end(other)
@@ -292,7 +289,7 @@ class ObjectOperations(Operations):
         made_end = b.block
         b.cbranch(has_init, with_init, joined)
         b.position_at_end(with_init)
-        initialised = self.call_method_entry(f, function, initializer, instance, args)
+        initialised = self.call_entry(f, function, initializer, [instance, *args])
         init_end = b.block
         b.branch(joined)
         b.position_at_end(joined)
@@ -300,14 +297,3 @@ class ObjectOperations(Operations):
         result.add_incoming(instance, made_end)
         result.add_incoming(initialised, init_end)
         return result, b.block
-
-    def call_method_entry(self, f: FunctionState, function: ir.Value, closure: ir.Value, receiver: ir.Value,
-                          args: list[ir.Value]) -> ir.Value:
-        """Jump through a method's entry slot: ``entry(closure, receiver, args...)``."""
-        b = f.builder
-        entry = self.load_field(f, function, FUNCTION.offset("entry"))
-        signature = ir.FunctionType(I64, [I64] * (2 + len(args)))
-        result: ir.Value = b.call(b.inttoptr(entry, signature.as_pointer()), [closure, receiver, *args])
-        return result
-
-

@@ -89,10 +89,7 @@ class NativeLookup:
 
     def python(self, name: str, arguments: int) -> ir.Function:
         """A runtime callback (Python), declared once per module."""
-        existing = self.ctx.module.globals.get(name)
-        if isinstance(existing, ir.Function):
-            return existing
-        return ir.Function(self.ctx.module, ir.FunctionType(I64, [I64] * arguments), name)
+        return self.ctx.declare(name, ir.FunctionType(I64, [I64] * arguments))
 
     # ------------------------------------------------------------ the walks
     def field_index(self) -> ir.Function:
