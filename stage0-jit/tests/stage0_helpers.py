@@ -11,9 +11,9 @@ from lox_testing.process import TIMEOUT, Run, assert_clean
 
 #: The packages a subprocess must import (put on its path from where this test run imports them).
 MODULES: tuple[ModuleType, ...] = (stage0_jit, lox_frontend)
-_LAUNCHER = process.Launcher(MODULES)
-lox_env = _LAUNCHER.lox_env
-run_vm = _LAUNCHER.run_vm
-run_program = _LAUNCHER.run_program
+STAGE = process.Stage("stage0_jit", MODULES)
+lox_env = STAGE.lox_env
+run_vm = STAGE.run_vm
+run_program = STAGE.run_program
 
 __all__ = ["TIMEOUT", "Run", "assert_clean", "lox_env", "run_vm", "run_program"]

@@ -24,7 +24,7 @@ FLAGS = ["--dump", "--trace", "--stats", "--set", "--help-settings", "--help"]
 def test_two_files_is_a_usage_error(tmp_path: Path) -> None:
     a = tmp_path / "a.lox"
     a.write_text("print 1;\n")
-    run = run_vm(VM, str(a), str(a))
+    run = run_vm(str(a), str(a))
     assert_clean(run, 64)
     assert run.stdout == ""
     assert "usage:" in run.stderr
@@ -33,7 +33,7 @@ def test_two_files_is_a_usage_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize("flag", ["--frobnicate", "--dump=bogus", "--trace=everything", "--set=nosuch=1",
                                   "--set=opt_level=fast", "--set=opt_level"])
 def test_bad_flags_are_usage_errors(tmp_path: Path, flag: str) -> None:
-    run = run_program(VM, tmp_path, "print 1;\n", flag)
+    run = run_program(tmp_path, "print 1;\n", flag)
     assert_clean(run, 64)
     assert run.stdout == ""
     assert "usage:" in run.stderr
@@ -41,20 +41,20 @@ def test_bad_flags_are_usage_errors(tmp_path: Path, flag: str) -> None:
 
 def test_unreadable_file_exits_74(tmp_path: Path) -> None:
     missing = tmp_path / "no such dir" / "missing.lox"
-    run = run_vm(VM, str(missing))
+    run = run_vm(str(missing))
     assert_clean(run, 74)
     assert run.stderr == f'Could not open file "{missing}".\n'
     assert run.stdout == ""
 
 
 def test_a_directory_is_not_readable(tmp_path: Path) -> None:
-    run = run_vm(VM, str(tmp_path))
+    run = run_vm(str(tmp_path))
     assert_clean(run, 74)
     assert run.stderr == f'Could not open file "{tmp_path}".\n'
 
 
 def test_help_mentions_every_flag() -> None:
-    run = run_vm(VM, "--help")
+    run = run_vm("--help")
     assert_clean(run)
     for flag in FLAGS:
         assert flag in run.stdout, flag
@@ -64,11 +64,11 @@ def test_help_mentions_every_flag() -> None:
 
 def test_help_exits_0() -> None:
     """--help is handled on the worker thread: its status must still reach the process (not the default 70)."""
-    assert run_vm(VM, "--help").status == 0
+    assert run_vm("--help").status == 0
 
 
 def test_help_settings_lists_every_setting_with_its_default() -> None:
-    run = run_vm(VM, "--help-settings")
+    run = run_vm("--help-settings")
     assert_clean(run, 0)
     for name, default in (("max_call_depth", "100000"), ("heap_reserve_mb", "8192"), ("opt_level", "2"),
                           ("max_optimised_size", "1500"), ("observe_arguments", "True")):
@@ -78,7 +78,7 @@ def test_help_settings_lists_every_setting_with_its_default() -> None:
 
 
 def test_set_changes_a_setting(tmp_path: Path) -> None:
-    run = run_program(VM, tmp_path, "fun f(n) { if (n == 0) return 0; return f(n - 1); }\nprint f(200);\n",
+    run = run_program(tmp_path, "fun f(n) { if (n == 0) return 0; return f(n - 1); }\nprint f(200);\n",
                       "--set", "max_call_depth=100")
     assert_clean(run, 70)
     assert run.stderr_lines[0] == "Stack overflow."
@@ -87,8 +87,8 @@ def test_set_changes_a_setting(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- diagnostics go to stderr only
 def test_dumps_go_to_stderr_only(tmp_path: Path) -> None:
     source = "fun add(a, b) { return a + b; }\nprint add(1, 2);\n"
-    plain = run_program(VM, tmp_path, source)
-    dumped = run_program(VM, tmp_path, source, "--dump=ast,ir,opt-ir,asm")
+    plain = run_program(tmp_path, source)
+    dumped = run_program(tmp_path, source, "--dump=ast,ir,opt-ir,asm")
     assert_clean(plain, 0)
     assert_clean(dumped, 0)
     assert dumped.stdout == plain.stdout == "3\n"
@@ -99,7 +99,7 @@ def test_dumps_go_to_stderr_only(tmp_path: Path) -> None:
 
 
 def test_trace_compile(tmp_path: Path) -> None:
-    run = run_program(VM, tmp_path, "fun f() {}\nfun g() {}\nprint 1;\n", "--trace=compile")
+    run = run_program(tmp_path, "fun f() {}\nfun g() {}\nprint 1;\n", "--trace=compile")
     assert_clean(run, 0)
     assert run.stdout == "1\n"
     assert re.search(r"^\[compile\] compiled 3 functions in 1 module\(s\)$", run.stderr, re.MULTILINE)
@@ -111,7 +111,7 @@ def test_stats_show_integer_argument_observations(tmp_path: Path) -> None:
               "for (var i = 0; i < 10; i = i + 1) s = s + half(i);\n"
               "s = s + half(0.5) + half(2.25) + half(-7);\n"
               "half(\"not a number\");\n")
-    run = run_program(VM, tmp_path, source, "--stats")
+    run = run_program(tmp_path, source, "--stats")
     assert_clean(run, 70)     # dividing a string is a runtime error, and --stats still reports
     assert run.stdout == ""
     assert "== stats ==" in run.stderr
@@ -120,7 +120,7 @@ def test_stats_show_integer_argument_observations(tmp_path: Path) -> None:
 
 
 def test_stats_without_flag_print_nothing(tmp_path: Path) -> None:
-    run = run_program(VM, tmp_path, "print 1;\n")
+    run = run_program(tmp_path, "print 1;\n")
     assert_clean(run, 0)
     assert run.stderr == ""
 
@@ -137,7 +137,7 @@ def test_repl_keeps_globals_and_survives_errors() -> None:
         "a = twice(\"no\");",            # runtime error inside a function
         "print a;",
     ]
-    run = run_vm(VM, stdin=("\n".join(lines) + "\n").encode())
+    run = run_vm(stdin=("\n".join(lines) + "\n").encode())
     assert_clean(run, 0)
     assert run.stdout == "> " * 2 + "1\n" + "> " * 4 + "6\n" + "> " * 2 + "1\n> \n"
     assert run.stderr_lines == [
@@ -151,7 +151,7 @@ def test_repl_keeps_globals_and_survives_errors() -> None:
 
 
 def test_repl_at_end_of_input_exits_0() -> None:
-    run = run_vm(VM)
+    run = run_vm()
     assert_clean(run, 0)
     assert run.stdout == "> \n"
 
@@ -160,37 +160,37 @@ def test_repl_at_end_of_input_exits_0() -> None:
 def test_garbage_bytes(tmp_path: Path) -> None:
     rng = random.Random(1234)
     data = bytes(rng.randrange(1, 256) for _ in range(20_000))
-    run = run_program(VM, tmp_path, data)
+    run = run_program(tmp_path, data)
     assert_clean(run, 65)
     assert run.stdout == ""
     assert all(re.match(r"\[line \d+\] Error", line) for line in run.stderr_lines)
 
 
 def test_every_byte_value_once(tmp_path: Path) -> None:
-    run = run_program(VM, tmp_path, bytes(range(1, 256)))
+    run = run_program(tmp_path, bytes(range(1, 256)))
     assert_clean(run, 65)
 
 
 def test_a_nul_byte_ends_the_source_as_in_clox(tmp_path: Path) -> None:
-    run = run_program(VM, tmp_path, b"print 1;\n\x00print 2; garbage \x01\x02")
+    run = run_program(tmp_path, b"print 1;\n\x00print 2; garbage \x01\x02")
     assert_clean(run, 0)
     assert run.stdout == "1\n"
 
 
 def test_non_ascii_bytes_in_strings_pass_through(tmp_path: Path) -> None:
-    run = run_program(VM, tmp_path, b'print "\xff\x80caf\xc3\xa9";\n')
+    run = run_program(tmp_path, b'print "\xff\x80caf\xc3\xa9";\n')
     assert_clean(run, 0)
     assert run.stdout_bytes == b"\xff\x80caf\xc3\xa9\n"
 
 
 def test_unterminated_string(tmp_path: Path) -> None:
-    run = run_program(VM, tmp_path, 'print "abc;\nprint 1;\n')
+    run = run_program(tmp_path, 'print "abc;\nprint 1;\n')
     assert_clean(run, 65)
     assert run.stderr_lines == ["[line 3] Error: Unterminated string."]
 
 
 def test_ten_thousand_nested_parentheses(tmp_path: Path) -> None:
-    run = run_program(VM, tmp_path, "print " + "(" * 10_000 + "1" + ")" * 10_000 + ";\n")
+    run = run_program(tmp_path, "print " + "(" * 10_000 + "1" + ")" * 10_000 + ";\n")
     assert_clean(run, 0, 65)
     if run.status == 0:
         assert run.stdout == "1\n"
@@ -201,14 +201,14 @@ def test_ten_thousand_nested_parentheses(tmp_path: Path) -> None:
 
 def test_ten_megabyte_string_literal_is_printed(tmp_path: Path) -> None:
     size = 10 * 1024 * 1024
-    run = run_program(VM, tmp_path, 'var s = "' + "x" * size + '";\nprint s;\nprint s == s + "";\n')
+    run = run_program(tmp_path, 'var s = "' + "x" * size + '";\nprint s;\nprint s == s + "";\n')
     assert_clean(run, 0)
     assert len(run.stdout_bytes) == size + 1 + len("true\n")
     assert run.stdout_bytes.endswith(b"xxx\ntrue\n")
 
 
 def test_unbounded_recursion_is_a_stack_overflow(tmp_path: Path) -> None:
-    run = run_program(VM, tmp_path, "fun f(n) {\n  return f(n + 1) + 1;\n}\nprint \"before\";\nf(0);\n")
+    run = run_program(tmp_path, "fun f(n) {\n  return f(n + 1) + 1;\n}\nprint \"before\";\nf(0);\n")
     assert_clean(run, 70)
     assert run.stdout == "before\n"
     lines = run.stderr_lines
@@ -221,14 +221,14 @@ def test_unbounded_recursion_is_a_stack_overflow(tmp_path: Path) -> None:
 def test_ten_thousand_deep_recursion_works(tmp_path: Path) -> None:
     source = ("fun down(n) {\n  if (n == 0) return 0;\n  return 1 + down(n - 1);\n}\n"
               "print down(10000);\nprint down(10000);\n")
-    run = run_program(VM, tmp_path, source)
+    run = run_program(tmp_path, source)
     assert_clean(run, 0)
     assert run.stdout == "10000\n10000\n"
 
 
 def test_out_of_memory_is_a_runtime_error(tmp_path: Path) -> None:
     source = 'var s = "ab";\nprint "start";\nwhile (true) {\n  s = s + s;\n}\n'
-    run = run_program(VM, tmp_path, source, "--set", "heap_reserve_mb=1")
+    run = run_program(tmp_path, source, "--set", "heap_reserve_mb=1")
     assert_clean(run, 70)
     assert run.stdout == "start\n"
     assert run.stderr_lines == ["Out of memory.", "[line 4] in script"]
@@ -257,7 +257,7 @@ def test_closing_stdout_early_is_not_a_crash(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- start-up
 def test_trace_startup_shows_where_llvm_goes(tmp_path: Path) -> None:
     """Stage 0 compiles before it runs: LLVM's import and the compile are in its run phase."""
-    run = run_program(VM, tmp_path, "print 42;\n", "--trace=startup")
+    run = run_program(tmp_path, "print 42;\n", "--trace=startup")
     assert_clean(run, 0)
     phases = [line.split(":")[0] for line in run.stderr.splitlines()]
     assert phases == [f"[startup] {name}" for name in ("python start", "imports", "flags", "VM set-up",
@@ -268,6 +268,6 @@ def test_a_compile_error_never_loads_llvm(tmp_path: Path) -> None:
     """The front end runs before anything is compiled, so a program that does not parse never loads LLVM."""
     path = tmp_path / "bad.lox"
     path.write_text("print ;\n")
-    run = run_vm(VM, str(path), python_flags=("-X", "importtime"))
+    run = run_vm(str(path), python_flags=("-X", "importtime"))
     assert_clean(run, 65)
     assert "llvmlite" not in {m.split(".")[0] for m in imported_modules(run.stderr)}

@@ -13,10 +13,6 @@ from lox_testing.process import TIMEOUT, Run, assert_clean
 
 #: The packages a subprocess must import (put on its path from where this test run imports them).
 MODULES: tuple[ModuleType, ...] = (stage1_interp, stage0_jit, lox_frontend)
-_LAUNCHER = process.Launcher(MODULES)
-lox_env = _LAUNCHER.lox_env
-run_vm = _LAUNCHER.run_vm
-run_program = _LAUNCHER.run_program
 
 __all__ = ["TIMEOUT", "Run", "assert_clean", "lox_env", "run_vm", "run_program"]
 
@@ -30,10 +26,16 @@ MODES: dict[str, tuple[str, ...]] = {
 }
 
 
+STAGE = process.Stage("stage1_interp", MODULES, MODES)
+lox_env = STAGE.lox_env
+run_vm = STAGE.run_vm
+run_program = STAGE.run_program
+
+
 def run_in_modes(tmp_path: Path, source: str, modes: dict[str, tuple[str, ...]] | None = None,
                  *flags: str) -> dict[str, Run]:
     """Run one program under every mode (plus ``flags``); returns each mode's run."""
-    return {mode: run_program("stage1_interp", tmp_path, source, *mode_flags, *flags)
+    return {mode: run_program(tmp_path, source, *mode_flags, *flags)
             for mode, mode_flags in (modes or MODES).items()}
 
 

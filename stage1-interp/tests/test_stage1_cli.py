@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from lox_testing.startup import imported_modules
-from stage1_helpers import MODES, assert_clean, assert_same_everywhere, run_in_modes, run_program, run_vm
+from stage1_helpers import MODES, STAGE, assert_clean, assert_same_everywhere, run_in_modes, run_program, run_vm
 
 VM = "stage1_interp"
 
@@ -35,14 +35,14 @@ print total;
 @pytest.mark.parametrize("flags", [["--threshold=0"], ["--threshold=-3"], ["--threshold=ten"], ["--jit=sometimes"],
                                    ["--trace=gc"], ["--dump=bytecode,nope"]])
 def test_bad_flags_are_usage_errors(tmp_path: Path, flags: list[str]) -> None:
-    run = run_program(VM, tmp_path, "print 1;\n", *flags)
+    run = run_program(tmp_path, "print 1;\n", *flags)
     assert_clean(run, 64)
     assert run.stdout == ""
     assert "usage:" in run.stderr
 
 
 def test_help_mentions_every_flag() -> None:
-    run = run_vm(VM, "--help")
+    run = run_vm("--help")
     assert_clean(run)
     for flag in ("--jit", "--threshold", "--trace-file", "--trace", "--dump", "--stats", "--set", "--help-settings"):
         assert flag in run.stdout, flag
@@ -51,7 +51,7 @@ def test_help_mentions_every_flag() -> None:
 
 
 def test_help_settings_include_stage_1_settings() -> None:
-    run = run_vm(VM, "--help-settings")
+    run = run_vm("--help-settings")
     assert_clean(run, 0)
     for name, default in (("threshold", "1000"), ("jit", "tiered"), ("max_call_depth", "100000")):
         assert re.search(rf"^{name} = {default}$", run.stdout, re.MULTILINE), name
@@ -61,7 +61,7 @@ def test_help_settings_include_stage_1_settings() -> None:
 def test_set_threshold_zero_is_rejected_like_the_flag(tmp_path: Path) -> None:
     """VM bug: ``--threshold=0`` is a usage error, but ``--set threshold=0`` (and ``--set jit=bogus``) are accepted."""
     for assignment in ("threshold=0", "jit=bogus"):
-        run = run_program(VM, tmp_path, "print 1;\n", "--set", assignment)
+        run = run_program(tmp_path, "print 1;\n", "--set", assignment)
         assert_clean(run)
         assert run.status == 64, f"--set {assignment}: {run.describe()}"
 
@@ -71,13 +71,13 @@ def test_set_threshold_zero_is_rejected_like_the_flag(tmp_path: Path) -> None:
 def test_eager_mode_does_import_llvmlite(tmp_path: Path) -> None:
     path = tmp_path / "p.lox"
     path.write_text("print 42;\n")
-    run = run_vm(VM, "--jit=eager", str(path), python_flags=("-X", "importtime"))
+    run = run_vm("--jit=eager", str(path), python_flags=("-X", "importtime"))
     assert_clean(run, 0)
     assert "llvmlite" in {m.split(".")[0] for m in imported_modules(run.stderr)}
 
 
 def test_trace_startup_accounts_for_the_run_phase_by_phase(tmp_path: Path) -> None:
-    run = run_program(VM, tmp_path, "print 42;\n", "--trace=startup")
+    run = run_program(tmp_path, "print 42;\n", "--trace=startup")
     assert_clean(run, 0)
     phases = {}
     for line in run.stderr_lines:
@@ -93,7 +93,7 @@ def test_trace_startup_accounts_for_the_run_phase_by_phase(tmp_path: Path) -> No
 
 # ---------------------------------------------------------------- seeing a function tier up
 def test_trace_shows_a_hot_function_compiled_and_installed(tmp_path: Path) -> None:
-    run = run_program(VM, tmp_path, HOT, "--trace=tier,compile", "--threshold=10")
+    run = run_program(tmp_path, HOT, "--trace=tier,compile", "--threshold=10")
     assert_clean(run, 0)
     assert run.stdout == "328350\n"
     lines = run.stderr_lines
@@ -105,13 +105,13 @@ def test_trace_shows_a_hot_function_compiled_and_installed(tmp_path: Path) -> No
 
 
 def test_trace_tier_alone(tmp_path: Path) -> None:
-    run = run_program(VM, tmp_path, HOT, "--trace=tier", "--threshold=10")
+    run = run_program(tmp_path, HOT, "--trace=tier", "--threshold=10")
     assert_clean(run, 0)
     assert run.stderr_lines and all(line.startswith("[tier] ") for line in run.stderr_lines)
 
 
 def test_nothing_tiers_up_with_the_jit_off(tmp_path: Path) -> None:
-    run = run_program(VM, tmp_path, HOT, "--trace=tier,compile", "--jit=off", "--threshold=1")
+    run = run_program(tmp_path, HOT, "--trace=tier,compile", "--jit=off", "--threshold=1")
     assert_clean(run, 0)
     assert run.stdout == "328350\n"
     assert run.stderr == ""
@@ -140,7 +140,7 @@ print total;
 def test_warm_functions_are_compiled_with_the_hot_one(tmp_path: Path) -> None:
     # At threshold 100 and warm fraction 0.25, `sometimes` (40 calls) is warm when
     # `often` gets hot: both go in one module; `rarely` (5 calls) stays interpreted.
-    run = run_program(VM, tmp_path, WARM_AND_HOT, "--trace=tier", "--stats", "--threshold=100")
+    run = run_program(tmp_path, WARM_AND_HOT, "--trace=tier", "--stats", "--threshold=100")
     assert_clean(run, 0)
     assert run.stdout == "100\n"
     lines = run.stderr_lines
@@ -152,20 +152,20 @@ def test_warm_functions_are_compiled_with_the_hot_one(tmp_path: Path) -> None:
 
 
 def test_warm_fraction_zero_compiles_only_hot_functions(tmp_path: Path) -> None:
-    run = run_program(VM, tmp_path, WARM_AND_HOT, "--trace=tier", "--threshold=100", "--set", "warm_fraction=0")
+    run = run_program(tmp_path, WARM_AND_HOT, "--trace=tier", "--threshold=100", "--set", "warm_fraction=0")
     assert_clean(run, 0)
     assert run.stdout == "100\n"
     assert not any("warm" in line for line in run.stderr_lines)
 
 
 def test_default_threshold_is_not_reached_by_100_calls(tmp_path: Path) -> None:
-    run = run_program(VM, tmp_path, HOT, "--trace=tier,compile")
+    run = run_program(tmp_path, HOT, "--trace=tier,compile")
     assert_clean(run, 0)
     assert run.stderr == ""
 
 
 def test_stats_tier_table(tmp_path: Path) -> None:
-    run = run_program(VM, tmp_path, HOT, "--stats", "--threshold=10")
+    run = run_program(tmp_path, HOT, "--stats", "--threshold=10")
     assert_clean(run, 0)
     lines = run.stderr_lines
     table = lines.index("== tiers (function: calls, back-edges, state) ==")
@@ -178,7 +178,7 @@ def test_stats_tier_table(tmp_path: Path) -> None:
 
 def test_stats_with_the_jit_off(tmp_path: Path) -> None:
     """Interpreter only: no counting (it only serves tiering), nothing compiled."""
-    run = run_program(VM, tmp_path, HOT, "--stats", "--jit=off")
+    run = run_program(tmp_path, HOT, "--stats", "--jit=off")
     assert_clean(run, 0)
     lines = run.stderr_lines
     assert lines[lines.index("== tiers (function: calls, back-edges, state) ==") + 1] == "  (none)"
@@ -188,7 +188,7 @@ def test_stats_with_the_jit_off(tmp_path: Path) -> None:
 
 def test_trace_file_is_chrome_trace_json(tmp_path: Path) -> None:
     trace = tmp_path / "trace.json"
-    run = run_program(VM, tmp_path, HOT, f"--trace-file={trace}", "--threshold=10")
+    run = run_program(tmp_path, HOT, f"--trace-file={trace}", "--threshold=10")
     assert_clean(run, 0)
     assert run.stdout == "328350\n"
     assert run.stderr == ""
@@ -211,7 +211,7 @@ def test_trace_file_is_chrome_trace_json(tmp_path: Path) -> None:
 
 def test_trace_file_with_the_jit_off_has_no_compile_spans(tmp_path: Path) -> None:
     trace = tmp_path / "trace.json"
-    run = run_program(VM, tmp_path, HOT, f"--trace-file={trace}", "--jit=off")
+    run = run_program(tmp_path, HOT, f"--trace-file={trace}", "--jit=off")
     assert_clean(run, 0)
     events = json.loads(trace.read_text())["traceEvents"]
     assert [e for e in events if e.get("cat") == "interpret" and e["ph"] == "X"]
@@ -219,7 +219,7 @@ def test_trace_file_with_the_jit_off_has_no_compile_spans(tmp_path: Path) -> Non
 
 
 def test_dump_bytecode_goes_to_stderr(tmp_path: Path) -> None:
-    run = run_program(VM, tmp_path, "print 1 + 2;\n", "--dump=bytecode")
+    run = run_program(tmp_path, "print 1 + 2;\n", "--dump=bytecode")
     assert_clean(run, 0)
     assert run.stdout == "3\n"
     assert "== <script> (arity 0, slots 1, max stack 3) ==" in run.stderr
@@ -227,11 +227,11 @@ def test_dump_bytecode_goes_to_stderr(tmp_path: Path) -> None:
 
 
 def test_dump_ir_only_for_compiled_functions(tmp_path: Path) -> None:
-    run = run_program(VM, tmp_path, HOT, "--dump=ir", "--threshold=10")
+    run = run_program(tmp_path, HOT, "--dump=ir", "--threshold=10")
     assert_clean(run, 0)
     assert run.stdout == "328350\n"
     assert "=== ir: square ===" in run.stderr
-    off = run_program(VM, tmp_path, HOT, "--dump=ir", "--jit=off")
+    off = run_program(tmp_path, HOT, "--dump=ir", "--jit=off")
     assert off.stderr == ""
 
 
@@ -253,7 +253,7 @@ print fib(20);
 
 @pytest.mark.parametrize("threshold", ["--threshold=50", "--threshold=1000"])
 def test_function_compiled_while_it_is_on_the_stack(tmp_path: Path, threshold: str) -> None:
-    run = run_program(VM, tmp_path, RECURSION_CROSSING_THRESHOLD, threshold, "--trace=tier")
+    run = run_program(tmp_path, RECURSION_CROSSING_THRESHOLD, threshold, "--trace=tier")
     assert_clean(run, 0)
     assert run.stdout == "3000\n5\n6765\n"
     # count became hot in the middle of its own recursion: interpreted frames below, compiled above.
@@ -309,7 +309,7 @@ def test_cross_tier_calls_report_the_same_trace_in_every_mode(tmp_path: Path) ->
 def test_cross_tier_calls_really_cross_tiers(tmp_path: Path) -> None:
     """The interpreted ``rare`` is called by compiled ``hot`` and calls compiled ``leaf``."""
     for flags in (("--threshold=5",), ()):
-        run = run_program(VM, tmp_path, CROSS_TIER, "--stats", *flags)
+        run = run_program(tmp_path, CROSS_TIER, "--stats", *flags)
         assert_clean(run, 70)
         rows = run.stderr_lines
         assert any(re.fullmatch(r"  hot: \d+ calls, 0 back-edges, compiled \([\d.]+ ms\)", r) for r in rows), rows
@@ -319,7 +319,7 @@ def test_cross_tier_calls_really_cross_tiers(tmp_path: Path) -> None:
 
 
 def test_stage_0_reports_the_same_trace(tmp_path: Path) -> None:
-    run = run_program("stage0_jit", tmp_path, CROSS_TIER)
+    run = STAGE.launcher.run_program("stage0_jit", tmp_path, CROSS_TIER)     # stage 1 installs stage 0 too
     assert_clean(run, 70)
     assert run.stdout == "start\n5\n"
     assert run.stderr_lines == CROSS_TIER_TRACE
@@ -390,7 +390,7 @@ def test_repl_across_tiers() -> None:
     ]
     stdin = ("\n".join(lines) + "\n").encode()
     for mode, flags in {**MODES, "threshold3": ("--threshold=3",)}.items():
-        run = run_vm(VM, *flags, stdin=stdin)
+        run = run_vm(*flags, stdin=stdin)
         assert_clean(run, 0)
         assert run.stdout == "> " * 4 + "20\n" + "> " * 4 + "200\n> \n", mode
         assert run.stderr_lines == ["Operands must be two numbers or two strings.", "[line 1] in inc()",
@@ -410,7 +410,7 @@ while (true) {
 @pytest.mark.parametrize("mode", list(MODES))
 def test_out_of_memory_reports_the_failing_line(tmp_path: Path, mode: str) -> None:
     """VM bug in --jit=off and tiered modes: the interpreter reports its frame's last call line, not the ``+``'s."""
-    run = run_program(VM, tmp_path, OOM, *MODES[mode], "--set", "heap_reserve_mb=1")
+    run = run_program(tmp_path, OOM, *MODES[mode], "--set", "heap_reserve_mb=1")
     assert_clean(run, 70)
     assert run.stdout == "start\n"
     assert run.stderr_lines == ["Out of memory.", "[line 4] in script"]

@@ -68,18 +68,7 @@ def cache(vm: ICVM, name: str, operation: str) -> InlineCache:
 
 # ---------------------------------------------------------------- subprocesses
 MODULES: tuple[ModuleType, ...] = (stage2_ic, stage1_interp, stage0_jit, lox_frontend)
-_LAUNCHER = process.Launcher(MODULES)
-lox_env = _LAUNCHER.lox_env
 
-
-def run_vm(*args: str, stdin: bytes = b"") -> Run:
-    """Run ``python -m stage2_ic args...``; returns what happened (see lox_testing.process)."""
-    return _LAUNCHER.run_vm(VM, *args, stdin=stdin)
-
-
-def run_program(tmp_path: Path, source: str, *flags: str) -> Run:
-    """Write ``source`` to a file in ``tmp_path`` and run it with ``flags``."""
-    return _LAUNCHER.run_program(VM, tmp_path, source, *flags)
 
 
 #: Stage 2's modes (the same as the conformance and differential tests use).
@@ -91,7 +80,8 @@ MODES: dict[str, tuple[str, ...]] = {
     "threshold2": ("--threshold=2",),
 }
 
-
-def run_everywhere(tmp_path: Path, source: str, modes: dict[str, tuple[str, ...]] | None = None) -> Run:
-    """Run ``source`` in every mode; assert they all agree (stdout, stderr, status); returns one run."""
-    return _LAUNCHER.run_everywhere(VM, tmp_path, source, modes or MODES)
+STAGE = process.Stage(VM, MODULES, MODES)
+lox_env = STAGE.lox_env
+run_vm = STAGE.run_vm
+run_program = STAGE.run_program
+run_everywhere = STAGE.run_everywhere

@@ -83,18 +83,7 @@ def record(vm: ShapesVM, name: str) -> FunctionRecord:
 
 # ---------------------------------------------------------------- subprocesses
 MODULES: tuple[ModuleType, ...] = (stage4_shapes, stage3_deopt, stage2_ic, stage1_interp, stage0_jit, lox_frontend)
-_LAUNCHER = process.Launcher(MODULES)
-lox_env = _LAUNCHER.lox_env
 
-
-def run_vm(*args: str, stdin: bytes = b"") -> Run:
-    """Run ``python -m stage4_shapes args...``; returns what happened (see lox_testing.process)."""
-    return _LAUNCHER.run_vm(VM, *args, stdin=stdin)
-
-
-def run_program(tmp_path: Path, source: str, *flags: str) -> Run:
-    """Write ``source`` to a file in ``tmp_path`` and run it with ``flags``."""
-    return _LAUNCHER.run_program(VM, tmp_path, source, *flags)
 
 
 #: Stage 4's modes: test_stage4_conformance.py's (stage 3's), plus stage 2's guard-and-generic code.
@@ -108,10 +97,11 @@ MODES: dict[str, tuple[str, ...]] = {
     "deopt-off": ("--deopt=off",),
 }
 
-
-def run_everywhere(tmp_path: Path, source: str, modes: dict[str, tuple[str, ...]] | None = None) -> Run:
-    """Run ``source`` in every mode; assert they all agree (stdout, stderr, status); returns one run."""
-    return _LAUNCHER.run_everywhere(VM, tmp_path, source, modes or MODES)
+STAGE = process.Stage(VM, MODULES, MODES)
+lox_env = STAGE.lox_env
+run_vm = STAGE.run_vm
+run_program = STAGE.run_program
+run_everywhere = STAGE.run_everywhere
 
 
 def shape_caches(vm: ShapesVM, name: str) -> list[ShapeCache]:

@@ -103,6 +103,35 @@ class Launcher:
         return assert_same_everywhere(runs)
 
 
+class Stage:
+    """One stage as its tests run it, as a user would: ``python -m MODULE`` with the stage's packages on
+    the path, in the stage's modes. Each stage's ``stageN_helpers`` module makes one and exports its
+    methods, so no stage writes its own runners."""
+
+    def __init__(self, module: str, modules: Sequence[ModuleType],
+                 modes: dict[str, tuple[str, ...]] | None = None) -> None:
+        self.module = module
+        self.launcher = Launcher(modules)
+        self.modes = modes or {"default": ()}
+
+    def lox_env(self) -> dict[str, str]:
+        """The environment for a subprocess that imports the same packages as this test run."""
+        return self.launcher.lox_env()
+
+    def run_vm(self, *args: str, stdin: bytes = b"", cwd: Path | None = None,
+               python_flags: tuple[str, ...] = ()) -> Run:
+        """Run ``python [python_flags] -m MODULE args...`` with ``stdin``; returns what happened."""
+        return self.launcher.run_vm(self.module, *args, stdin=stdin, cwd=cwd, python_flags=python_flags)
+
+    def run_program(self, tmp_path: Path, source: str | bytes, *flags: str, stdin: bytes = b"") -> Run:
+        """Write ``source`` to a file in ``tmp_path`` and run it with ``flags``."""
+        return self.launcher.run_program(self.module, tmp_path, source, *flags, stdin=stdin)
+
+    def run_everywhere(self, tmp_path: Path, source: str, modes: dict[str, tuple[str, ...]] | None = None) -> Run:
+        """Run ``source`` in every mode of the stage (or ``modes``); assert they all agree; returns one run."""
+        return self.launcher.run_everywhere(self.module, tmp_path, source, modes or self.modes)
+
+
 def assert_clean(run: Run, *allowed: int) -> None:
     """The process ended by itself with one of the ``allowed`` statuses and no Python traceback."""
     assert run.status >= 0, f"killed by signal {-run.status}\n{run.describe()}"
