@@ -1,6 +1,6 @@
 """The deopt explainer, guard kind by guard kind (the class-free kinds; stage 4's tests have the others).
 
-Each guard kind of ``sidetables.GuardKind`` that stage 3 compiles fails once
+Each guard kind of ``stage2_ic.guards.GuardKind`` that stage 3 compiles fails once
 here, in a function of its own, and the five ``--trace=deopt`` lines of each
 deopt are compared with the expected text, every line of them. The same run's
 ``--dump=deopt`` must show each failing guard with what it trusted, and

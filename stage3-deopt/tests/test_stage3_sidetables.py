@@ -8,8 +8,9 @@ from stage0_jit import values
 from stage1_interp.bytecode import Chunk, FunctionCode
 from stage1_interp.functions import FunctionRecord
 from stage2_ic.feedback import CallTarget
-from stage3_deopt.sidetables import (CodeVersion, DeoptBuffer, DeoptPoint, FrameMap, Guard, GuardKind, Stored, Operand,
-                                     SideTables, ValueLocation, show_case)
+from stage2_ic.guards import GuardKind, Operand
+from stage3_deopt.sidetables import (CodeVersion, DeoptBuffer, DeoptPoint, FrameMap, Guard, Stored, SideTables,
+                                     ValueLocation, show_case)
 
 CLOSURE = values.OBJ_TAG | 0x7F00_0000_1000
 STRING = values.OBJ_TAG | 0x7F00_0000_2000

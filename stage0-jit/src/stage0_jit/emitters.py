@@ -44,17 +44,16 @@ class Operations:
 
     def __init__(self, ctx: ModuleContext) -> None:
         self.ctx = ctx
+        self.site: object = None        # the instruction being emitted (see enter_site)
 
     def finish_module(self) -> None:
         """Hook: every function of the module has been emitted (stage 2 emits its inline copies here)."""
 
-    def enter_site(self, site: object, offset: int) -> None:
-        """Hook: the next operation emitted is the one at ``offset`` of ``site`` (the function being compiled:
-        stage 1's bytecode compiler, whose ``record`` holds the function's feedback).
-
-        Stage 0 ignores it; feedback-driven emitters (stage 2) look up that
-        site's inline cache here.
-        """
+    def enter_site(self, site: object) -> None:
+        """The next operation emitted is ``site``: stage 1's description of one bytecode instruction (its
+        ``sites.Site``; stage 2's adds the inline cache, stage 3's the plan and deopt exit). Emitters read it
+        as ``self.site``; stage 0 compiles from the syntax tree and has none."""
+        self.site = site
 
     @staticmethod
     def join(f: FunctionState, done: ir.Block, incoming: list[tuple[ir.Value, ir.Block]]) -> ir.Value:

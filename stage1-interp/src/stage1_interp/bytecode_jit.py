@@ -24,6 +24,7 @@ from .functions import FunctionRecord
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from .sites import Site
     from .vm import TieredVM
 
 _ARITHMETIC = {Op.ADD: "+", Op.SUBTRACT: "-", Op.MULTIPLY: "*", Op.DIVIDE: "/"}
@@ -42,7 +43,7 @@ class BytecodeFunctionCompiler(NativeFrame):
         self.vm = vm
         self.record = record
         self.code = record.code
-        # Filled by allocate_frame/emit_body; read by emitters through enter_site (stage 3's deopt exits).
+        # Filled by allocate_frame/emit_body; read by stage 3's deopt exits.
         self.slots: list[ir.Value] = []
         self.stack: list[ir.Value] = []
         self.depths: list[int] = []
@@ -112,7 +113,7 @@ class BytecodeFunctionCompiler(NativeFrame):
                 b.position_at_end(self.function.append_basic_block("dead"))
             sp = depths[i]
             self.offset = i
-            self.ops.enter_site(self, i)
+            self.enter(self.vm.new_site(self, i))
             op = Op(chunk.ops[i])
             arg = chunk.args[i]
             line = chunk.lines[i]
@@ -192,6 +193,10 @@ class BytecodeFunctionCompiler(NativeFrame):
                 self.emit_return(top(sp))
             else:
                 raise AssertionError(f"no IR for {op.name}")
+
+    def enter(self, site: Site) -> None:
+        """Hook: instruction ``site`` is emitted next (stage 3 may leave for the interpreter here first)."""
+        self.ops.enter_site(site)
 
     def constant(self, index: int) -> ir.Value:
         """A constant of the chunk as an i64 word (strings are heap objects made at load time)."""

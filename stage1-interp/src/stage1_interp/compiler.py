@@ -25,6 +25,12 @@ _BINARY = {
 }
 
 
+#: The instructions that read and write a variable, by where it lives: a captured local's cell, a local slot, an
+#: upvalue, a global.
+_LOAD = (Op.GET_CELL, Op.GET_LOCAL, Op.GET_UPVALUE, Op.GET_GLOBAL)
+_STORE = (Op.SET_CELL, Op.SET_LOCAL, Op.SET_UPVALUE, Op.SET_GLOBAL)
+
+
 class FunctionCompiler:
     """Emits the bytecode of one function (nested functions get their own compiler)."""
 
@@ -93,23 +99,21 @@ class FunctionCompiler:
     # ------------------------------------------------------------ variables
     def load(self, resolution: nodes.Resolution, line: int) -> None:
         """Push a variable's value."""
-        if isinstance(resolution, nodes.LocalSlot):
-            op = Op.GET_CELL if resolution.binding.captured else Op.GET_LOCAL
-            self.emit(op, resolution.binding.slot, line)
-        elif isinstance(resolution, nodes.UpvalueSlot):
-            self.emit(Op.GET_UPVALUE, resolution.index, line)
-        else:
-            self.emit(Op.GET_GLOBAL, self.name(resolution.name), line)
+        self.access(resolution, line, _LOAD)
 
     def store(self, resolution: nodes.Resolution, line: int) -> None:
         """Assign the top of the stack to a variable (the value stays)."""
+        self.access(resolution, line, _STORE)
+
+    def access(self, resolution: nodes.Resolution, line: int, ops: tuple[Op, Op, Op, Op]) -> None:
+        """Emit the instruction of ``ops`` (cell, local, upvalue, global) that reaches the variable."""
+        cell, local, upvalue, global_ = ops
         if isinstance(resolution, nodes.LocalSlot):
-            op = Op.SET_CELL if resolution.binding.captured else Op.SET_LOCAL
-            self.emit(op, resolution.binding.slot, line)
+            self.emit(cell if resolution.binding.captured else local, resolution.binding.slot, line)
         elif isinstance(resolution, nodes.UpvalueSlot):
-            self.emit(Op.SET_UPVALUE, resolution.index, line)
+            self.emit(upvalue, resolution.index, line)
         else:
-            self.emit(Op.SET_GLOBAL, self.name(resolution.name), line)
+            self.emit(global_, self.name(resolution.name), line)
 
     def bind(self, binding: nodes.Binding | None, name: str, line: int) -> None:
         """Pop the value on top into a newly declared variable."""

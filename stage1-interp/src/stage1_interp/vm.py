@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from .bytecode_jit import BytecodeFunctionCompiler
     from .interpreter import FeedbackHook, ObjectModel, OSRHook
+    from .sites import Site
 
 
 class TieredOptions(Options):
@@ -81,6 +82,12 @@ class TieredVM(VM):
         """Hook: the compiler of a function's normal entry (stage 3 returns its speculating subclass)."""
         from .bytecode_jit import BytecodeFunctionCompiler
         return BytecodeFunctionCompiler(ctx, ops, self, record, symbol)
+
+    def new_site(self, compiler: BytecodeFunctionCompiler, offset: int) -> Site:
+        """Hook: what the emitters know of instruction ``offset`` of the function being compiled (stage 2's
+        site adds its inline cache, stage 3's its plan and deopt exit; see ``sites.py``)."""
+        from .sites import Site
+        return Site(compiler, offset)
 
     def record_for(self, code: FunctionCode) -> FunctionRecord:
         """The record (and heap prototype) of a function's code, made on first use."""

@@ -7,7 +7,7 @@ Its state follows the classic ladder, and every step is recorded:
 
     uninitialised -> monomorphic (1 case) -> polymorphic (2..limit) -> megamorphic (more)
 
-The code generator (``guards.py``) reads the state when it compiles the
+The code generator (``emitters.py``) reads the state when it compiles the
 function: monomorphic and polymorphic sites get guarded fast paths,
 uninitialised and megamorphic ones the generic operation.
 """

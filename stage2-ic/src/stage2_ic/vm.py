@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from stage0_jit.emitters import Operations
     from stage0_jit.irmodule import ModuleContext
     from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
+    from stage1_interp.sites import Site
 
 
 class ICVM(TieredVM):
@@ -39,8 +40,13 @@ class ICVM(TieredVM):
         """Guarded emitters, unless ``--ic=off`` (then stage 1's generic ones)."""
         if not self.settings.ic:
             return super().operations(ctx)
-        from .guards import GuardedOperations
+        from .emitters import GuardedOperations
         return GuardedOperations(ctx, self)
+
+    def new_site(self, compiler: "BytecodeFunctionCompiler", offset: int) -> "Site":
+        """Stage 1's site plus its inline cache."""
+        from .sites import CachedSite
+        return CachedSite(compiler, offset)
 
     def inline_copy_compiler(self, ctx: "ModuleContext", ops: "Operations", record: FunctionRecord,
                              symbol: str) -> "BytecodeFunctionCompiler":

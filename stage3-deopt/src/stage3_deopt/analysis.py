@@ -11,7 +11,9 @@ module works those facts out before any IR is emitted:
   operands, how it is compiled (``KNOWN``: the operands are proven numbers,
   no test at all; ``GUARD``: test what the feedback promised and deoptimise
   on a miss; ``FALLBACK``: stage 2's guard with the generic path behind it;
-  ``GENERIC``: stage 0's code) and what type its result has.
+  ``GENERIC``: stage 0's code; ``LEAVE``: a deopt exit, for a later stage's
+  site that never ran past an OSR entry's loop) and what type its result has.
+  A later stage plans its own opcodes through ``opcode_plans``.
 - :func:`analyse` runs those plans forward over the bytecode until the types
   of every slot and stack entry reach a fixed point (joins at loop headers),
   so a loop counter that starts as ``0`` and is only ever incremented by a
@@ -20,8 +22,10 @@ module works those facts out before any IR is emitted:
 - :func:`live_slots` says which slots may still be read: a deopt exit stores
   only those (the interpreter never reads the others before writing them).
 
-The emitter (``emitters.py``) and the analysis call the same ``plan``, so
-the code and the facts it relies on can never disagree.
+The emitters (``emitters.py``) follow the very plans the analysis made (each
+instruction's ``sites.SpeculativeSite`` carries its plan), and every compile
+checks that they did (``SpeculativeCompiler.check_plans``), so the code and
+the facts it relies on cannot disagree.
 """
 
 from __future__ import annotations
@@ -160,6 +164,7 @@ class How(enum.Enum):
     GUARD = "guard"          # test what feedback promised; a miss deoptimises
     FALLBACK = "fallback"    # stage 2: test, and take the generic path on a miss
     GENERIC = "generic"      # stage 0: the operation that handles every type
+    LEAVE = "leave"          # never run yet, past the loop an OSR entry starts at: leave for the interpreter
 
 
 class Plan:
@@ -211,17 +216,41 @@ _NO_TYPE_CHANGE = frozenset({Op.SET_CELL, Op.SET_UPVALUE, Op.SET_GLOBAL, Op.JUMP
 #: analysis does not know pops what the table says and pushes values of unknown type.
 StackTypes = Callable[[int, list[Entry]], None]
 GENERIC_VALUE = Plan(How.GENERIC, "", Known.VALUE)
+#: How a later stage plans one of its opcodes at a site (``offset``), given the function's speculator: the VM's
+#: ``opcode_plans`` hook (stage 4: property, method and class-call sites).
+SitePlan = Callable[["Speculator", int], Plan]
+
+
+def _never(offset: int) -> bool:
+    return False
 
 
 class Speculator:
     """Decides, site by site, what compiled code of one function bets on (see the module docstring)."""
 
     def __init__(self, record: "FunctionRecord", speculate: bool, site_allowed: dict[int, bool] | None = None,
-                 opcode_types: dict[int, StackTypes] | None = None) -> None:
+                 opcode_types: dict[int, StackTypes] | None = None,
+                 opcode_plans: dict[int, SitePlan] | None = None) -> None:
         self.record = record
         self.speculate = speculate            # deoptimisation on and the function under its deopt limit
         self.site_allowed = site_allowed or {}   # offset -> False once a site hit its deopt limit
         self.opcode_types = opcode_types or {}   # a later stage's opcodes, where it knows their result types
+        self.opcode_plans = opcode_plans or {}   # ... and where it plans their sites
+        # Code an OSR entry's activation had not reached yet (set by the OSR compiler; a normal entry has none).
+        self.past_the_loop: Callable[[int], bool] = _never
+
+    def without_speculation(self) -> "Speculator":
+        """The same function's plans with nothing bet on (no ``GUARD``: stage 2's guards at most)."""
+        return Speculator(self.record, False, self.site_allowed, self.opcode_types, self.opcode_plans)
+
+    def never_recorded(self, offset: int) -> bool:
+        """Whether the site is one compiled code should leave rather than run generically (``LEAVE``): it has
+        no feedback at all and lies past the loop an OSR entry was compiled for (the activation had not got
+        there yet; if it does, the interpreter records the site and the next compilation caches it). A site
+        inside the loop, or in a function compiled after many calls, that has no feedback is rare; it gets
+        the generic path instead."""
+        return self.speculate and self.cache(offset) is None and self.site_allowed.get(offset, True) \
+            and self.past_the_loop(offset)
 
     def cache(self, offset: int) -> InlineCache | None:
         """The site's inline cache, if the interpreter filled one."""
@@ -237,6 +266,8 @@ class Speculator:
 
     def plan(self, offset: int, op: int, operands: tuple[Type, ...]) -> Plan:
         """How instruction ``offset`` (opcode ``op``) is compiled, given its operands' types."""
+        if op in self.opcode_plans:
+            return self.opcode_plans[op](self, offset)
         if op in _ARITHMETIC or op in _COMPARISON or op in _EQUALITY:
             return self._binary(offset, op, operands[0], operands[1])
         if op == Op.NEGATE:
@@ -252,7 +283,7 @@ class Speculator:
                 return Plan(How.GUARD, "number", Known.NUMBER)
             return GENERIC_VALUE
         if op == Op.CALL:
-            return self._call(offset, len(operands) - 1)
+            return self.call_plan(offset, len(operands) - 1)
         return GENERIC_VALUE
 
     def _binary(self, offset: int, op: int, x: Type, y: Type) -> Plan:
@@ -274,7 +305,8 @@ class Speculator:
         # - * / and the comparisons either see two numbers or raise the error: numbers after them.
         return Plan(how, "", result, True)
 
-    def _call(self, offset: int, argc: int) -> Plan:
+    def call_plan(self, offset: int, argc: int) -> Plan:
+        """A call site: its cached functions guarded (``GUARD`` when they are all it saw)."""
         cache = self.cache(offset)
         if cache is None or not cache.guarded:
             return GENERIC_VALUE
@@ -370,7 +402,9 @@ def analyse(record: "FunctionRecord", speculator: Speculator, start: int = 0,
     chunk = record.code.chunk
     n = len(chunk)
     if record.code.max_stack > STACK_TRACKING_LIMIT or (size_limit is not None and n > size_limit):
-        return Analysis(NothingKnown(record, reachable_from(chunk, start)), [None] * n,
+        reachable = reachable_from(chunk, start)
+        return Analysis(NothingKnown(record, reachable), plans_only(record, speculator.without_speculation(),
+                                                                    reachable),
                         [(1 << record.code.slot_count) - 1] * n)
     before: list[State | None] = [None] * n
     plans: list[Plan | None] = [None] * n
@@ -393,6 +427,24 @@ def analyse(record: "FunctionRecord", speculator: Speculator, start: int = 0,
                     before[successor] = merged
                     changed = True
     return Analysis(before, plans, live_slots(record))
+
+
+def plans_only(record: "FunctionRecord", speculator: Speculator, reachable: list[bool]) -> list[Plan | None]:
+    """The plans of a function that is not analysed: every operand's type unknown."""
+    chunk = record.code.chunk
+    plans: list[Plan | None] = [None] * len(chunk)
+    for i, op in enumerate(chunk.ops):
+        if not reachable[i]:
+            continue
+        if op in _ARITHMETIC or op in _COMPARISON or op in _EQUALITY:
+            plans[i] = speculator.plan(i, op, (Known.ANY, Known.ANY))
+        elif op == Op.NEGATE:
+            plans[i] = speculator.plan(i, op, (Known.ANY,))
+        elif op == Op.CALL:
+            plans[i] = speculator.plan(i, op, (Known.ANY,) * (chunk.args[i] + 1))
+        elif op == Op.GET_GLOBAL or op in speculator.opcode_plans:
+            plans[i] = speculator.plan(i, op, ())
+    return plans
 
 
 def _order(n: int, start: int) -> list[int]:
@@ -465,12 +517,15 @@ def _step(record: "FunctionRecord", speculator: Speculator, i: int, state: State
         plan = speculator.plan(i, op, tuple(t for t, _ in callee_and_args))
         del stack[len(stack) - arg - 1:]
         stack.append((Known.VALUE, -1))
-    elif op in speculator.opcode_types:
-        speculator.opcode_types[op](arg, stack)
-    elif op not in _NO_TYPE_CHANGE:
-        # An opcode of a later stage: the opcode table says how many values it takes and leaves.
-        del stack[len(stack) - pops(op, arg):]
-        stack.extend((Known.VALUE, -1) for _ in range(pushes(op)))
+    else:
+        if op in speculator.opcode_plans:
+            plan = speculator.plan(i, op, ())
+        if op in speculator.opcode_types:
+            speculator.opcode_types[op](arg, stack)
+        elif op not in _NO_TYPE_CHANGE:
+            # An opcode of a later stage: the opcode table says how many values it takes and leaves.
+            del stack[len(stack) - pops(op, arg):]
+            stack.extend((Known.VALUE, -1) for _ in range(pushes(op)))
     return plan, State(tuple(slots), tuple(stack))
 
 

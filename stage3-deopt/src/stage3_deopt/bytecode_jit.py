@@ -39,12 +39,16 @@ from stage1_interp.bytecode import Op, reaching, stack_depths
 from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
 from stage1_interp.functions import FunctionRecord
 
-from .sidetables import CodeVersion, DeoptPoint, FrameMap, Guard, GuardKind, Stored, Operand, ValueLocation
-from .analysis import (Analysis, Const, Known, State, Type, analyse, is_number as proven_number,
-                          is_value, trusted_cases)
+from stage2_ic.guards import GuardKind, Operand
+
+from .sidetables import CodeVersion, DeoptPoint, FrameMap, Guard, Stored, ValueLocation
+from .analysis import (Analysis, Const, How, Known, State, Type, analyse, is_number as proven_number, is_value,
+                       trusted_cases)
 
 TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
 if TYPE_CHECKING:
+    from stage1_interp.sites import Site
+
     from .vm import DeoptVM
 
 
@@ -60,6 +64,9 @@ class SpeculativeCompiler(BytecodeFunctionCompiler):
         self.depths = stack_depths(record.code.chunk)
         self.analysis: Analysis = self.analyse()
         self.inlined_into: str | None = None
+        # What the emitters did at each instruction (the guard kinds of its deopt exits, "miss" for a counted
+        # miss): checked against the plans once the body is emitted (check_plans).
+        self.emitted: dict[int, list[GuardKind | str]] = {}
 
     def analyse(self) -> Analysis:
         """The facts the emitters rely on (from instruction 0)."""
@@ -69,10 +76,6 @@ class SpeculativeCompiler(BytecodeFunctionCompiler):
     def size_limit(self) -> int:
         """Past this many instructions a function is compiled unoptimised and not analysed (it runs once)."""
         return self.deopt_vm.settings.max_optimised_size
-
-    def after_the_loop(self, offset: int) -> bool:
-        """Whether ``offset`` is code an OSR entry's activation had not reached yet (none in a normal entry)."""
-        return False
 
     # ------------------------------------------------------------ entry
     def entry_check(self, builder: ir.IRBuilder) -> ir.IRBuilder:
@@ -89,7 +92,47 @@ class SpeculativeCompiler(BytecodeFunctionCompiler):
         sb.ret(sb.call(target, list(self.function.args)))
         return ir.IRBuilder(fresh)
 
+    def emit_body(self, start: int) -> None:
+        """Stage 1's body, then the check that every site was emitted as its plan said."""
+        super().emit_body(start)
+        self.check_plans()
+
+    def check_plans(self) -> None:
+        """The emitters follow the plans the analysis made (the facts it proved rest on them): a ``GUARD`` or
+        ``LEAVE`` site has its deopt exit and counts no miss, ``FALLBACK`` has no deopt exit, ``KNOWN`` and
+        ``GENERIC`` neither; an instruction without a plan leaves only as an OSR entry guard. An emitter that
+        decided otherwise fails this assertion (every compile in every test checks it)."""
+        for offset, plan in enumerate(self.analysis.plans):
+            did = [d for d in self.emitted.get(offset, []) if d is not GuardKind.OSR_ENTRY]
+            deopts = [d for d in did if d != "miss"]
+            how = plan.how if plan is not None else None
+            if how is How.GUARD:
+                ok = bool(deopts) and "miss" not in did and GuardKind.NO_FEEDBACK not in deopts
+            elif how is How.LEAVE:
+                ok = deopts == [GuardKind.NO_FEEDBACK]
+            elif how is How.FALLBACK:
+                ok = not deopts
+            else:
+                ok = not did
+            assert ok, (f"{self.record.name} bytecode {offset} {Op(self.code.chunk.ops[offset]).name}: the plan "
+                        f"says {how.name if how else 'nothing'}, the emitters did {did or 'nothing'}")
+
+    def note(self, what: GuardKind | str) -> None:
+        """Record what the emitters did at the current instruction (see ``check_plans``)."""
+        self.emitted.setdefault(self.offset, []).append(what)
+
     # ------------------------------------------------------------ deoptimisation
+    def enter(self, site: "Site") -> None:
+        """A site whose plan is ``LEAVE`` (never run, past an OSR entry's loop) becomes a deopt exit ("no
+        feedback yet"); its operation is still emitted, in a block nothing reaches, so the stack keeps its shape."""
+        super().enter(site)
+        plan = self.analysis.plans[site.offset]
+        if plan is not None and plan.how is How.LEAVE:
+            b = self.state.builder
+            exit_block, _ = self.deopt_exit(Guard(GuardKind.NO_FEEDBACK))
+            b.branch(exit_block)
+            b.position_at_end(self.function.append_basic_block("unreached"))
+
     def stressed(self, ok: ir.Value, point: DeoptPoint) -> ir.Value:
         """Under ``--deopt-stress``, a guard also fails the first time it is reached (its flag is still set)."""
         flag = self.deopt_vm.deopt.stress_flag(point)
@@ -141,6 +184,7 @@ class SpeculativeCompiler(BytecodeFunctionCompiler):
                                     trusted_cases(cache))
         point = deopt.tables.add(guard, Op(self.code.chunk.ops[offset]).name, frame, self.version,
                                  self.inlined_into)
+        self.note(guard.kind)
         block = self.function.append_basic_block(f"deopt{point.id}")
         b = ir.IRBuilder(block)
         base = deopt.buffer.base
@@ -193,6 +237,7 @@ class OSREntryCompiler(SpeculativeCompiler):
     def analyse(self) -> Analysis:
         """Facts from the loop header on: structural facts (cells) from the whole function, number
         speculation on the values the activation holds right now."""
+        self.speculator.past_the_loop = self.after_the_loop
         whole = analyse(self.record, self.speculator, size_limit=self.size_limit)
         at_header = whole.before[self.header]
         assert at_header is not None

@@ -40,8 +40,9 @@ from stage0_jit.heap import NativeRegion
 from stage0_jit.layout import GLOBAL, WORD
 from stage1_interp.functions import FunctionRecord
 from stage2_ic.feedback import type_tag
+from stage2_ic.guards import GuardKind, Operand
 
-from .sidetables import DeoptBuffer, DeoptPoint, GuardKind, Stored, Operand, SideTables
+from .sidetables import DeoptBuffer, DeoptPoint, Stored, SideTables
 from .analysis import Speculator
 
 TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
@@ -107,7 +108,7 @@ class Deoptimizer:
         index = self.vm.index_of(record)
         speculate = settings.deopt and settings.ic and index not in self.functions_off
         allowed = {offset: False for (function, offset) in self.sites_off if function == index}
-        return Speculator(record, speculate, allowed, self.vm.opcode_types())
+        return Speculator(record, speculate, allowed, self.vm.opcode_types(), self.vm.opcode_plans())
 
     def stress_flag(self, point: DeoptPoint) -> int | None:
         """Under ``--deopt-stress``: the address of the point's flag, armed (1) until it first fires."""

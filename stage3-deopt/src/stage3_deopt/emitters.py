@@ -1,242 +1,148 @@
 """Speculating emitters: a guard whose miss deoptimises, so the code after it can take the guarded case as proven.
 
-Stage 2's ``guarded`` joined the fast path with the generic operation after
+Stage 2's chain joined the fast paths with the generic operation after
 every guard, so LLVM saw a phi of "double or whatever the generic path
 returned" and had to test it again at the next use. Here a miss leaves the
 function through a *deopt exit* (``bytecode_jit.SpeculativeCompiler.deopt_exit``):
 the fast path is the only way forward, the result of ``a + b`` is a double
 that flows into the next operation untested, and an operand the type
-analysis already proved (``analysis.How.KNOWN``) is not tested at all.
+analysis already proved is not tested at all.
 
-Each operation follows its site's :class:`~stage3_deopt.analysis.Plan`
-(the same one the analysis used): ``KNOWN`` emits the bare operation,
-``GUARD`` one test and a deopt exit, ``FALLBACK``/``GENERIC`` stage 2's and
-stage 0's emitters unchanged.
+Stage 2's emitters stay; this class changes three of their hooks, all read
+from the site's :class:`~stage3_deopt.analysis.Plan` (the one the analysis
+used, so the code and the facts it relies on cannot disagree):
+
+- ``cached_cases``/``binary_case``: which cases get a fast path (``KNOWN``
+  and ``GUARD``: the plan's case; ``FALLBACK``: stage 2's choice;
+  ``GENERIC``: none, stage 0's operation);
+- ``number_tests``: an operand the analysis proved a number is not tested;
+- ``miss_exit``: when the plan is ``GUARD``, a chain's miss is a deopt exit
+  (stage 2 counts it and runs the generic operation).
+
+What stage 3 adds as operations of its own: ``+`` on numbers or strings
+(``do_numbers_or_strings``), comparisons and negation on proven or guarded
+numbers, and a global read that always held a number.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from llvmlite import ir
 
-from stage0_jit.emitters import FunctionState
-from stage0_jit.irmodule import ModuleContext
-from stage0_jit.irvalues import (NIL, const, from_bool, from_double, is_number, number_arithmetic,
-                                 number_compare, to_double)
+from stage0_jit.emitters import FunctionState, Operations
 from stage0_jit.layout import Kind
-from stage2_ic.feedback import CallTarget
-from stage2_ic.guards import GuardedOperations
+from stage0_jit.irvalues import from_double, is_number, number_arithmetic, number_compare, to_double
+from stage2_ic.emitters import GuardedOperations
+from stage2_ic.guards import BINARY, UNARY, GuardKind, Operand
 
-from .sidetables import Guard, GuardKind, Operand
-from .analysis import How, Plan, Type, call_targets, is_number as proven_number
+from .analysis import How, is_number as proven_number
+from .sidetables import Guard
 
 TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
 if TYPE_CHECKING:
-    from .bytecode_jit import SpeculativeCompiler
-    from .vm import DeoptVM
+    from collections.abc import Callable, Hashable
 
-#: Where the guarded values of a binary and a unary operator are (the top of the operand stack).
-_BINARY = (Operand.top("left", 2), Operand.top("right", 1))
-_UNARY = (Operand.top("operand", 1),)
+    from .sites import SpeculativeSite
+
+#: Plans whose case compiled code takes as given (proven, or guarded with a deopt exit behind it).
+_SPECULATED = (How.KNOWN, How.GUARD)
 
 
 class SpeculativeOperations(GuardedOperations):
     """Stage 2's emitters, with the speculated cases compiled as guard-or-deoptimise."""
 
-    def __init__(self, ctx: ModuleContext, vm: "DeoptVM") -> None:
-        super().__init__(ctx, vm)
-        self.frame: SpeculativeCompiler | None = None
+    site: "SpeculativeSite | None"
 
-    def enter_site(self, site: object, offset: int) -> None:
-        """Remember the function being compiled: its plans, its operand types and its deopt exits."""
-        super().enter_site(site, offset)
-        from .bytecode_jit import SpeculativeCompiler
-        self.frame = site if isinstance(site, SpeculativeCompiler) else None
+    # ------------------------------------------------------------ the plan decides
+    def how(self) -> How | None:
+        """How the current site's plan compiles it (None: no plan, stage 2's way)."""
+        return self.site.how if self.site is not None else None
 
-    def current(self) -> tuple[Plan, tuple[Type, ...]] | None:
-        """The plan of the instruction being emitted and its operands' types (None: not a speculating frame)."""
-        frame = self.frame
-        if frame is None:
-            return None
-        plan = frame.analysis.plans[frame.offset]
-        state = frame.analysis.before[frame.offset]
-        if plan is None or state is None:
-            return None
-        return plan, tuple(t for t, _ in state.stack)
+    def cached_cases(self, usable: "Callable[[Hashable], bool]") -> "list[Hashable]":
+        """Cases get fast paths when the plan guards them (or falls back to stage 2's guards); none when generic."""
+        how = self.how()
+        if how is None or how is How.GUARD or how is How.FALLBACK:
+            return super().cached_cases(usable)
+        return []
 
-    def speculate(self, f: FunctionState, ok: ir.Value, guard: Guard) -> None:
-        """Go on when ``ok``; otherwise leave for the interpreter at this instruction (one compare-and-branch)."""
-        assert self.frame is not None
+    def binary_case(self, op: str) -> str:
+        """The plan's case when it speculates, stage 2's when it falls back, none when generic."""
+        how = self.how()
+        if how in _SPECULATED:
+            assert self.site is not None and self.site.plan is not None
+            return self.site.plan.case
+        if how is None or how is How.FALLBACK:
+            return super().binary_case(op)
+        return ""
+
+    def number_tests(self, f: FunctionState, operands: list[ir.Value]) -> list[ir.Value]:
+        """Test only the operands the analysis did not prove numbers (none at all for a ``KNOWN`` plan)."""
+        if self.site is None:
+            return super().number_tests(f, operands)
+        types = self.site.types[-len(operands):]
+        return [is_number(f.builder, value) for value, t in zip(operands, types) if not proven_number(t)]
+
+    def miss_exit(self, f: FunctionState, kind: GuardKind, operands: tuple[Operand, ...]) -> ir.Block | None:
+        """A ``GUARD`` plan's chain leaves for the interpreter when no case holds (one deopt exit per site).
+        Under ``--deopt-stress`` the chain is skipped the first time it is reached: its exit is taken then."""
+        site = self.site
+        if site is None or site.how is not How.GUARD:
+            return super().miss_exit(f, kind, operands)
+        exit_block, point = site.deopt_exit(Guard(kind, operands))
         b = f.builder
-        exit_block, point = self.frame.deopt_exit(guard)
-        ok = self.frame.stressed(ok, point)
-        cont = b.append_basic_block("spec.ok")
-        b.cbranch(ok, cont, exit_block).set_weights([1000, 1])
-        b.position_at_end(cont)
+        always = ir.Constant(ir.IntType(1), 1)
+        go_on = site.compiler.stressed(always, point)
+        if go_on is not always:
+            chain = b.append_basic_block("stress.ok")
+            b.cbranch(go_on, chain, exit_block)
+            b.position_at_end(chain)
+        return exit_block
 
-    def unreached(self, f: FunctionState) -> ir.Value:
-        """An operation the interpreter never recorded, in a speculating function: leave for the interpreter
-        if it is ever reached (it records it; the function is recompiled with it cached). Code after this
-        point is unreachable; returns a placeholder value for it."""
-        assert self.frame is not None
-        b = f.builder
-        exit_block, _ = self.frame.deopt_exit(Guard(GuardKind.NO_FEEDBACK))
-        b.branch(exit_block)
-        b.position_at_end(b.append_basic_block("unreached"))
-        return NIL
+    def count_miss(self, f: FunctionState) -> None:
+        """Stage 2's miss counter, noted for the plan check (``SpeculativeCompiler.check_plans``)."""
+        if self.site is not None:
+            self.site.compiler.note("miss")
+        super().count_miss(f)
 
-    def never_recorded(self) -> bool:
-        """Whether the current site is one compiled code should leave rather than run generically: it has no
-        feedback at all, and it lies past the loop an OSR entry was compiled for (the activation had not got
-        there yet). A site inside the loop, or in a function compiled after many calls, that has no feedback
-        is rare; it gets the generic path instead."""
-        frame = self.frame
-        if frame is None or not frame.after_the_loop(frame.offset):
-            return False
-        return frame.speculator.speculate and frame.speculator.cache(frame.offset) is None \
-            and frame.speculator.site_allowed.get(frame.offset, True)
-
-    def require_numbers(self, f: FunctionState, operands: list[tuple[ir.Value, Type]], guard: Guard) -> None:
-        """Guard the operands not already proven numbers (none at all for a ``KNOWN`` plan)."""
-        b = f.builder
-        unknown = [value for value, t in operands if not proven_number(t)]
-        if not unknown:
-            return
-        ok = is_number(b, unknown[0])
-        for value in unknown[1:]:
-            ok = b.and_(ok, is_number(b, value))
-        self.speculate(f, ok, guard)
-
-    # ------------------------------------------------------------ arithmetic, comparison, equality
+    # ------------------------------------------------------------ arithmetic, comparison, negation
     def arithmetic(self, f: FunctionState, op: str, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
-        """``KNOWN``/``GUARD`` numbers: the bare double operation; strings: the concatenation helper."""
-        spec = self.current()
-        if spec is None or spec[0].how not in (How.KNOWN, How.GUARD):
-            return super().arithmetic(f, op, x, y, line)
-        plan, types = spec
-        b = f.builder
-        if plan.case == "numbers":
-            self.require_numbers(f, [(x, types[-2]), (y, types[-1])], Guard(GuardKind.NUMBERS, _BINARY))
-            return number_arithmetic(b, op, x, y)
-        strings = b.and_(self.ctx.is_kind(b, x, Kind.STRING), self.ctx.is_kind(b, y, Kind.STRING))
-        if plan.case == "strings":
-            self.speculate(f, strings, Guard(GuardKind.STRINGS, _BINARY))
-            return self.concatenate(f, x, y, line)
-        # Numbers or strings: add numbers inline, concatenate strings, leave on anything else.
-        numbers = b.and_(is_number(b, x), is_number(b, y))
-        add_block = b.append_basic_block("add.numbers")
-        other = b.append_basic_block("add.strings")
-        done = b.append_basic_block("add.done")
-        b.cbranch(numbers, add_block, other)
-        b.position_at_end(add_block)
-        summed = from_double(b, b.fadd(to_double(b, x), to_double(b, y)))
-        b.branch(done)
-        b.position_at_end(other)
-        self.speculate(f, strings, Guard(GuardKind.NUMBERS_OR_STRINGS, _BINARY))
-        joined = self.concatenate(f, x, y, line)
-        joined_end = b.block
-        b.branch(done)
-        return self.join(f, done, [(summed, add_block), (joined, joined_end)])
+        """Stage 2's cases, and ``do_numbers_or_strings`` for a ``+`` that saw both."""
+        if self.binary_case(op) == "numbers or strings":
+            return self.do_numbers_or_strings(f, x, y, line)
+        return super().arithmetic(f, op, x, y, line)
 
-    def concatenate(self, f: FunctionState, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
-        """Two strings joined by the IR helper (which can only fail for lack of memory)."""
-        joined: ir.Value = f.builder.call(self.ctx.concat_or_error, [x, y, const(line)])
-        self.check_result(f, joined)
-        return joined
+    def do_numbers_or_strings(self, f: FunctionState, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
+        """Add numbers inline, concatenate strings, leave on anything else."""
+        b = f.builder
+        numbers = b.and_(is_number(b, x), is_number(b, y))
+        strings = b.and_(self.ctx.is_kind(b, x, Kind.STRING), self.ctx.is_kind(b, y, Kind.STRING))
+        return self.chain(f, "add", [(numbers, lambda: number_arithmetic(b, "+", x, y)),
+                                     (strings, lambda: self.concatenate(f, x, y, line))],
+                          lambda: Operations.arithmetic(self, f, "+", x, y, line),
+                          GuardKind.NUMBERS_OR_STRINGS, BINARY)
 
     def compare(self, f: FunctionState, op: str, x: ir.Value, y: ir.Value, line: int) -> ir.Value:
-        """Numbers proven or guarded: the bare ``fcmp`` (clox's NaN rules kept)."""
-        spec = self.current()
-        if spec is None or spec[0].how not in (How.KNOWN, How.GUARD):
+        """LESS, LESS_EQUAL, GREATER, GREATER_EQUAL on numbers proven or guarded: the bare ``fcmp``."""
+        if self.binary_case(op) != "numbers":
             return super().compare(f, op, x, y, line)
-        _, types = spec
         b = f.builder
-        self.require_numbers(f, [(x, types[-2]), (y, types[-1])], Guard(GuardKind.NUMBERS, _BINARY))
-        return number_compare(b, op, x, y)
-
-    def equal(self, f: FunctionState, x: ir.Value, y: ir.Value, negate: bool) -> ir.Value:
-        """Numbers proven or guarded: an inline IEEE compare."""
-        spec = self.current()
-        if spec is None or spec[0].how not in (How.KNOWN, How.GUARD):
-            return super().equal(f, x, y, negate)
-        _, types = spec
-        b = f.builder
-        self.require_numbers(f, [(x, types[-2]), (y, types[-1])], Guard(GuardKind.NUMBERS, _BINARY))
-        same = b.fcmp_ordered("==", to_double(b, x), to_double(b, y))
-        return from_bool(b, b.not_(same) if negate else same)
+        return self.guarded(f, "cmp", self.number_tests(f, [x, y]), lambda: number_compare(b, op, x, y),
+                            lambda: Operations.compare(self, f, op, x, y, line), GuardKind.NUMBERS, BINARY)
 
     def negate(self, f: FunctionState, x: ir.Value, line: int) -> ir.Value:
-        """A number proven or guarded: the bare ``fneg``."""
-        spec = self.current()
-        if spec is None or spec[0].how not in (How.KNOWN, How.GUARD):
+        """NEGATE on a number proven or guarded: the bare ``fneg``."""
+        if self.how() not in _SPECULATED:
             return super().negate(f, x, line)
-        _, types = spec
         b = f.builder
-        self.require_numbers(f, [(x, types[-1])], Guard(GuardKind.NEGATED_NUMBER, _UNARY))
-        return from_double(b, b.fneg(to_double(b, x)))
+        return self.guarded(f, "neg", self.number_tests(f, [x]), lambda: from_double(b, b.fneg(to_double(b, x))),
+                            lambda: Operations.negate(self, f, x, line), GuardKind.NEGATED_NUMBER, UNARY)
 
     # ------------------------------------------------------------ globals
     def get_global(self, f: FunctionState, cell: int, line: int) -> ir.Value:
         """A global that always held a number: load it and guard, so what follows knows a double."""
-        spec = self.current()
         value = super().get_global(f, cell, line)
-        if spec is not None and spec[0].how is How.GUARD:
-            assert self.frame is not None
-            operand = self.frame.code.chunk.args[self.frame.offset]      # the global's index in the function
-            self.speculate(f, is_number(f.builder, value), Guard(GuardKind.GLOBAL_NUMBER,
-                                                                 (Operand("global", "global", operand),)))
-        return value
-
-    # ------------------------------------------------------------ calls
-    def call(self, f: FunctionState, callee: ir.Value, args: list[ir.Value], line: int) -> ir.Value:
-        """Known callees, guarded one by one; the last miss deoptimises instead of calling generically."""
-        spec = self.current()
-        cache = self.cache
-        if spec is None or spec[0].how is not How.GUARD or cache is None:
-            return super().call(f, callee, args, line)
-        b = f.builder
-        self.record_line(f, line)
-        targets = call_targets(cache, len(args))
-
-        def guard(target: CallTarget) -> ir.Value:
-            if cache is not None and cache.closure is not None and len(targets) == 1:
-                return b.icmp_unsigned("==", callee, const(cache.closure))   # always this very closure
-            return self.is_closure_of(f, callee, target.prototype)
-
-        def fast(target: CallTarget) -> Callable[[], ir.Value]:
-            return lambda: self.direct_call(f, target, callee, args)
-        result = self.chain(f, "known", [(guard(t), fast(t)) for t in targets], True,
-                            lambda: super(SpeculativeOperations, self).call(f, callee, args, line),
-                            Guard(GuardKind.CALL_TARGET, (Operand.top("callee", len(args) + 1),)))
-        self.check_result(f, result)
-        return result
-
-    def chain(self, f: FunctionState, name: str, keys: list[tuple[ir.Value, Callable[[], ir.Value]]],
-              speculating: bool, generic: Callable[[], ir.Value], guard: Guard) -> ir.Value:
-        """Test each ``(ok, fast)`` in turn; the first that holds runs its fast path. After the last: a
-        deopt exit when speculating (no generic path to merge with), else the site's miss counter and
-        ``generic`` (stage 2's way)."""
-        b = f.builder
-        done = b.append_basic_block(f"{name}.done")
-        incoming: list[tuple[ir.Value, ir.Block]] = []
-        for n, (ok, fast) in enumerate(keys):
-            last = n == len(keys) - 1
-            if last and speculating:
-                self.speculate(f, ok, guard)
-            else:
-                hit = b.append_basic_block(f"{name}.hit")
-                miss = b.append_basic_block(f"{name}.next")
-                b.cbranch(ok, hit, miss).set_weights([1000, 1])
-                b.position_at_end(hit)
-            result = fast()
-            incoming.append((result, b.block))
-            b.branch(done)
-            if not (last and speculating):
-                b.position_at_end(miss)
-        if not speculating:
-            self.count_miss(f)
-            result = generic()
-            incoming.append((result, b.block))
-            b.branch(done)
-        return self.join(f, done, incoming)
+        if self.how() is not How.GUARD:
+            return value
+        assert self.site is not None
+        where = (Operand("global", "global", self.site.arg),)       # the global's index in the function
+        return self.guarded(f, "global", [is_number(f.builder, value)], lambda: value, lambda: value,
+                            GuardKind.GLOBAL_NUMBER, where)

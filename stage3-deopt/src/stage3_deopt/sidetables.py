@@ -40,6 +40,7 @@ from stage0_jit import values
 from stage0_jit.heap import NativeRegion
 from stage0_jit.layout import WORD
 from stage2_ic.feedback import CallTarget
+from stage2_ic.guards import GuardKind, Operand, Show
 
 TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
 if TYPE_CHECKING:
@@ -204,97 +205,9 @@ class CodeVersion(_Record):
         return self.record.name if self.header is None else f"{self.record.name} OSR at bytecode {self.header}"
 
 
-class Show(enum.Enum):
-    """Stored the explainer shows what a failed guard found in the rebuilt frame (its ``saw:`` line)."""
-
-    TYPES = "types"        # the operands' types, as the feedback's cases show them: ``(string, number)``
-    TYPE = "type"          # the value's type: ``string``
-    VALUE = "value"        # the value as the VM describes it (``DeoptVM.describe_value``): ``<fn f>``, a shape, a class
-    NOTHING = "nothing"    # nothing to show: the operation had never run
-
-
-class GuardKind(enum.Enum):
-    """What a guard checks: the one table of guard kinds.
-
-    Each row gives the guard's name as traces, dumps and ``--stats`` print it
-    (``{where}``: the place of its operand), what passing it means, and how
-    the explainer shows what a failed one found. The last rows are stage 4's
-    object operations (stage 3 emits none of them), as stage 1's one opcode
-    table holds the class opcodes.
-    """
-
-    #      name (as printed)    what passing it means    how the explainer shows what a failed one found
-    NUMBERS = ("both numbers", "the operands of an arithmetic operator, a comparison or an equality are numbers",
-               Show.TYPES)
-    STRINGS = ("both strings", "the operands of + are strings", Show.TYPES)
-    NUMBERS_OR_STRINGS = ("numbers or strings", "the operands of + are strings (two numbers were added before it)",
-                          Show.TYPES)
-    NEGATED_NUMBER = ("a number", "the operand of unary - is a number", Show.TYPES)
-    GLOBAL_NUMBER = ("a number", "the global read holds a number", Show.TYPE)
-    CALL_TARGET = ("call target", "the callee is a closure of one of the cached functions", Show.VALUE)
-    OSR_ENTRY = ("OSR entry: {where} a number", "a value the OSR entry's region keeps as a double is a number on "
-                                                "the way in", Show.TYPE)
-    NO_FEEDBACK = ("no feedback yet", "never passes: the interpreter had not run the operation when the code was "
-                                      "compiled (past an OSR entry's loop)", Show.NOTHING)
-    # stage 4: classes and shapes
-    CLASS = ("class", "the callee is one of the cached classes", Show.VALUE)
-    SHAPE_GET = ("shape", "a property read's receiver has one of the cached shapes (a field, or a method to bind)",
-                 Show.VALUE)
-    SHAPE_BIND = ("shape", "a property read's receiver has one of the cached shapes, whose class has the method to "
-                           "bind", Show.VALUE)
-    SHAPE_SET = ("shape", "a property write's receiver has one of the cached shapes (a store, or a transition)",
-                 Show.VALUE)
-    SHAPE_INVOKE = ("shape", "a method call's receiver has one of the cached shapes", Show.VALUE)
-    SUPERCLASS = ("superclass", "super.name's superclass is one of the cached ones", Show.VALUE)
-
-    def __init__(self, label: str, checks: str, shown: Show) -> None:
-        self.label = label
-        self.checks = checks
-        self.shown = shown
-
-
-class Operand(_Frozen):
-    """Where a guarded value is when its guard fails.
-
-    ``role`` is what the value is to the operation (``left``, ``right``,
-    ``operand``, ``callee``, ``receiver``, ``superclass``, ``global``, ``loop
-    value``); ``place`` and ``index`` find it: a ``slot`` or ``stack`` entry of
-    the rebuilt frame, numbered as in the frame map, or a ``global`` (index: the
-    instruction's global operand). An emitter names stack entries from the
-    top (:meth:`top`); the deopt exit numbers them from the bottom.
-    """
-
-    __slots__ = ("role", "place", "index")
-
-    role: str
-    place: str
-    index: int
-
-    def __init__(self, role: str, place: str, index: int) -> None:
-        self.role = role
-        self.place = place
-        self.index = index
-
-    @staticmethod
-    def top(role: str, depth: int) -> "Operand":
-        """The stack entry ``depth`` from the top (1: the top) of the guarded instruction's operand stack."""
-        return Operand(role, "stack", -depth)
-
-    def in_frame(self, stack_depth: int) -> "Operand":
-        """The operand with a stack entry numbered from the bottom, as in a frame of ``stack_depth`` entries."""
-        if self.place == "stack" and self.index < 0:
-            return Operand(self.role, self.place, stack_depth + self.index)
-        return self
-
-    @property
-    def where(self) -> str:
-        """``slot 2``, ``stack 0`` or ``global 1``."""
-        return f"{self.place} {self.index}"
-
-
-#: Stored a feedback case is shown (the VM's stage knows its cases: ``DeoptVM.show_case``).
+#: How a feedback case is shown (the VM's stage knows its cases: ``DeoptVM.show_case``).
 ShowCase = Callable[[Hashable], str]
-#: Stored a value found in the rebuilt frame is shown.
+#: How a value found in the rebuilt frame is shown.
 ShowValue = Callable[[int], str]
 
 

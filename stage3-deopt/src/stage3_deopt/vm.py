@@ -36,8 +36,10 @@ if TYPE_CHECKING:
     from .bytecode_jit import SpeculativeCompiler
     from .deopt import Deoptimizer
     from .osr import OSR
+    from stage1_interp.sites import Site
+
     from .sidetables import CodeVersion
-    from .analysis import StackTypes
+    from .analysis import SitePlan, StackTypes
 
 
 class DeoptVM(ICVM):
@@ -98,6 +100,13 @@ class DeoptVM(ICVM):
         self.compiling[record.prototype] = compiler
         return compiler
 
+    def new_site(self, compiler: "BytecodeFunctionCompiler", offset: int) -> "Site":
+        """Stage 2's site plus the analysis's plan and the deopt exit (every stage-3 compiler speculates)."""
+        from .bytecode_jit import SpeculativeCompiler
+        from .sites import SpeculativeSite
+        assert isinstance(compiler, SpeculativeCompiler)
+        return SpeculativeSite(compiler, offset)
+
     def inline_copy_compiler(self, ctx: "ModuleContext", ops: "Operations", record: FunctionRecord,
                              symbol: str) -> "BytecodeFunctionCompiler":
         """The inline copy shares the real function's code version: discarding one discards both."""
@@ -129,6 +138,10 @@ class DeoptVM(ICVM):
     def opcode_types(self) -> dict[int, StackTypes]:
         """Hook for the type analysis: what a later stage's opcodes leave on the operand stack, where it knows
         more than the opcode table's pops and pushes (stage 4: a property store)."""
+        return {}
+
+    def opcode_plans(self) -> dict[int, SitePlan]:
+        """Hook: how a later stage's opcodes are compiled at their sites, for the analysis (stage 3 has none)."""
         return {}
 
     def describe_value(self, value: int) -> str:

@@ -19,13 +19,13 @@ interpreter learned for that shape, with no call into Python:
                     class's root shape, then a direct call of ``init``
 ==================  ==========================================================
 
-When no guard passes: a speculating site deoptimises (stage 3), a site that
-stopped speculating takes the generic path (``generic.py``), and so does a
-megamorphic one, and so does a site the interpreter never ran, except past
-the loop an OSR entry was compiled for (the activation had not got there
-yet): there it is a deopt exit ("no feedback yet", stage 3's
-``SpeculativeOperations.unreached``), so that if it is reached the
-interpreter runs and records it and the next compilation caches it.
+Each site follows the plan stage 3's analysis made for it (``plans.py``):
+a chain whose miss deoptimises (``GUARD``), the same chain with the generic
+path behind it (``FALLBACK``: ``generic.py``), the generic path alone
+(``GENERIC``), or, for a site never run past the loop an OSR entry starts
+at, a deopt exit ("no feedback yet", ``LEAVE``). The chain itself is stage
+2's (``GuardedOperations.chain``); this module gives each case kind its
+test and fast path.
 """
 
 from __future__ import annotations
@@ -38,11 +38,12 @@ from stage0_jit.emitters import FunctionState, Operations
 from stage0_jit.irmodule import ModuleContext
 from stage0_jit.irvalues import NIL, address_of, box_address, const, is_obj
 from stage0_jit.layout import FUNCTION, WORD
+from stage2_ic.emitters import Key
 from stage2_ic.feedback import CallTarget
-from stage3_deopt.sidetables import Guard, GuardKind, Operand
+from stage2_ic.guards import GuardKind, Operand
 from stage3_deopt.emitters import SpeculativeOperations
 
-from .caches import ClassTarget, FieldHit, MethodHit, ShapeCache, StoreHit, SuperHit
+from .caches import ClassTarget, FieldHit, MethodHit, StoreHit, SuperHit
 from .generic import ObjectOperations
 from .objects import BOUND_METHOD, FIELDS, INSTANCE, ObjectKind, instance_size, overflow_capacity
 
@@ -59,29 +60,28 @@ class GenericObjectOperations(ObjectOperations):
 
 
 class ShapedOperations(ObjectOperations, SpeculativeOperations):
-    """Shape-keyed caches in compiled code, on top of stage 3's speculation (see the module docstring).
-    Under ``--deopt=off`` nothing speculates, so every guard chain ends in the generic path (stage 2's way)."""
+    """Shape-keyed caches in compiled code, on top of stage 3's speculation (see the module docstring)."""
 
     def __init__(self, ctx: ModuleContext, vm: "ShapesVM") -> None:
         SpeculativeOperations.__init__(self, ctx, vm)
         self.shapes_vm = vm
-
-    # ------------------------------------------------------------ the guard chain
-    def shape_cases(self) -> tuple[list[Hashable], bool]:
-        """The current site's cached cases (empty unless monomorphic or polymorphic) and whether a miss
-        deoptimises (the site still speculates) rather than taking the generic path."""
-        cache = self.cache
-        if not isinstance(cache, ShapeCache) or not cache.guarded:
-            return [], False
-        frame = self.frame
-        speculating = frame is not None and frame.speculator.betting(frame.offset) is not None
-        return list(cache.cases), speculating
 
     def header_of(self, f: FunctionState, v: ir.Value) -> ir.Value:
         """The header word of ``v`` if it is an object, else 0 (the heap's zero word): one select, one load."""
         b = f.builder
         where = b.select(is_obj(b, v), address_of(b, v), const(self.ctx.runtime.heap.zero_address))
         return self.load_field(f, where, 0)
+
+    def shape_keys(self, f: FunctionState, obj: ir.Value, cases: list[Hashable],
+                   fast: Callable[[Hashable], Callable[[], ir.Value]]) -> list[Key]:
+        """One ``(header == case's header, fast path)`` per case: the receiver's header is loaded once."""
+        b = f.builder
+        header = self.header_of(f, obj)
+        keys: list[Key] = []
+        for case in cases:
+            assert isinstance(case, (FieldHit, MethodHit, StoreHit))
+            keys.append((b.icmp_unsigned("==", header, const(case.header)), fast(case)))
+        return keys
 
     # ------------------------------------------------------------ fields
     def field_address(self, f: FunctionState, address: ir.Value, index: int, inline: int) -> tuple[ir.Value, int]:
@@ -92,26 +92,20 @@ class ShapedOperations(ObjectOperations, SpeculativeOperations):
         return overflow, FIELDS.tail_offset + WORD * (index - inline)
 
     def get_property(self, f: FunctionState, obj: ir.Value, name: str, line: int) -> ir.Value:
-        """A cached read: guard the shape, then ``do_field_get`` or ``do_bind``."""
-        if self.never_recorded():
-            return self.unreached(f)
-        cases, speculating = self.shape_cases()
-        usable = [c for c in cases if isinstance(c, (FieldHit, MethodHit))]
-        if not usable or len(usable) != len(cases):
+        """GET_PROPERTY: per cached shape, ``do_field_get`` (a field) or ``do_bind`` (a method)."""
+        cases = self.cached_cases(lambda case: isinstance(case, (FieldHit, MethodHit)))
+        if not cases:
             return self.generic_get(f, obj, name, line)
-        b = f.builder
-        header = self.header_of(f, obj)
-        address = address_of(b, obj)
+        address = address_of(f.builder, obj)
 
         def fast(case: Hashable) -> Callable[[], ir.Value]:
             if isinstance(case, FieldHit):
                 return lambda: self.do_field_get(f, address, case)
             assert isinstance(case, MethodHit)
             return lambda: self.do_bind(f, obj, case, line)
-        keys = [(b.icmp_unsigned("==", header, const(c.header)), fast(c)) for c in usable]
-        kind = GuardKind.SHAPE_BIND if all(isinstance(c, MethodHit) for c in usable) else GuardKind.SHAPE_GET
-        return self.chain(f, "get", keys, speculating, lambda: self.generic_get(f, obj, name, line),
-                          Guard(kind, (Operand.top("receiver", 1),)))
+        kind = GuardKind.SHAPE_BIND if all(isinstance(c, MethodHit) for c in cases) else GuardKind.SHAPE_GET
+        return self.chain(f, "get", self.shape_keys(f, obj, cases, fast),
+                          lambda: self.generic_get(f, obj, name, line), kind, (Operand.top("receiver", 1),))
 
     def do_field_get(self, f: FunctionState, address: ir.Value, case: FieldHit) -> ir.Value:
         """The field's slot at a constant offset."""
@@ -126,22 +120,18 @@ class ShapedOperations(ObjectOperations, SpeculativeOperations):
         return box_address(f.builder, address)
 
     def set_property(self, f: FunctionState, obj: ir.Value, name: str, value: ir.Value, line: int) -> ir.Value:
-        """A cached write or transition: guard the shape, then ``do_field_set``."""
-        if self.never_recorded():
-            return self.unreached(f)
-        cases, speculating = self.shape_cases()
-        usable = [c for c in cases if isinstance(c, StoreHit)]
-        if not usable or len(usable) != len(cases):
+        """SET_PROPERTY: per cached shape, ``do_field_set`` (a store, or a transition)."""
+        cases = self.cached_cases(lambda case: isinstance(case, StoreHit))
+        if not cases:
             return self.generic_set(f, obj, name, value, line)
-        b = f.builder
-        header = self.header_of(f, obj)
-        address = address_of(b, obj)
+        address = address_of(f.builder, obj)
 
-        def fast(case: StoreHit) -> Callable[[], ir.Value]:
+        def fast(case: Hashable) -> Callable[[], ir.Value]:
+            assert isinstance(case, StoreHit)
             return lambda: self.do_field_set(f, address, case, value, line)
-        keys = [(b.icmp_unsigned("==", header, const(c.header)), fast(c)) for c in usable]
-        return self.chain(f, "set", keys, speculating, lambda: self.generic_set(f, obj, name, value, line),
-                          Guard(GuardKind.SHAPE_SET, (Operand.top("receiver", 2),)))
+        return self.chain(f, "set", self.shape_keys(f, obj, cases, fast),
+                          lambda: self.generic_set(f, obj, name, value, line), GuardKind.SHAPE_SET,
+                          (Operand.top("receiver", 2),))
 
     def do_field_set(self, f: FunctionState, address: ir.Value, case: StoreHit, value: ir.Value,
                      line: int) -> ir.Value:
@@ -171,28 +161,23 @@ class ShapedOperations(ObjectOperations, SpeculativeOperations):
 
     # ------------------------------------------------------------ methods
     def invoke(self, f: FunctionState, obj: ir.Value, name: str, args: list[ir.Value], line: int) -> ir.Value:
-        """A cached ``obj.name(args)``: guard the shape, then call the method directly (or the field's value)."""
-        if self.never_recorded():
-            return self.unreached(f)
-        cases, speculating = self.shape_cases()
-        usable = [c for c in cases if isinstance(c, FieldHit) or
-                  (isinstance(c, MethodHit) and self.arity(c.prototype) == len(args))]
-        if not usable or len(usable) != len(cases):
+        """INVOKE: per cached shape, ``do_method_call`` (a method) or a call of the field's value."""
+        argc = len(args)
+        cases = self.cached_cases(lambda case: isinstance(case, FieldHit) or (
+            isinstance(case, MethodHit) and self.arity(case.prototype) == argc))
+        if not cases:
             return self.generic_invoke(f, obj, const(0), name, args, line)
-        b = f.builder
         self.record_line(f, line)
-        header = self.header_of(f, obj)
-        address = address_of(b, obj)
+        address = address_of(f.builder, obj)
 
         def fast(case: Hashable) -> Callable[[], ir.Value]:
             if isinstance(case, MethodHit):
                 return lambda: self.do_method_call(f, case.prototype, case.name, const(case.closure), obj, args)
             assert isinstance(case, FieldHit)
             return lambda: Operations.call(self, f, self.do_field_get(f, address, case), args, line)
-        keys = [(b.icmp_unsigned("==", header, const(c.header)), fast(c)) for c in usable]
-        result = self.chain(f, "invoke", keys, speculating,
+        result = self.chain(f, "invoke", self.shape_keys(f, obj, cases, fast),
                             lambda: self.generic_invoke(f, obj, const(0), name, args, line),
-                            Guard(GuardKind.SHAPE_INVOKE, (Operand.top("receiver", len(args) + 1),)))
+                            GuardKind.SHAPE_INVOKE, (Operand.top("receiver", argc + 1),))
         self.check_result(f, result)
         return result
 
@@ -208,49 +193,39 @@ class ShapedOperations(ObjectOperations, SpeculativeOperations):
 
     def super_invoke(self, f: FunctionState, this: ir.Value, superclass: ir.Value, name: str,
                      args: list[ir.Value], line: int) -> ir.Value:
-        """``super.name(args)`` cached on the superclass: one compare, then a direct call."""
-        if self.never_recorded():
-            return self.unreached(f)
-        cases, speculating = self.shape_cases()
-        usable = [c for c in cases if isinstance(c, SuperHit) and self.arity(c.prototype) == len(args)]
-        if not usable or len(usable) != len(cases):
+        """SUPER_INVOKE: per cached superclass, one compare, then ``do_method_call``."""
+        argc = len(args)
+        cases = self.cached_cases(lambda case: isinstance(case, SuperHit) and self.arity(case.prototype) == argc)
+        if not cases:
             return self.generic_invoke(f, this, superclass, name, args, line)
         b = f.builder
         self.record_line(f, line)
 
-        def fast(case: SuperHit) -> Callable[[], ir.Value]:
-            return lambda: self.do_method_call(f, case.prototype, case.name, const(case.closure), this, args)
-        keys = [(b.icmp_unsigned("==", superclass, const(c.superclass)), fast(c)) for c in usable]
-        result = self.chain(f, "super", keys, speculating,
+        def key(case: Hashable) -> Key:
+            assert isinstance(case, SuperHit)
+            return (b.icmp_unsigned("==", superclass, const(case.superclass)),
+                    lambda: self.do_method_call(f, case.prototype, case.name, const(case.closure), this, args))
+        result = self.chain(f, "super", [key(case) for case in cases],
                             lambda: self.generic_invoke(f, this, superclass, name, args, line),
-                            Guard(GuardKind.SUPERCLASS, (Operand.top("superclass", 1),)))
+                            GuardKind.SUPERCLASS, (Operand.top("superclass", 1),))
         self.check_result(f, result)
         return result
 
     # ------------------------------------------------------------ instantiation
-    def call(self, f: FunctionState, callee: ir.Value, args: list[ir.Value], line: int) -> ir.Value:
-        """A call site that only ever called classes: guard the class, allocate, call ``init`` directly."""
-        if self.never_recorded():
-            return self.unreached(f)
-        cache = self.cache
-        classes = [c for c in cache.cases if isinstance(c, ClassTarget)] if cache is not None and cache.guarded else []
-        if not classes or len(classes) != len(cache.cases if cache is not None else []):
-            return super().call(f, callee, args, line)
-        usable = [c for c in classes if c.arity == len(args)]
-        if len(usable) != len(classes):
-            return super().call(f, callee, args, line)
-        frame = self.frame
-        speculating = frame is not None and frame.speculator.betting(frame.offset) is not None
-        b = f.builder
-        self.record_line(f, line)
+    def fits_call(self, case: Hashable, argc: int) -> bool:
+        """A class is a call site's case too, when its ``init`` takes ``argc`` arguments (or it has none)."""
+        return (isinstance(case, ClassTarget) and case.arity == argc) or super().fits_call(case, argc)
 
-        def fast(case: ClassTarget) -> Callable[[], ir.Value]:
-            return lambda: self.do_new(f, case, args, line)
-        keys = [(b.icmp_unsigned("==", callee, const(c.klass)), fast(c)) for c in usable]
-        result = self.chain(f, "new", keys, speculating, lambda: Operations.call(self, f, callee, args, line),
-                            Guard(GuardKind.CLASS, (Operand.top("callee", len(args) + 1),)))
-        self.check_result(f, result)
-        return result
+    def call_guard(self, cases: list[Hashable]) -> GuardKind:
+        """A site that only called classes guards the class."""
+        return GuardKind.CLASS if all(isinstance(c, ClassTarget) for c in cases) else super().call_guard(cases)
+
+    def call_case(self, f: FunctionState, case: Hashable, callee: ir.Value, args: list[ir.Value], line: int,
+                  count: int) -> Key:
+        """A class: the callee is that very class, then ``do_new``."""
+        if not isinstance(case, ClassTarget):
+            return super().call_case(f, case, callee, args, line, count)
+        return f.builder.icmp_unsigned("==", callee, const(case.klass)), lambda: self.do_new(f, case, args, line)
 
     def do_new(self, f: FunctionState, case: ClassTarget, args: list[ir.Value], line: int) -> ir.Value:
         """The instance at the class's root shape, allocated inline; then ``init`` called directly."""

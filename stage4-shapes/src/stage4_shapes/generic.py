@@ -20,6 +20,7 @@ from stage0_jit.irvalues import I64, I64P, NIL, address_of, const, is_number, to
 from stage0_jit.layout import CLOSURE, FUNCTION, NATIVE, Kind
 from stage0_jit.runtime import CHR
 from stage1_interp.bytecode import Op, invoke_argc
+from stage1_interp.sites import Site
 
 from .lookup import NativeLookup
 from .objects import BOUND_METHOD, CLASS, ObjectKind
@@ -161,15 +162,9 @@ class ObjectOperations(Operations):
 
     def site_name(self, index: int) -> str:
         """Name ``index`` of the function being compiled."""
-        site = getattr(self, "current_site", None)
-        assert site is not None, "class_op needs the function being compiled"
-        names: list[str] = site.code.chunk.names
-        return names[index]
-
-    def enter_site(self, site: object, offset: int) -> None:
-        """Remember the function being compiled (its names)."""
-        super().enter_site(site, offset)
-        self.current_site = site
+        site = self.site
+        assert isinstance(site, Site), "class_op needs the function being compiled"
+        return site.name(index)
 
     # ------------------------------------------------------------ calls
     def call_other(self, f: FunctionState, callee: ir.Value, args: list[ir.Value], line: int) -> ir.Value:

@@ -210,18 +210,24 @@ class NativeLookup:
         return self.cached("lox_transition", walk, 1)   # names are 8-aligned: | 1 keeps transitions apart
 
     # ------------------------------------------------------------ get and set
+    def resolve_on_instance(self, f: ir.Function, b: ir.IRBuilder, obj: ir.Value,
+                            name: ir.Value) -> tuple[ir.Block, ir.Value, ir.Value, ir.Value, ir.Value]:
+        """The start of a native get or set: anything but an instance branches to a new ``python`` block;
+        an instance's name is resolved on its header. Returns (that block, the address, the header, the shape,
+        the answer)."""
+        slow = f.append_basic_block("python")
+        address = address_of(b, obj)
+        self.branch_unless_instance(b, obj, slow)
+        header = load_word(b, address)
+        return slow, address, header, b.lshr(header, const(SHAPE_SHIFT)), b.call(self.resolve(), [header, name])
+
     def get(self) -> ir.Function:
         """``lox_get_native(obj, name, line)``: a field or a bound method natively; anything else in Python."""
         f, b, new = self.helper("lox_get_native", 3)
         if not new:
             return f
         obj, name, line = f.args
-        slow = f.append_basic_block("python")
-        address = address_of(b, obj)
-        self.branch_unless_instance(b, obj, slow)
-        header = load_word(b, address)
-        shape = b.lshr(header, const(SHAPE_SHIFT))
-        found = b.call(self.resolve(), [header, name])
+        slow, address, header, shape, found = self.resolve_on_instance(f, b, obj, name)
         with b.if_then(b.icmp_unsigned("==", b.and_(found, const(3)), const(FIELD_TAG))):
             b.ret(b.load(self.slot(b, address, shape, b.lshr(found, const(2)))))
         with b.if_then(b.icmp_signed(">=", found, const(0))):
@@ -242,12 +248,7 @@ class NativeLookup:
         if not new:
             return f
         obj, name, value, line = f.args
-        slow = f.append_basic_block("python")
-        address = address_of(b, obj)
-        self.branch_unless_instance(b, obj, slow)
-        header = load_word(b, address)
-        shape = b.lshr(header, const(SHAPE_SHIFT))
-        found = b.call(self.resolve(), [header, name])
+        slow, address, header, shape, found = self.resolve_on_instance(f, b, obj, name)
         with b.if_then(b.icmp_unsigned("==", b.and_(found, const(3)), const(FIELD_TAG))):
             b.store(value, self.slot(b, address, shape, b.lshr(found, const(2))))
             b.ret(value)

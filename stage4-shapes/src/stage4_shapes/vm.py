@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from stage0_jit.emitters import Operations
     from stage0_jit.irmodule import ModuleContext
-    from stage3_deopt.analysis import Entry, StackTypes
+    from stage3_deopt.analysis import Entry, SitePlan, StackTypes
 
 
 class ShapesOptions(TieredOptions):
@@ -114,6 +114,11 @@ class ShapesVM(DeoptVM):
         """The class opcodes, for stage 3's type analysis: all but one pop and push what the opcode table
         says, with results of unknown type; ``obj.name = value`` leaves the value, whose type is known."""
         return {Op.SET_PROPERTY: _assigned_value_stays}
+
+    def opcode_plans(self) -> "dict[int, SitePlan]":
+        """How the object opcodes' sites (and calls of classes) are compiled: ``plans.py``."""
+        from .plans import ObjectSitePlans
+        return ObjectSitePlans(self.runtime.heap).table()
 
     def describe_value(self, value: int) -> str:
         """For the deopt explainer: ``an instance of shape #3 Point{x,y}``, ``class Point``, or as stage 3 says
