@@ -49,6 +49,8 @@ class FunctionCompiler:
             self.statement(statement)
         end_line = self.chunk.lines[-1] if self.chunk.lines else self.node.line
         self.implicit_return(end_line)
+        # The interpreter finishes an activation that OSR'd code ran to its end at the last instruction.
+        assert self.chunk.ops[-1] == Op.RETURN, f"{self.code.name} does not end with RETURN"
         depths = stack_depths(self.chunk)
         self.code.max_stack = max((d for d in depths if d >= 0), default=0) + 1
         return self.code

@@ -343,15 +343,10 @@ class Interpreter:
                                 if result is not None:
                                     if result == ERROR:
                                         raise Unwind()
-                                    frame_words[0] = depth
-                                    if not saved:
-                                        return result
-                                    record, slots, stack, ip, depth, closure_address = saved.pop()
-                                    feedback = feedback_for(record)
-                                    ops, operands, lines, constants, cells = record.loop_lists
-                                    push = stack.append
-                                    pop = stack.pop
+                                    # The compiled code ran the activation to its end: return its result
+                                    # through the function's last instruction (always RETURN).
                                     push(result)
+                                    ip = len(ops) - 1
                 elif op == OP_CALL or op == OP_INVOKE or op == OP_SUPER_INVOKE:
                     line = lines[ip - 1]
                     frame_words[HEADER_WORDS + RECORD_WORDS * depth + 1] = line
