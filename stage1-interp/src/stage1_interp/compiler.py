@@ -15,8 +15,11 @@ from .bytecode import Chunk, FunctionCode, Op, invoke_operand, stack_depths
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, TypeVar
     from collections.abc import Callable
+
+    K = TypeVar("K")
+    T = TypeVar("T")
 
 _BINARY = {
     "+": Op.ADD, "-": Op.SUBTRACT, "*": Op.MULTIPLY, "/": Op.DIVIDE,
@@ -24,6 +27,16 @@ _BINARY = {
     ">": Op.GREATER, ">=": Op.GREATER_EQUAL,
 }
 
+
+
+def _intern(index_of: dict[K, int], pool: list[T], key: K, value: T) -> int:
+    """The index of ``value`` in ``pool`` (appended the first time ``key`` is seen)."""
+    index = index_of.get(key)
+    if index is None:
+        index = len(pool)
+        pool.append(value)
+        index_of[key] = index
+    return index
 
 #: The instructions that read and write a variable, by where it lives: a captured local's cell, a local slot, an
 #: upvalue, a global.
@@ -73,22 +86,11 @@ class FunctionCompiler:
 
     def constant(self, value: float | str) -> int:
         """Index of ``value`` in the constant pool (deduplicated)."""
-        key = (type(value), value)
-        index = self._constants.get(key)
-        if index is None:
-            index = len(self.chunk.constants)
-            self.chunk.constants.append(value)
-            self._constants[key] = index
-        return index
+        return _intern(self._constants, self.chunk.constants, (type(value), value), value)
 
     def name(self, name: str) -> int:
         """Index of a global's name in the name table."""
-        index = self._names.get(name)
-        if index is None:
-            index = len(self.chunk.names)
-            self.chunk.names.append(name)
-            self._names[name] = index
-        return index
+        return _intern(self._names, self.chunk.names, name, name)
 
     def jump(self, op: Op, line: int) -> int:
         """Emit a forward jump to patch later."""

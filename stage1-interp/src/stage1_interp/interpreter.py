@@ -14,6 +14,7 @@ from __future__ import annotations
 import struct
 
 from stage0_jit import values
+from stage0_jit.values import ADDRESS_MASK, ERROR, FALSE, NIL, OBJ_TAG, QNAN, TRUE, UNDEFINED
 from stage0_jit.errors import ErrorCode
 from stage0_jit.frames import HEADER_WORDS, RECORD_WORDS
 from stage0_jit.heap import OutOfMemory
@@ -82,14 +83,6 @@ _from_word = _WORD.pack
 _to_word = _WORD.unpack
 _from_float = _DOUBLE.pack
 
-QNAN = values.QNAN
-OBJ_TAG = values.OBJ_TAG
-ADDRESS_MASK = values.ADDRESS_MASK
-NIL = values.NIL
-TRUE = values.TRUE
-FALSE = values.FALSE
-UNDEFINED = values.UNDEFINED
-ERROR = values.ERROR
 
 _CLOSURE_FUNCTION = CLOSURE.index("function")
 _CLOSURE_TAIL = CLOSURE.tail_offset // WORD
