@@ -6,7 +6,10 @@ and bound methods, and the class opcodes. Each cached operation first asks
 its site's shape cache (``caches.py``; skipped under ``--ic=off``), and on a
 miss does the full lookup (the shape's field map, then the class's methods),
 records what it found as the site's new case, and answers. The same lookups
-serve compiled code's slow paths (``runtime.py``).
+serve compiled code's slow paths (``runtime.py``). The objects' words are
+read and written through :class:`~stage4_shapes.words.ObjectWords`
+(``self.words``), which turns an address into a word index once per
+operation.
 
 Errors are clox's: ``Only instances have properties.`` / ``fields.`` /
 ``methods.``, ``Undefined property 'x'.``, ``Superclass must be a class.``;
@@ -20,15 +23,15 @@ from collections.abc import Hashable
 
 from stage0_jit import values
 from stage0_jit.errors import ErrorCode
-from stage0_jit.layout import CLOSURE, FUNCTION, WORD
+from stage0_jit.layout import CLOSURE, FUNCTION, HEADER_KIND_MASK, WORD
 from stage1_interp.bytecode import Op
 from stage1_interp.functions import FunctionRecord
 from stage1_interp.interpreter import NO_CALL, NO_RECEIVER, Unwind
 
 from .caches import ClassTarget, FieldHit, MethodHit, ShapeCache, StoreHit, SuperHit
-from .objects import (BOUND_METHOD, CLASS, FIELDS, INSTANCE, INSTANCE_FIELDS, PAIRS, ClassInfo, ObjectKind,
-                      Pairs, overflow_capacity)
+from .objects import BOUND_METHOD, CLASS, FIELDS, INSTANCE, ClassInfo, ObjectKind, Pairs, overflow_capacity
 from .shapes import Shape, ShapeTable
+from .words import INLINE, ObjectWords
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,12 +40,6 @@ if TYPE_CHECKING:
 OBJ_TAG = values.OBJ_TAG
 ADDRESS_MASK = values.ADDRESS_MASK
 NIL = values.NIL
-_OVERFLOW = INSTANCE.index("overflow")
-_FIELDS_TAIL = FIELDS.tail_offset // WORD
-_PAIRS_TAIL = PAIRS.tail_offset // WORD
-_BOUND_RECEIVER = BOUND_METHOD.index("receiver")
-_BOUND_METHOD = BOUND_METHOD.index("method")
-_CLASS_ID = CLASS.index("id")
 INSTANCE_KIND = int(ObjectKind.INSTANCE)
 CLASS_KIND = int(ObjectKind.CLASS)
 BOUND_KIND = int(ObjectKind.BOUND_METHOD)
@@ -55,8 +52,7 @@ class ObjectModel:
         self.vm = vm
         self.runtime = vm.runtime
         self.heap = vm.runtime.heap
-        self.words = self.heap.words
-        self.base = self.heap.base
+        self.words = ObjectWords(self.heap)                     # reads and writes the objects' words
         self.shapes = ShapeTable(vm)
         self.pairs = Pairs(self.heap)
         self.classes: list[ClassInfo] = []
@@ -69,15 +65,18 @@ class ObjectModel:
         """The object kind of ``v`` (0 for a non-object)."""
         if (v & OBJ_TAG) != OBJ_TAG:
             return 0
-        return int(self.words[(v & ADDRESS_MASK) - self.base >> 3] & 0xFF)
+        words = self.words
+        return words.kind(words.at(v))
 
     def class_of(self, v: int) -> ClassInfo:
         """The class record of a class value."""
-        return self.classes[self.words[((v & ADDRESS_MASK) - self.base >> 3) + _CLASS_ID]]
+        words = self.words
+        return self.classes[words.class_id(words.at(v))]
 
     def shape_of(self, address: int) -> Shape:
         """The shape of the instance at ``address``."""
-        return self.shapes.by_header[self.words[address - self.base >> 3]]
+        words = self.words
+        return self.shapes.by_header[words.header(words.at(address))]
 
     def name_text(self, name: int) -> str:
         """The text of an interned name string."""
@@ -128,11 +127,7 @@ class ObjectModel:
         heap = self.heap
         address = heap.allocate(INSTANCE, WORD * root.inline_capacity)
         words = self.words
-        index = address - self.base >> 3
-        words[index] = root.header
-        words[index + _OVERFLOW] = 0
-        for k in range(root.inline_capacity):
-            words[index + INSTANCE_FIELDS + k] = NIL
+        words.init_instance(words.at(address), root.header, root.inline_capacity)
         klass.instances += 1
         if klass.instances == self.vm.settings.slack_tracking_instances:
             self.shapes.learn_slack(klass)
@@ -141,40 +136,20 @@ class ObjectModel:
     def new_bound(self, receiver: int, method: int) -> int:
         """A bound method."""
         address = self.heap.allocate(BOUND_METHOD)
-        index = address - self.base >> 3
-        self.words[index + _BOUND_RECEIVER] = receiver
-        self.words[index + _BOUND_METHOD] = method
+        words = self.words
+        words.init_bound(words.at(address), receiver, method)
         return values.obj(address)
 
     def bound_parts(self, bound: int) -> tuple[int, int]:
         """(method closure, receiver) of a bound method."""
-        index = (bound & ADDRESS_MASK) - self.base >> 3
-        return int(self.words[index + _BOUND_METHOD]), int(self.words[index + _BOUND_RECEIVER])
+        words = self.words
+        return words.bound_parts(words.at(bound))
 
     def prototype_of(self, closure: int) -> int:
         """The FUNCTION object of a closure."""
         return int(self.heap.field(closure & ADDRESS_MASK, CLOSURE, "function"))
 
     # ------------------------------------------------------------ fields
-    def load_field(self, address: int, index: int, inline: int) -> int:
-        """Field ``index`` of an instance whose shape has ``inline`` inline slots."""
-        words = self.words
-        at = address - self.base >> 3
-        if index < inline:
-            return int(words[at + INSTANCE_FIELDS + index])
-        overflow = words[at + _OVERFLOW]
-        return int(words[(overflow - self.base >> 3) + _FIELDS_TAIL + index - inline])
-
-    def store_field(self, address: int, index: int, inline: int, value: int) -> None:
-        """Write field ``index`` (its slot exists: inline, or in an overflow store big enough)."""
-        words = self.words
-        at = address - self.base >> 3
-        if index < inline:
-            words[at + INSTANCE_FIELDS + index] = value
-        else:
-            overflow = words[at + _OVERFLOW]
-            words[(overflow - self.base >> 3) + _FIELDS_TAIL + index - inline] = value
-
     def grow_overflow(self, address: int, old: Shape, new: Shape) -> None:
         """Give the instance the overflow store ``new`` needs (copying what ``old``'s held)."""
         before = overflow_capacity(len(old.fields) - old.inline_capacity)
@@ -184,23 +159,25 @@ class ObjectModel:
         heap = self.heap
         fresh = heap.allocate(FIELDS, WORD * after)
         heap.set_field(fresh, FIELDS, "capacity", after)
-        at = address - self.base >> 3
-        overflow = self.words[at + _OVERFLOW]
+        words = self.words
+        at = words.at(address)
+        overflow = words.overflow(at)
         for k in range(after):
             heap.set_tail_word(fresh, FIELDS, k, heap.tail_word(overflow, FIELDS, k) if k < before else NIL)
-        self.words[at + _OVERFLOW] = fresh
+        words.set_overflow(at, fresh)
 
     def to_dictionary(self, address: int, shape: Shape, dictionary: Shape) -> None:
         """Move an instance's fields into a (name, value) table of its own and give it the dictionary shape."""
+        words = self.words
+        at = words.at(address)
         table = self.pairs.new(max(8, 2 * len(shape.fields)))
         index: dict[str, int] = {}
         for name, i in shape.fields.items():
             table = self.pairs.append(table, self.runtime.constant_string(name),
-                                      self.load_field(address, i, shape.inline_capacity))
+                                      words.field(at, i, shape.inline_capacity))
             index[name] = len(index)
-        at = address - self.base >> 3
-        self.words[at + _OVERFLOW] = table
-        self.words[at] = dictionary.header
+        words.set_overflow(at, table)
+        words.set_header(at, dictionary.header)
         self.dictionary_index[address] = index
         self.shapes.dictionary_instances += 1
 
@@ -209,38 +186,46 @@ class ObjectModel:
         pair = self.dictionary_index[address].get(name)
         if pair is None:
             return None
-        table = self.words[(address - self.base >> 3) + _OVERFLOW]
-        return int(self.words[(table - self.base >> 3) + _PAIRS_TAIL + 2 * pair + 1])
+        words = self.words
+        return words.pair_value(words.overflow(words.at(address)), pair)
 
     def dictionary_set(self, address: int, name: str, value: int) -> None:
         """Set a dictionary-mode instance's field (adding it if new)."""
-        at = address - self.base >> 3
+        words = self.words
+        at = words.at(address)
         index = self.dictionary_index[address]
-        table = self.words[at + _OVERFLOW]
+        table = words.overflow(at)
         pair = index.get(name)
         if pair is not None:
-            self.words[(table - self.base >> 3) + _PAIRS_TAIL + 2 * pair + 1] = value
+            words.set_pair_value(table, pair, value)
             return
         index[name] = len(index)
-        self.words[at + _OVERFLOW] = self.pairs.append(table, self.runtime.constant_string(name), value)
+        words.set_overflow(at, self.pairs.append(table, self.runtime.constant_string(name), value))
 
     # ------------------------------------------------------------ the lookups (no cache)
+    def instance(self, obj: int, error: ErrorCode, line: int) -> tuple[int, Shape]:
+        """The word index and the shape of the instance ``obj``; raises ``error`` when it is not an instance."""
+        if (obj & OBJ_TAG) == OBJ_TAG:
+            words = self.words
+            at = words.at(obj)
+            header = words.header(at)
+            if header & HEADER_KIND_MASK == INSTANCE_KIND:
+                return at, self.shapes.by_header[header]
+        raise self.fail(error, line)
+
     def find(self, obj: int, name: str, line: int, error: ErrorCode) -> tuple[bool, int, Hashable | None]:
         """The lookup ``obj.name`` and ``obj.name(...)`` share: (whether it is a field, the field's value or the
         method's closure, the case a cache may keep: None for a dictionary-mode instance). ``error`` is raised
         when ``obj`` is not an instance."""
-        if self.kind(obj) != INSTANCE_KIND:
-            raise self.fail(error, line)
-        address = obj & ADDRESS_MASK
-        shape = self.shape_of(address)
+        at, shape = self.instance(obj, error, line)
         if shape.dictionary:
-            value = self.dictionary_get(address, name)
+            value = self.dictionary_get(obj & ADDRESS_MASK, name)
             if value is not None:
                 return True, value, None
         else:
             index = shape.fields.get(name)
             if index is not None:
-                return (True, self.load_field(address, index, shape.inline_capacity),
+                return (True, self.words.field(at, index, shape.inline_capacity),
                         FieldHit(shape.header, index, shape.inline_capacity, shape.describe()))
         method = shape.klass.methods.get(name)
         if method is None:
@@ -256,16 +241,15 @@ class ObjectModel:
 
     def set(self, obj: int, name: str, value: int, line: int) -> Hashable | None:
         """``obj.name = value``; returns the case a cache may keep (None: not cacheable)."""
-        if self.kind(obj) != INSTANCE_KIND:
-            raise self.fail(ErrorCode.NO_FIELDS, line)
+        at, shape = self.instance(obj, ErrorCode.NO_FIELDS, line)
         address = obj & ADDRESS_MASK
-        shape = self.shape_of(address)
         if shape.dictionary:
             self.dictionary_set(address, name, value)
             return None
+        words = self.words
         index = shape.fields.get(name)
         if index is not None:
-            self.store_field(address, index, shape.inline_capacity, value)
+            words.set_field(at, index, shape.inline_capacity, value)
             return StoreHit(shape.header, shape.header, index, shape.inline_capacity, False,
                             shape.describe(), shape.describe())
         new = self.shapes.add_field(shape, name)
@@ -278,8 +262,8 @@ class ObjectModel:
         if grows:
             self.grow_overflow(address, shape, new)
         index = new.fields[name]
-        self.store_field(address, index, new.inline_capacity, value)
-        self.words[address - self.base >> 3] = new.header
+        words.set_field(at, index, new.inline_capacity, value)
+        words.set_header(at, new.header)
         return StoreHit(shape.header, new.header, index, new.inline_capacity, grows, shape.describe(), new.describe())
 
     def find_invoked(self, receiver: int, name: str, line: int) -> tuple[int, int, Hashable | None]:
@@ -331,19 +315,22 @@ class ObjectModel:
     # ------------------------------------------------------------ the interpreter's hooks
     def get_property(self, record: FunctionRecord, offset: int, obj: int, name: int, line: int) -> int:
         """``obj.name`` in the interpreter: the cached case for the instance's shape, else the lookup.
-        (The cached path is written out: it runs for every property read the interpreter does.)"""
+        (The cached path is written out, as in ``set_property`` and ``invoke``: it runs for every property read
+        the interpreter does. ``words.at`` gives the instance's word index once; the header and an inline slot
+        are then read from the word view directly.)"""
         cache = record.feedback.get(offset)
         if cache is not None and self.ic and (obj & OBJ_TAG) == OBJ_TAG:
             words = self.words
-            at = (obj & ADDRESS_MASK) - self.base >> 3
-            entry = cache.by_key.get(words[at])
+            view = words.view
+            at = words.at(obj)
+            entry = cache.by_key.get(view[at])
             if entry is not None:
                 hit, index = entry
                 cache.counts[index] += 1
                 if type(hit) is FieldHit:
                     if hit.index < hit.inline:
-                        return int(words[at + INSTANCE_FIELDS + hit.index])
-                    return self.load_field(obj & ADDRESS_MASK, hit.index, hit.inline)
+                        return view[at + INLINE + hit.index]
+                    return words.field(at, hit.index, hit.inline)
                 return self.new_bound(obj, hit.closure)
         text = record.code.chunk.names[name]
         value, case = self.get(obj, text, line)
@@ -355,16 +342,17 @@ class ObjectModel:
         cache = record.feedback.get(offset)
         if cache is not None and self.ic and (obj & OBJ_TAG) == OBJ_TAG:
             words = self.words
-            at = (obj & ADDRESS_MASK) - self.base >> 3
-            entry = cache.by_key.get(words[at])
+            view = words.view
+            at = words.at(obj)
+            entry = cache.by_key.get(view[at])
             if entry is not None and not entry[0].grows:
                 hit, index = entry
                 cache.counts[index] += 1
                 if hit.index < hit.inline:
-                    words[at + INSTANCE_FIELDS + hit.index] = value
+                    view[at + INLINE + hit.index] = value
                 else:
-                    self.store_field(obj & ADDRESS_MASK, hit.index, hit.inline, value)
-                words[at] = hit.new_header
+                    words.set_field(at, hit.index, hit.inline, value)
+                view[at] = hit.new_header
                 return
         key = self.key(obj)
         case = self.set(obj, record.code.chunk.names[name], value, line)
@@ -372,9 +360,11 @@ class ObjectModel:
 
     def key(self, obj: int) -> int:
         """An instance's header word (its shape), the key of property caches; 0 for anything else."""
-        if self.kind(obj) != INSTANCE_KIND:
+        if (obj & OBJ_TAG) != OBJ_TAG:
             return 0
-        return int(self.words[(obj & ADDRESS_MASK) - self.base >> 3])
+        words = self.words
+        header = words.header(words.at(obj))
+        return header if header & HEADER_KIND_MASK == INSTANCE_KIND else 0
 
     def invoke(self, record: FunctionRecord, offset: int, op: int, operand: int, stack: list[int],
                line: int) -> tuple[int, int]:
@@ -395,14 +385,15 @@ class ObjectModel:
         receiver = stack[-1 - argc]
         cache = record.feedback.get(offset)
         if cache is not None and self.ic and (receiver & OBJ_TAG) == OBJ_TAG:
-            address = receiver & ADDRESS_MASK
-            entry = cache.by_key.get(self.words[address - self.base >> 3])
+            words = self.words
+            at = words.at(receiver)
+            entry = cache.by_key.get(words.view[at])
             if entry is not None:
                 hit, index = entry
                 cache.counts[index] += 1
                 if type(hit) is MethodHit:
                     return hit.closure, receiver
-                return self.load_field(address, hit.index, hit.inline), NO_RECEIVER
+                return words.field(at, hit.index, hit.inline), NO_RECEIVER
         key = self.key(receiver)
         callee, bound_to, found = self.find_invoked(receiver, text, line)
         self.note(self.site(record, offset), key, found)
@@ -410,11 +401,15 @@ class ObjectModel:
 
     def resolve(self, callee: int, receiver: int, argc: int, line: int) -> tuple[int, int]:
         """A bound method runs its method on its receiver; a class makes an instance and runs ``init``."""
-        kind = self.kind(callee)
+        if (callee & OBJ_TAG) != OBJ_TAG:
+            return callee, receiver
+        words = self.words
+        at = words.at(callee)
+        kind = words.kind(at)
         if kind == BOUND_KIND:
-            return self.bound_parts(callee)
+            return words.bound_parts(at)
         if kind == CLASS_KIND:
-            klass = self.class_of(callee)
+            klass = self.classes[words.class_id(at)]
             instance = self.new_instance(klass)
             if klass.initializer is not None:
                 return klass.initializer, instance

@@ -34,7 +34,7 @@ COLD_MODULES: dict[str, tuple[str, ...]] = {
                      "stage3_deopt.vm"),
     "stage4_shapes": ("stage4_shapes", "stage4_shapes.caches", "stage4_shapes.cli", "stage4_shapes.compiler",
                       "stage4_shapes.model", "stage4_shapes.objects", "stage4_shapes.runtime",
-                      "stage4_shapes.settings", "stage4_shapes.shapes", "stage4_shapes.vm"),
+                      "stage4_shapes.settings", "stage4_shapes.shapes", "stage4_shapes.vm", "stage4_shapes.words"),
 }
 
 #: Modules that cost a cold start more than its whole budget allows: LLVM (about 80 ms to import), and
