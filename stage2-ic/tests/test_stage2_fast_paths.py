@@ -18,20 +18,28 @@ from lox_testing.reports import section
 from stage2_helpers import Run, assert_clean, run_program
 
 # step runs 3000 times (compiled after its first 1000 calls); its parameters are never proven anything, so
-# each guard tests both operands. Numbers at the arithmetic sites, strings at the concatenation.
+# each guard tests both operands. Numbers at the arithmetic sites, strings at the concatenation; the call of ``f``
+# alternates between two functions (a polymorphic site: each guard tests the callee's function).
 HOT = """\
 fun cat(a, b) { return a + b; }                      // cat
-fun step(n, i, s, t) {
+fun one(x) { return x; }
+fun two(x) { return x; }
+fun step(n, i, s, t, f) {
   n = n + i;                                         // add
   n = n - s;                                         // sub
   n = n * s;                                         // mul
   n = n / s;                                         // div
   if (i == s) n = n + 1;                             // eq
+  f(n);                                              // poly
   return cat(t, "b");                                // call
 }
 fun main() {
   var r;
-  for (var i = 0; i < 3000; i = i + 1) r = step(i, i, 1, "a");
+  var f = one;
+  for (var i = 0; i < 3000; i = i + 1) {
+    r = step(i, i, 1, "a", f);
+    if (f == one) f = two; else f = one;
+  }
   print r;
 }
 main();
@@ -62,12 +70,14 @@ def hot(tmp_path_factory: pytest.TempPathFactory) -> Run:
     ("step", "eq", "EQUAL", "(number, number)"),
     ("cat", "cat", "ADD", "(string, string)"),
     ("step", "call", "CALL", "<fn cat>"),
+    ("step", "poly", "CALL", "<fn two>, <fn one>"),
 ])
 def test_guarded_site_never_misses(hot: Run, function: str, marker: str, operation: str, cases: str) -> None:
     line = line_of(HOT, marker)
     sites = section(hot.stderr, "guard misses per site (guarded sites in compiled code)")
     mine = [text for text in sites if text.startswith(f"  {function} line {line} {operation}: ")]
-    assert mine == [f"  {function} line {line} {operation}: 0 misses (monomorphic: {cases})"], "\n".join(sites)
+    state = "polymorphic" if marker == "poly" else "monomorphic"
+    assert mine == [f"  {function} line {line} {operation}: 0 misses ({state}: {cases})"], "\n".join(sites)
     tiers = section(hot.stderr, "tiers (function: calls, back-edges, state)")
     assert any(re.match(rf"\s+{function}: .*, compiled", text) for text in tiers), "\n".join(tiers)
 
