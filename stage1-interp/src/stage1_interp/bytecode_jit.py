@@ -113,7 +113,8 @@ class BytecodeFunctionCompiler(NativeFrame):
                 b.position_at_end(self.function.append_basic_block("dead"))
             sp = depths[i]
             self.offset = i
-            self.enter(self.vm.new_site(self, i))
+            if not self.enter(self.vm.new_site(self, i)):
+                continue
             op = Op(chunk.ops[i])
             arg = chunk.args[i]
             line = chunk.lines[i]
@@ -194,9 +195,11 @@ class BytecodeFunctionCompiler(NativeFrame):
             else:
                 raise AssertionError(f"no IR for {op.name}")
 
-    def enter(self, site: Site) -> None:
-        """Hook: instruction ``site`` is emitted next (stage 3 may leave for the interpreter here first)."""
+    def enter(self, site: Site) -> bool:
+        """Hook: instruction ``site`` is emitted next, unless this returns False (stage 3 leaves for the
+        interpreter there instead)."""
         self.ops.enter_site(site)
+        return True
 
     def constant(self, index: int) -> ir.Value:
         """A constant of the chunk as an i64 word (strings are heap objects made at load time)."""

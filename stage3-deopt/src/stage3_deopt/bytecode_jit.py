@@ -122,16 +122,19 @@ class SpeculativeCompiler(BytecodeFunctionCompiler):
         self.emitted.setdefault(self.offset, []).append(what)
 
     # ------------------------------------------------------------ deoptimisation
-    def enter(self, site: "Site") -> None:
+    def enter(self, site: "Site") -> bool:
         """A site whose plan is ``LEAVE`` (never run, past an OSR entry's loop) becomes a deopt exit ("no
-        feedback yet"); its operation is still emitted, in a block nothing reaches, so the stack keeps its shape."""
-        super().enter(site)
+        feedback yet") instead of its operation: what follows it in its block is unreachable."""
+        if not super().enter(site):
+            return False
         plan = self.analysis.plans[site.offset]
-        if plan is not None and plan.how is How.LEAVE:
-            b = self.state.builder
-            exit_block, _ = self.deopt_exit(Guard(GuardKind.NO_FEEDBACK))
-            b.branch(exit_block)
-            b.position_at_end(self.function.append_basic_block("unreached"))
+        if plan is None or plan.how is not How.LEAVE:
+            return True
+        b = self.state.builder
+        exit_block, _ = self.deopt_exit(Guard(GuardKind.NO_FEEDBACK))
+        b.branch(exit_block)
+        b.position_at_end(self.function.append_basic_block("unreached"))
+        return False
 
     def stressed(self, ok: ir.Value, point: DeoptPoint) -> ir.Value:
         """Under ``--deopt-stress``, a guard also fails the first time it is reached (its flag is still set)."""
