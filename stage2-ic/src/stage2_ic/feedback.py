@@ -21,6 +21,8 @@ from stage0_jit.heap import Heap, NativeRegion
 from stage0_jit.layout import CLOSURE, FUNCTION as _FUNCTION, WORD, Kind
 from stage1_interp.bytecode import Op
 
+from .records import FrozenRecord
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Hashable
@@ -60,32 +62,11 @@ def type_tag(heap: Heap, v: int) -> str:
     return "object"
 
 
-class Case:
-    """Base of the cases an inline cache holds (call targets here; stage 4 adds its shape cases): a slotted
-    record, equal to a case of the same class with equal fields and hashed by them (a cache looks its cases
-    up by value), printed as ``Name(field=value, ...)``."""
+class Case(FrozenRecord):
+    """Base of the cases an inline cache holds (call targets here; stage 4 adds its shape cases): values, equal
+    to a case of the same class with equal fields and hashed by them (a cache looks its cases up by value)."""
 
-    __slots__: tuple[str, ...] = ()
-
-    def fields(self) -> tuple[object, ...]:
-        """The case's field values, in declaration order."""
-        return tuple(getattr(self, name) for name in self.__slots__)
-
-    def __eq__(self, other: object) -> bool:
-        """Equal when of the same class with equal fields."""
-        if type(other) is type(self):
-            assert isinstance(other, Case)
-            return self.fields() == other.fields()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        """The hash of the fields."""
-        return hash(self.fields())
-
-    def __repr__(self) -> str:
-        """``Name(field=value, ...)``."""
-        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self.__slots__, self.fields()))
-        return f"{type(self).__name__}({shown})"
+    __slots__ = ()
 
 
 class CallTarget(Case):

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import enum
 
+from .records import FrozenRecord
+
 
 class Show(enum.Enum):
     """How the explainer shows what a failed guard found in the rebuilt frame (its ``saw:`` line)."""
@@ -64,7 +66,7 @@ class GuardKind(enum.Enum):
         self.shown = shown
 
 
-class Operand:
+class Operand(FrozenRecord):
     """Where a guarded value is when its guard fails.
 
     ``role`` is what the value is to the operation (``left``, ``right``,
@@ -90,21 +92,6 @@ class Operand:
     def top(role: str, depth: int) -> "Operand":
         """The stack entry ``depth`` from the top (1: the top) of the guarded instruction's operand stack."""
         return Operand(role, "stack", -depth)
-
-    def __eq__(self, other: object) -> bool:
-        """Equal to an operand with the same role and place."""
-        if other.__class__ is Operand:
-            assert isinstance(other, Operand)
-            return (self.role, self.place, self.index) == (other.role, other.place, other.index)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        """The hash of the fields."""
-        return hash((self.role, self.place, self.index))
-
-    def __repr__(self) -> str:
-        """``Operand(role=..., place=..., index=...)``."""
-        return f"Operand(role={self.role!r}, place={self.place!r}, index={self.index!r})"
 
     def in_frame(self, stack_depth: int) -> "Operand":
         """The operand with a stack entry numbered from the bottom, as in a frame of ``stack_depth`` entries."""

@@ -36,6 +36,7 @@ from collections.abc import Callable, Hashable, Sequence
 from stage0_jit import values
 from stage1_interp.bytecode import Op, pops, pushes, reachable_from, stack_depths, successors
 from stage2_ic.feedback import CallTarget, InlineCache
+from stage2_ic.records import FrozenRecord, Record
 
 TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
 if TYPE_CHECKING:
@@ -52,9 +53,10 @@ class Known(enum.Enum):
     CELL = "cell"        # the address of a cell (the slot of a captured local)
 
 
-# The records below are plain slotted classes, not dataclasses (importing ``dataclasses`` would cost the first
-# compile milliseconds). Const, State and Plan are never changed once made (by convention) and compare and hash
-# by value, as frozen dataclasses do: the analysis's fixed point is reached when the states stop changing.
+# Const and State are never changed once made (by convention) and compare and hash by value, as frozen dataclasses
+# do: the analysis's fixed point is reached when the states stop changing. They write their comparisons out
+# instead of taking stage 2's ``records.FrozenRecord``: the fixed point compares states and joins types on every
+# step, and a field-tuple comparison built by ``getattr`` costs several times more there.
 
 
 class Const:
@@ -167,7 +169,7 @@ class How(enum.Enum):
     LEAVE = "leave"          # never run yet, past the loop an OSR entry starts at: leave for the interpreter
 
 
-class Plan:
+class Plan(FrozenRecord):
     """The decision for one site: how it is compiled, the case it bets on, its result's type, and
     whether the operands are numbers once it has run (then the slots they came from are too)."""
 
@@ -183,22 +185,6 @@ class Plan:
         self.case = case
         self.result = result
         self.refines = refines
-
-    def __eq__(self, other: object) -> bool:
-        """Equal to a plan with equal fields."""
-        if other.__class__ is Plan:
-            assert isinstance(other, Plan)
-            return (self.how, self.case, self.result, self.refines) == (other.how, other.case, other.result,
-                                                                         other.refines)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        """The hash of the fields."""
-        return hash((self.how, self.case, self.result, self.refines))
-
-    def __repr__(self) -> str:
-        """``Plan(how=..., case=..., result=..., refines=...)``, as a dataclass prints."""
-        return f"Plan(how={self.how!r}, case={self.case!r}, result={self.result!r}, refines={self.refines!r})"
 
 
 NUMBERS = ("number", "number")
@@ -330,7 +316,7 @@ def trusted_cases(cache: InlineCache | None) -> tuple[tuple[Hashable, int], ...]
     return tuple(zip(cache.cases, cache.counts))
 
 
-class Analysis:
+class Analysis(Record):
     """The facts before every instruction (None where unreachable), each instruction's plan, and liveness."""
 
     __slots__ = ("before", "plans", "live")
@@ -343,17 +329,6 @@ class Analysis:
         self.before = before
         self.plans = plans
         self.live = live
-
-    def __eq__(self, other: object) -> bool:
-        """Equal to an analysis with equal fields (and so, as an ``eq`` dataclass, unhashable)."""
-        if other.__class__ is Analysis:
-            assert isinstance(other, Analysis)
-            return (self.before, self.plans, self.live) == (other.before, other.plans, other.live)
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        """``Analysis(before=..., plans=..., live=...)``, as a dataclass prints."""
-        return f"Analysis(before={self.before!r}, plans={self.plans!r}, live={self.live!r})"
 
 
 class NothingKnown(Sequence[State | None]):

@@ -30,6 +30,8 @@ from stage0_jit import values
 from stage1_interp.functions import FunctionRecord
 from stage1_interp.tiering import CompileJob, Tiering
 
+from stage2_ic.records import Record
+
 from .sidetables import CodeVersion, DeoptBuffer, FrameMap, Stored
 
 TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
@@ -45,12 +47,8 @@ if TYPE_CHECKING:
 OSR_ENTRY = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64)
 
 
-class OSREntry:
-    """An installed entry at one loop header: its code, what it loads from the buffer, how to call it.
-
-    A plain slotted class, not a dataclass (importing ``dataclasses`` would cost the first compile
-    milliseconds); it compares by value and prints as the dataclass did.
-    """
+class OSREntry(Record):
+    """An installed entry at one loop header: its code, what it loads from the buffer, how to call it."""
 
     __slots__ = ("version", "frame", "speculated", "call")
 
@@ -64,19 +62,6 @@ class OSREntry:
         self.frame = frame
         self.speculated = speculated
         self.call = call
-
-    def __eq__(self, other: object) -> bool:
-        """Equal to an entry with equal fields (and so, as an ``eq`` dataclass, unhashable)."""
-        if other.__class__ is OSREntry:
-            assert isinstance(other, OSREntry)
-            return (self.version, self.frame, self.speculated, self.call) == (other.version, other.frame,
-                                                                               other.speculated, other.call)
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        """``OSREntry(version=..., frame=..., speculated=..., call=...)``, as a dataclass prints."""
-        return (f"OSREntry(version={self.version!r}, frame={self.frame!r}, speculated={self.speculated!r}, "
-                f"call={self.call!r})")
 
 
 class OSRJob(CompileJob):

@@ -41,6 +41,7 @@ from stage0_jit.heap import NativeRegion
 from stage0_jit.layout import WORD
 from stage2_ic.feedback import CallTarget
 from stage2_ic.guards import GuardKind, Operand, Show
+from stage2_ic.records import FrozenRecord, Record
 
 TYPE_CHECKING = False   # typing is not imported at run time: the first compile would pay for it
 if TYPE_CHECKING:
@@ -56,41 +57,7 @@ class Stored(enum.Enum):
     CONSTANT = "constant"
 
 
-class _Record:
-    """Base of the records below (plain slotted classes, not dataclasses: importing ``dataclasses`` would cost
-    the first compile milliseconds): equal to a record of the same class with equal fields, and so, as an
-    ``eq`` dataclass, unhashable; printed as ``Name(field=value, ...)``, as a dataclass is."""
-
-    __slots__: tuple[str, ...] = ()
-
-    def fields(self) -> tuple[object, ...]:
-        """The record's field values, in declaration order."""
-        return tuple(getattr(self, name) for name in self.__slots__)
-
-    def __eq__(self, other: object) -> bool:
-        """Equal when of the same class with equal fields."""
-        if other.__class__ is self.__class__:
-            assert isinstance(other, _Record)
-            return self.fields() == other.fields()
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        """``Name(field=value, ...)``."""
-        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self.__slots__, self.fields()))
-        return f"{type(self).__qualname__}({shown})"
-
-
-class _Frozen(_Record):
-    """A record that is never changed once made (by convention), hashed by its fields, as a frozen dataclass."""
-
-    __slots__ = ()
-
-    def __hash__(self) -> int:
-        """The hash of the fields."""
-        return hash(self.fields())
-
-
-class ValueLocation(_Frozen):
+class ValueLocation(FrozenRecord):
     """One interpreter-visible value: which slot or stack entry, how it is kept, and the buffer word or constant."""
 
     __slots__ = ("place", "index", "how", "word")
@@ -124,7 +91,7 @@ def _show_word(word: int) -> str:
     return {values.NIL: "nil", values.TRUE: "true", values.FALSE: "false"}.get(word, f"object {word:#x}")
 
 
-class FrameMap(_Frozen):
+class FrameMap(FrozenRecord):
     """The interpreter activation at one bytecode offset: its size and where each live value is."""
 
     __slots__ = ("function", "record_index", "offset", "line", "slot_count", "stack_depth", "locations")
@@ -180,7 +147,7 @@ class FrameMap(_Frozen):
                 f"{self.slot_count} slots, stack depth {self.stack_depth}: {shown}"]
 
 
-class CodeVersion(_Record):
+class CodeVersion(Record):
     """One piece of installed compiled code: a function's normal entry or an OSR entry at a loop header."""
 
     __slots__ = ("record", "header", "address", "valid", "deopts")
@@ -211,7 +178,7 @@ ShowCase = Callable[[Hashable], str]
 ShowValue = Callable[[int], str]
 
 
-class Guard(_Frozen):
+class Guard(FrozenRecord):
     """One guard: what it checks, where the checked values are, and the feedback cases it trusted (with the
     number of times the interpreter saw each). Deopt points carry it; traces, dumps and ``--stats`` format it."""
 
@@ -250,7 +217,7 @@ class Guard(_Frozen):
         return ", ".join((type_of if shown is Show.TYPE else describe)(v) for v in found)
 
 
-class DeoptPoint(_Record):
+class DeoptPoint(Record):
     """One guard's exit: the guard (why it leaves, what it trusted), the operation, and the activation to rebuild."""
 
     __slots__ = ("id", "guard", "operation", "frame", "code", "inlined_into", "taken")
@@ -296,7 +263,7 @@ def show_case(case: Hashable) -> str:
     return str(case)
 
 
-class SideTables(_Record):
+class SideTables(Record):
     """Every deopt point and OSR entry map the compiler has written, by id."""
 
     __slots__ = ("points", "osr_maps")
