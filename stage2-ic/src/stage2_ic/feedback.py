@@ -107,26 +107,22 @@ class InlineCache:
     last_index: int                      # the case seen last (the recorder's early returns count it)
     target_index: int                    # call sites: the case of the function called last
 
-    def __init__(self, function: str, offset: int, line: int, operation: str,
-                 state: ICState = ICState.UNINITIALISED, cases: list[Hashable] | None = None,
-                 closure: int | None = None, closure_varies: bool = False, miss_counter: int = -1,
-                 last_prototype: int = 0, last_value: int | None = None, numbers_only: bool = False,
-                 counts: list[int] | None = None, last_index: int = -1, target_index: int = -1) -> None:
+    def __init__(self, function: str, offset: int, line: int, operation: str) -> None:
         self.function = function
         self.offset = offset
         self.line = line
         self.operation = operation
-        self.state = state
-        self.cases = [] if cases is None else cases
-        self.closure = closure
-        self.closure_varies = closure_varies
-        self.miss_counter = miss_counter
-        self.last_prototype = last_prototype
-        self.last_value = last_value
-        self.numbers_only = numbers_only
-        self.counts = [] if counts is None else counts
-        self.last_index = last_index
-        self.target_index = target_index
+        self.state = ICState.UNINITIALISED
+        self.cases = []
+        self.closure = None
+        self.closure_varies = False
+        self.miss_counter = -1
+        self.last_prototype = 0
+        self.last_value = None
+        self.numbers_only = False
+        self.counts = []
+        self.last_index = -1
+        self.target_index = -1
 
     def observe(self, case: Hashable, limit: int) -> tuple[ICState, ICState] | None:
         """Add a case (or count one already held); returns (old, new) state when that changed the state."""

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from stage2_ic.feedback import Case, ICState, InlineCache
+from stage2_ic.feedback import Case, InlineCache
 
 NOT_INSTANCE = "not an instance"
 
@@ -153,15 +153,9 @@ class ShapeCache(InlineCache):
 
     by_key: dict[int, tuple[Hashable, int]]   # key -> (case, its index)
 
-    def __init__(self, function: str, offset: int, line: int, operation: str,
-                 state: ICState = ICState.UNINITIALISED, cases: list[Hashable] | None = None,
-                 closure: int | None = None, closure_varies: bool = False, miss_counter: int = -1,
-                 last_prototype: int = 0, last_value: int | None = None, numbers_only: bool = False,
-                 counts: list[int] | None = None, last_index: int = -1, target_index: int = -1,
-                 by_key: dict[int, tuple[Hashable, int]] | None = None) -> None:
-        super().__init__(function, offset, line, operation, state, cases, closure, closure_varies, miss_counter,
-                         last_prototype, last_value, numbers_only, counts, last_index, target_index)
-        self.by_key = {} if by_key is None else by_key
+    def __init__(self, function: str, offset: int, line: int, operation: str) -> None:
+        super().__init__(function, offset, line, operation)
+        self.by_key = {}
 
     def hit(self, key: int) -> Hashable | None:
         """The cached case for ``key``, if any (counted as seen once more)."""

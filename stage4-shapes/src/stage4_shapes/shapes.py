@@ -59,8 +59,7 @@ class Shape:
     description: str                  # ``Point{x,y}`` (``Point{dictionary}`` in dictionary mode)
 
     def __init__(self, id: int, address: int, klass: ClassInfo, parent: Shape | None, name: str | None,
-                 fields: dict[str, int], inline_capacity: int, dictionary: bool = False,
-                 transitions: dict[str, Shape] | None = None, header: int = 0, description: str = "") -> None:
+                 fields: dict[str, int], inline_capacity: int, dictionary: bool = False) -> None:
         self.id = id
         self.address = address
         self.klass = klass
@@ -69,8 +68,7 @@ class Shape:
         self.fields = fields
         self.inline_capacity = inline_capacity
         self.dictionary = dictionary
-        self.transitions = {} if transitions is None else transitions
-        # ``header`` and ``description`` are always computed here (the arguments are accepted, and ignored).
+        self.transitions: dict[str, Shape] = {}
         self.header = instance_header(address)
         described = "dictionary" if dictionary else ",".join(fields)
         self.description = f"{klass.name}{{{described}}}"
