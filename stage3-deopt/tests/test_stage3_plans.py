@@ -14,6 +14,7 @@ import io
 import pytest
 
 from lox_testing.sites import record_sites
+from stage0_jit.emitters import Operations
 from stage1_interp.bytecode import Op
 from stage3_deopt.analysis import How
 from stage2_ic.guards import GuardKind
@@ -57,7 +58,7 @@ EXPECTED = {
 
 def planned_sites(monkeypatch: pytest.MonkeyPatch) -> set[tuple[Op, How]]:
     """Record the (opcode, plan) of every site the compiler emits from now on."""
-    return record_sites(monkeypatch, DeoptVM, "op", "how")
+    return record_sites(monkeypatch, Operations, "op", "how")
 
 
 def run(vm: DeoptVM, source: str) -> str:

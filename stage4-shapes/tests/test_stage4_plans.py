@@ -13,12 +13,12 @@ from __future__ import annotations
 import pytest
 
 from lox_testing.sites import record_sites
+from stage0_jit.emitters import Operations
 from stage1_interp.bytecode import Op
 from stage2_ic.guards import GuardKind
 from stage3_deopt.analysis import How
 from stage3_deopt.emitters import SpeculativeOperations
 from stage3_deopt.sidetables import Guard
-from stage4_shapes.vm import ShapesVM
 
 from stage4_helpers import make_vm, run_source
 
@@ -60,7 +60,7 @@ EXPECTED = {
 
 def planned_sites(monkeypatch: pytest.MonkeyPatch) -> set[tuple[Op, How]]:
     """Record the (opcode, plan) of every site the compiler emits from now on."""
-    return record_sites(monkeypatch, ShapesVM, "op", "how")
+    return record_sites(monkeypatch, Operations, "op", "how")
 
 
 def test_every_plan_of_every_object_site_kind_is_compiled_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:

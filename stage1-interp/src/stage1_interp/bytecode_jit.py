@@ -49,6 +49,7 @@ class BytecodeFunctionCompiler(NativeFrame):
         self.depths: list[int] = []
         self.blocks: dict[int, ir.Block] = {}
         self.offset = 0
+        self.site_type = vm.site_type()     # what each instruction's site holds (one per later stage)
 
     def compile(self) -> None:
         """Emit the whole function: the standard prologue, then the body from instruction 0."""
@@ -113,11 +114,10 @@ class BytecodeFunctionCompiler(NativeFrame):
                 b.position_at_end(self.function.append_basic_block("dead"))
             sp = depths[i]
             self.offset = i
-            if not self.enter(self.vm.new_site(self, i)):
+            site = self.site_type(self, i)
+            if not self.enter(site):
                 continue
-            op = Op(chunk.ops[i])
-            arg = chunk.args[i]
-            line = chunk.lines[i]
+            op, arg, line = site.op, site.arg, site.line
             if op == Op.CONSTANT:
                 b.store(self.constant(arg), stack[sp])
             elif op == Op.NIL:

@@ -15,8 +15,9 @@ stage     class                           adds
           SpeculativeSite``               and the deopt exit a failed guard takes
 ========  ==============================  ==========================================
 
-The compiler makes one per instruction through the VM's ``new_site`` hook and
-hands it to ``Operations.enter_site`` before emitting the instruction.
+The compiler makes one per instruction, of the class the VM's ``site_type``
+hook names, and hands it to ``Operations.enter_site`` before emitting the
+instruction.
 """
 
 from __future__ import annotations

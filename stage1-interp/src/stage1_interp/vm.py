@@ -83,11 +83,11 @@ class TieredVM(VM):
         from .bytecode_jit import BytecodeFunctionCompiler
         return BytecodeFunctionCompiler(ctx, ops, self, record, symbol)
 
-    def new_site(self, compiler: BytecodeFunctionCompiler, offset: int) -> Site:
-        """Hook: what the emitters know of instruction ``offset`` of the function being compiled (stage 2's
-        site adds its inline cache, stage 3's its plan and deopt exit; see ``sites.py``)."""
+    def site_type(self) -> type[Site]:
+        """Hook: the class of what the emitters know of each instruction being compiled (stage 2's site adds
+        its inline cache, stage 3's its plan and deopt exit; see ``sites.py``). Asked once per compiler."""
         from .sites import Site
-        return Site(compiler, offset)
+        return Site
 
     def record_for(self, code: FunctionCode) -> FunctionRecord:
         """The record (and heap prototype) of a function's code, made on first use."""

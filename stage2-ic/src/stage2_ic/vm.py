@@ -43,10 +43,10 @@ class ICVM(TieredVM):
         from .emitters import GuardedOperations
         return GuardedOperations(ctx, self)
 
-    def new_site(self, compiler: "BytecodeFunctionCompiler", offset: int) -> "Site":
+    def site_type(self) -> "type[Site]":
         """Stage 1's site plus its inline cache."""
         from .sites import CachedSite
-        return CachedSite(compiler, offset)
+        return CachedSite
 
     def inline_copy_compiler(self, ctx: "ModuleContext", ops: "Operations", record: FunctionRecord,
                              symbol: str) -> "BytecodeFunctionCompiler":

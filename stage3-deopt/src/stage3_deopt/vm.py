@@ -100,12 +100,11 @@ class DeoptVM(ICVM):
         self.compiling[record.prototype] = compiler
         return compiler
 
-    def new_site(self, compiler: "BytecodeFunctionCompiler", offset: int) -> "Site":
-        """Stage 2's site plus the analysis's plan and the deopt exit (every stage-3 compiler speculates)."""
-        from .bytecode_jit import SpeculativeCompiler
+    def site_type(self) -> "type[Site]":
+        """Stage 2's site plus the analysis's plan and the deopt exit (every stage-3 compiler is a
+        ``SpeculativeCompiler``)."""
         from .sites import SpeculativeSite
-        assert isinstance(compiler, SpeculativeCompiler)
-        return SpeculativeSite(compiler, offset)
+        return SpeculativeSite
 
     def inline_copy_compiler(self, ctx: "ModuleContext", ops: "Operations", record: FunctionRecord,
                              symbol: str) -> "BytecodeFunctionCompiler":

@@ -12,15 +12,15 @@ class Patcher(Protocol):
         """Replace ``target.name`` with ``value`` until the test ends."""
 
 
-def record_sites(monkeypatch: Patcher, vm_class: type, *fields: str) -> set[tuple[Any, ...]]:
-    """From now on, every site the VM class's ``new_site`` hook makes adds ``(site.f for f in fields)`` to
-    the returned set (stage 3's sites: ``"op", "how"`` is the opcode and its plan)."""
+def record_sites(monkeypatch: Patcher, operations: type, *fields: str) -> set[tuple[Any, ...]]:
+    """From now on, every site handed to ``operations.enter_site`` (stage 0's ``Operations``: every emitter
+    family's) adds ``(site.f for f in fields)`` to the returned set (stage 3's sites: ``"op", "how"`` is
+    the opcode and its plan)."""
     seen: set[tuple[Any, ...]] = set()
-    new_site = vm_class.new_site      # type: ignore[attr-defined]
+    enter_site = operations.enter_site      # type: ignore[attr-defined]
 
-    def recording(vm: object, compiler: object, offset: int) -> object:
-        site = new_site(vm, compiler, offset)
+    def recording(ops: object, site: object) -> None:
         seen.add(tuple(getattr(site, name) for name in fields))
-        return site
-    monkeypatch.setattr(vm_class, "new_site", recording)
+        enter_site(ops, site)
+    monkeypatch.setattr(operations, "enter_site", recording)
     return seen
