@@ -37,8 +37,6 @@ class FunctionState:
         self.failure: tuple[ir.Block, list[ir.Value]] | None = None   # the shared error exit and its phis
 
 
-
-
 class Operations:
     """The generic emitters (stage 0); subclass and override to specialise one operation."""
 

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
 
-
 class UsageError(Exception):
     """Wrong command-line usage (exit 64)."""
 

@@ -10,7 +10,6 @@ Jump targets start basic blocks.
 
 from __future__ import annotations
 
-
 from llvmlite import ir
 
 from stage0_jit.codegen import NativeFrame

@@ -8,7 +8,6 @@ is declared, so closures and every tier share one copy of the variable.
 
 from __future__ import annotations
 
-
 from lox_frontend import nodes
 
 from .bytecode import Chunk, FunctionCode, Op, invoke_operand, stack_depths
@@ -28,7 +27,6 @@ _BINARY = {
 }
 
 
-
 def _intern(index_of: dict[K, int], pool: list[T], key: K, value: T) -> int:
     """The index of ``value`` in ``pool`` (appended the first time ``key`` is seen)."""
     index = index_of.get(key)
@@ -37,6 +35,7 @@ def _intern(index_of: dict[K, int], pool: list[T], key: K, value: T) -> int:
         pool.append(value)
         index_of[key] = index
     return index
+
 
 #: The instructions that read and write a variable, by where it lives: a captured local's cell, a local slot, an
 #: upvalue, a global.
