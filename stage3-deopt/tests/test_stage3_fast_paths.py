@@ -24,20 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from lox_testing.reports import compiled, deopts_at, guard_points, line_of, misses_at
-from stage3_helpers import Run, assert_clean, run_program, section, stats_counter, trace_lines
-
-
-def assert_fast(run: Run, function: str, line: int, operation: str, guard: str) -> None:
-    """The site was compiled as ``guard`` in front of its fast path, never left it, never missed."""
-    points = guard_points(run.stderr, function, line, operation)
-    assert points, f"no compiled guard at {function} line {line} {operation}:\n{run.stderr}"
-    assert all(f"guard '{guard}'" in p for p in points), points
-    assert deopts_at(run.stderr, function, line, operation) == [], run.stderr
-    # nor anywhere else in its function: a deopt earlier in the activation would leave the site uncompiled
-    assert [t for t in trace_lines(run.stderr, "deopt") if t.startswith(f"{function} line ")] == [], run.stderr
-    assert misses_at(run.stderr, function, line, operation) == 0, run.stderr
-    assert compiled(run.stderr, function), run.stderr
+from lox_testing.reports import assert_fast, assert_no_deopt_or_miss, deopts_at, guard_points, line_of
+from stage3_helpers import Run, assert_clean, run_program, stats_counter
 
 
 # Each operation sits in a function of its own, so both operands are parameters: nothing proves them numbers
@@ -86,21 +74,18 @@ def hot(tmp_path_factory: pytest.TempPathFactory) -> Run:
 
 
 def test_no_deopt_and_no_guard_miss_anywhere(hot: Run) -> None:
-    assert stats_counter(hot.stderr, "deopt.total") == 0, hot.stderr
-    assert section(hot.stderr, "deopts (function: count, guard)") == ["  (none)"], hot.stderr
-    assert section(hot.stderr, "guard misses per site (guarded sites in compiled code)") == ["  (none)"], hot.stderr
-    assert trace_lines(hot.stderr, "deopt") == []
+    assert_no_deopt_or_miss(hot.stderr)
 
 
 @pytest.mark.parametrize("function, operation", [
     ("add", "ADD"), ("sub", "SUBTRACT"), ("mul", "MULTIPLY"), ("div", "DIVIDE"), ("less", "LESS"), ("eq", "EQUAL"),
 ])
 def test_number_guard_on_both_operands(hot: Run, function: str, operation: str) -> None:
-    assert_fast(hot, function, line_of(HOT, function), operation, "both numbers")
+    assert_fast(hot.stderr, function, line_of(HOT, function), operation, "both numbers")
 
 
 def test_string_concatenation_guard(hot: Run) -> None:
-    assert_fast(hot, "cat", line_of(HOT, "cat"), "ADD", "both strings")
+    assert_fast(hot.stderr, "cat", line_of(HOT, "cat"), "ADD", "both strings")
 
 
 @pytest.mark.xfail(strict=True, reason="no string-equality fast path exists: stage 2's `equal` and stage 3's "
@@ -111,7 +96,7 @@ def test_string_equality_guard(hot: Run) -> None:
 
 
 def test_global_read_guard(hot: Run) -> None:
-    assert_fast(hot, "glob", line_of(HOT, "glob"), "GET_GLOBAL", "a number")
+    assert_fast(hot.stderr, "glob", line_of(HOT, "glob"), "GET_GLOBAL", "a number")
 
 
 def ir_functions(stderr: str) -> dict[str, str]:
@@ -121,7 +106,7 @@ def ir_functions(stderr: str) -> dict[str, str]:
 
 def test_known_call_is_a_direct_call(hot: Run) -> None:
     line = line_of(HOT, "call")
-    assert_fast(hot, "main", line, "CALL", "call target")
+    assert_fast(hot.stderr, "main", line, "CALL", "call target")
     functions = ir_functions(hot.stderr)
     callee = [name for name in functions if name.endswith("_cat")]
     assert len(callee) == 1, sorted(functions)

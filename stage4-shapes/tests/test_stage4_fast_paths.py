@@ -25,21 +25,8 @@ import re
 import pytest
 
 from stage4_shapes.runtime import ObjectRuntime
-from lox_testing.reports import compiled, deopts_at, guard_points, line_of, misses_at
-from stage4_helpers import Run, assert_clean, make_vm, run_program, run_source, section, shape_of_global, \
-    stats_counter, trace_lines
-
-
-def assert_fast(run: Run, function: str, line: int, operation: str, guard: str, trusts: str) -> None:
-    """The site was compiled as a ``guard`` trusting ``trusts``, never left its fast path, never missed."""
-    points = guard_points(run.stderr, function, line, operation)
-    assert points, f"no compiled guard at {function} line {line} {operation}:\n{run.stderr}"
-    assert all(f"guard '{guard}', trusts {trusts}" in p for p in points), points
-    assert deopts_at(run.stderr, function, line, operation) == [], run.stderr
-    # nor anywhere else in its function: a deopt earlier in the activation would leave the site uncompiled
-    assert [t for t in trace_lines(run.stderr, "deopt") if t.startswith(f"{function} line ")] == [], run.stderr
-    assert misses_at(run.stderr, function, line, operation) == 0, run.stderr
-    assert compiled(run.stderr, function), run.stderr
+from lox_testing.reports import assert_fast, assert_no_deopt_or_miss, compiled, deopts_at, guard_points, line_of
+from stage4_helpers import Run, assert_clean, make_vm, run_program, run_source, shape_of_global
 
 
 # Wide's first 64 instances (made by the interpreter) get one field, so slack tracking gives Wide one inline
@@ -107,51 +94,48 @@ def hot(tmp_path_factory: pytest.TempPathFactory) -> Run:
 
 
 def test_no_deopt_and_no_guard_miss_anywhere(hot: Run) -> None:
-    assert stats_counter(hot.stderr, "deopt.total") == 0, hot.stderr
-    assert section(hot.stderr, "deopts (function: count, guard)") == ["  (none)"], hot.stderr
-    assert section(hot.stderr, "guard misses per site (guarded sites in compiled code)") == ["  (none)"], hot.stderr
-    assert trace_lines(hot.stderr, "deopt") == []
+    assert_no_deopt_or_miss(hot.stderr)
 
 
 def test_field_get(hot: Run) -> None:
-    assert_fast(hot, "main", line_of(HOT, "get"), "GET_PROPERTY", "shape", "Point{x,y}: field inline slot 0")
+    assert_fast(hot.stderr, "main", line_of(HOT, "get"), "GET_PROPERTY", "shape", "Point{x,y}: field inline slot 0")
 
 
 def test_field_set_of_an_existing_field(hot: Run) -> None:
-    assert_fast(hot, "main", line_of(HOT, "set"), "SET_PROPERTY", "shape", "Point{x,y}: store field 1")
+    assert_fast(hot.stderr, "main", line_of(HOT, "set"), "SET_PROPERTY", "shape", "Point{x,y}: store field 1")
 
 
 def test_cached_transitions(hot: Run) -> None:
-    assert_fast(hot, "main", line_of(HOT, "transition"), "SET_PROPERTY", "shape", "Bag{} -> Bag{f}: add field 0")
+    assert_fast(hot.stderr, "main", line_of(HOT, "transition"), "SET_PROPERTY", "shape", "Bag{} -> Bag{f}: add field 0")
     line = line_of(HOT, "init")       # init's two transitions, inlined into main's loop or called
     points = guard_points(hot.stderr, "init", line, "SET_PROPERTY")
     assert any("trusts Point{} -> Point{x}: add field 0 x" in p for p in points), points
     assert any("trusts Point{x} -> Point{x,y}: add field 1 x" in p for p in points), points
-    assert_fast(hot, "init", line, "SET_PROPERTY", "shape", "Point{")
+    assert_fast(hot.stderr, "init", line, "SET_PROPERTY", "shape", "Point{")
 
 
 def test_cached_transition_that_grows_the_overflow_store(hot: Run) -> None:
     # Wide keeps one inline slot after slack tracking, so field b (index 1) is the overflow store's first
     assert re.search(r"^\s+#\d+ Wide\{a,b\}  \(2 fields, 1 inline slots\)$", hot.stderr, re.M), hot.stderr
-    assert_fast(hot, "main", line_of(HOT, "grow"), "SET_PROPERTY", "shape",
+    assert_fast(hot.stderr, "main", line_of(HOT, "grow"), "SET_PROPERTY", "shape",
                 "Wide{a} -> Wide{a,b}: add field 1 (grow overflow)")
 
 
 def test_method_invoke(hot: Run) -> None:
-    assert_fast(hot, "main", line_of(HOT, "invoke"), "INVOKE", "shape", "Point{x,y}: method sum")
-    assert_fast(hot, "main", line_of(HOT, "invoke super"), "INVOKE", "shape", "Derived{}: method size")
+    assert_fast(hot.stderr, "main", line_of(HOT, "invoke"), "INVOKE", "shape", "Point{x,y}: method sum")
+    assert_fast(hot.stderr, "main", line_of(HOT, "invoke super"), "INVOKE", "shape", "Derived{}: method size")
 
 
 def test_super_invoke(hot: Run) -> None:
-    assert_fast(hot, "size", line_of(HOT, "super"), "SUPER_INVOKE", "superclass", "class Base: super.size")
+    assert_fast(hot.stderr, "size", line_of(HOT, "super"), "SUPER_INVOKE", "superclass", "class Base: super.size")
 
 
 def test_bind(hot: Run) -> None:
-    assert_fast(hot, "main", line_of(HOT, "bind"), "GET_PROPERTY", "shape", "Point{x,y}: method sum")
+    assert_fast(hot.stderr, "main", line_of(HOT, "bind"), "GET_PROPERTY", "shape", "Point{x,y}: method sum")
 
 
 def test_class_call_with_init(hot: Run) -> None:
-    assert_fast(hot, "main", line_of(HOT, "new"), "CALL", "class", "class Point")
+    assert_fast(hot.stderr, "main", line_of(HOT, "new"), "CALL", "class", "class Point")
 
 
 def test_megamorphic_site_runs_the_generic_lookup_without_deopts(hot: Run) -> None:

@@ -60,3 +60,25 @@ def compiled(stderr: str, function: str) -> bool:
     """``--stats`` says ``function`` ended with compiled code installed."""
     return any(re.match(rf"\s+{re.escape(function)}: .*, compiled", text)
                for text in section(stderr, "tiers (function: calls, back-edges, state)"))
+
+
+def assert_fast(stderr: str, function: str, line: int, operation: str, guard: str, trusts: str = "") -> None:
+    """The site was compiled as ``guard`` in front of its fast path (trusting ``trusts``, when given), never
+    left it, never missed. Reads a run with ``--stats --trace=deopt --dump=deopt``."""
+    points = guard_points(stderr, function, line, operation)
+    assert points, f"no compiled guard at {function} line {line} {operation}:\n{stderr}"
+    expected = f"guard '{guard}', trusts {trusts}" if trusts else f"guard '{guard}'"
+    assert all(expected in p for p in points), points
+    assert deopts_at(stderr, function, line, operation) == [], stderr
+    # nor anywhere else in its function: a deopt earlier in the activation would leave the site uncompiled
+    assert [t for t in trace_lines(stderr, "deopt") if t.startswith(f"{function} line ")] == [], stderr
+    assert misses_at(stderr, function, line, operation) == 0, stderr
+    assert compiled(stderr, function), stderr
+
+
+def assert_no_deopt_or_miss(stderr: str) -> None:
+    """No deopt and no guard miss anywhere in the run (``--stats --trace=deopt``)."""
+    assert stats_counter(stderr, "deopt.total") == 0, stderr
+    assert section(stderr, "deopts (function: count, guard)") == ["  (none)"], stderr
+    assert section(stderr, "guard misses per site (guarded sites in compiled code)") == ["  (none)"], stderr
+    assert trace_lines(stderr, "deopt") == []
