@@ -21,7 +21,7 @@ from .errors import LINE_FROM_FRAME, ErrorCode
 from .irmodule import ModuleContext
 from .irvalues import ERROR, FALSE, I64, NIL, TRUE, const, pointer
 from .layout import CELL, FUNCTION
-from .frames import RECORD_WORDS
+from .frames import RECORD_WORDS, ROOTS
 from . import values
 
 TYPE_CHECKING = False
@@ -109,6 +109,7 @@ class NativeFrame:
         pb.store(pb.add(f.depth, const(1)), self.depth_pointer)
         pb.store(f.closure, pointer(pb, self.frame_record))
         pb.store(const(self.line), f.line_pointer)
+        self.frame_roots(pb, pointer(pb, self.frame_record, ROOTS * 8))
         pb.branch(self.body_block)
         ub = ir.IRBuilder(f.unwind)
         ub.store(f.depth, self.depth_pointer)
@@ -119,6 +120,11 @@ class NativeFrame:
         if observations:
             for i, arg in enumerate(self.arguments):
                 f.builder.call(self.ctx.observe, [const(observations), const(i), arg])
+
+    def frame_roots(self, builder: ir.IRBuilder, roots_pointer: ir.Value) -> None:
+        """Hook: fill the frame record's roots word (0: this frame keeps no root area; stage 5's compiled
+        frames store the address of theirs)."""
+        builder.store(const(0), roots_pointer)
 
     def close_frame(self) -> None:
         """Falling off the end returns nil (the current block may be a dead one after a return)."""

@@ -118,8 +118,10 @@ class Operations:
         return address
 
     def store_field(self, f: FunctionState, address: ir.Value, byte_offset: int, value: ir.Value) -> None:
-        """Store a word into a heap object: the one place compiled code writes the heap."""
+        """Store a word into a heap object: the one place compiled code writes the heap (and so where
+        the write barrier goes)."""
         f.builder.store(value, pointer(f.builder, address, byte_offset))
+        self.ctx.barrier(f.builder, address)
 
     def load_field(self, f: FunctionState, address: ir.Value, byte_offset: int) -> ir.Value:
         """Load a word of a heap object."""

@@ -1,10 +1,13 @@
 """The call-frame stack every tier pushes to: which closure is running and on which line.
 
-One native array of records ``[closure value, line]`` plus a depth word. A
+One native array of records ``[closure value, line, roots]`` plus a depth word. A
 compiled function pushes its record in its prologue and stores the current
 line into it before every call, so a runtime error anywhere can print the
 whole Lox stack trace, whichever tier each frame runs in. The depth word is
-also the recursion limit's counter (``Stack overflow.``).
+also the recursion limit's counter (``Stack overflow.``). The third word is
+0 here; stage 5's compiled frames put the address of their root area there
+(the references they keep live across a call), so a collector finds every
+compiled frame's references by walking this one stack.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from __future__ import annotations
 from .heap import NativeRegion
 from .layout import WORD
 
-RECORD_WORDS = 2      # closure value, line
+RECORD_WORDS = 3      # closure value, line, roots (stage 5's compiled frames; 0 otherwise)
+ROOTS = 2             # word of a record holding its root area's address
 HEADER_WORDS = 2      # depth, capacity
 
 
@@ -40,6 +44,7 @@ class FrameStack(NativeRegion):
         d = int(self.words[0])
         self.words[HEADER_WORDS + RECORD_WORDS * d] = closure
         self.words[HEADER_WORDS + RECORD_WORDS * d + 1] = line
+        self.words[HEADER_WORDS + RECORD_WORDS * d + ROOTS] = 0
         self.words[0] = d + 1
         return d
 

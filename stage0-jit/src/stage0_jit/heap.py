@@ -6,6 +6,13 @@ the same pointer inline, so allocation never calls into Python. Python reads
 and writes objects through a ``memoryview`` of 64-bit words, indexed by
 ``(address - base) // 8``. In stages 0-4 nothing is ever freed (stage 5 adds a
 collector under this same interface).
+
+Two facts every tier already keeps for stage 5's collector: the **safepoint
+word** (nonzero when the collector asks the program to stop at its next call
+or loop back-edge; always 0 before stage 5) and the **card table** (one byte
+per 512-byte card of the heap, set to 1 by every store into an object that
+starts in that card, so a collection of young objects finds the old objects
+that were written since the last one). Before stage 5 nothing reads the cards.
 """
 
 from __future__ import annotations
@@ -53,7 +60,12 @@ class Heap(NativeRegion):
     TOP = 0      # word index of the allocation pointer
     LIMIT = 1    # word index of the end of the region
     ZERO = 2     # a word that is always 0: a header no object has (see irvalues.is_kind)
-    START = 3 * WORD
+    SAFEPOINT = 3    # nonzero: stop at the next safepoint (stage 5's collector asks; see the module docstring)
+    START = 4 * WORD
+    CARD_SHIFT = 9   # a card is 512 bytes
+    barrier = False  # whether compiled code marks cards on its stores (stage 5's heap: True)
+    slow_allocation = False   # whether compiled code calls lox_alloc_slow when the run is used up (stage 5)
+    large_object = 1 << 62    # objects this big take the slow path even when the run has room (stage 5)
 
     def __init__(self, reserve: int) -> None:
         super().__init__(reserve)
@@ -62,6 +74,11 @@ class Heap(NativeRegion):
         self.top_address = self.base + self.TOP * WORD
         self.limit_address = self.base + self.LIMIT * WORD
         self.zero_address = self.base + self.ZERO * WORD
+        self.safepoint_address = self.base + self.SAFEPOINT * WORD
+        # One byte per card, reserved like the heap (pages cost nothing until a store touches them).
+        self.card_region = NativeRegion(max(reserve >> self.CARD_SHIFT, mmap.PAGESIZE))
+        self.cards = self.card_region.bytes
+        self.cards_address = self.card_region.base
 
     # ------------------------------------------------------------ allocation
     def allocate(self, layout: Layout, tail_bytes: int = 0) -> int:
@@ -78,6 +95,12 @@ class Heap(NativeRegion):
     def bytes_allocated(self) -> int:
         """Bytes handed out so far."""
         return int(self.words[self.TOP]) - self.base - self.START
+
+    def keep(self, value: int) -> int:
+        """Keep the object ``value`` (an object value or an address) alive and in place for as long as the
+        VM runs, because Python or compiled code holds its address (literals, names, the closure a call
+        site always calls); returns ``value``. Nothing is ever freed before stage 5, whose heap records it."""
+        return value
 
     # ------------------------------------------------------------ fields
     def kind(self, address: int) -> int:

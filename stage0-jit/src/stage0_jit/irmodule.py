@@ -105,6 +105,14 @@ class ModuleContext:
         """i1: ``v`` is an object of ``kind`` (see ``irvalues.is_kind``)."""
         return is_kind(b, v, kind, self.runtime.heap.zero_address)
 
+    def barrier(self, b: ir.IRBuilder, address: ir.Value) -> None:
+        """The write barrier after a store into the object at ``address``: mark its card (see ``heap.py``),
+        when the heap has a collector that reads the cards (stage 5); nothing before that."""
+        heap = self.runtime.heap
+        if heap.barrier:
+            card = b.add(const(heap.cards_address), b.lshr(b.sub(address, const(heap.base)), const(heap.CARD_SHIFT)))
+            b.store(ir.Constant(ir.IntType(8), 1), b.inttoptr(card, I8P))
+
     def symbol(self, name: str) -> str:
         """A module-unique LLVM symbol name for a Lox function."""
         clean = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
@@ -121,7 +129,8 @@ class ModuleContext:
         return function, builder
 
     def _build_alloc(self) -> ir.Function:
-        """``i64 lox_alloc(size, kind)``: bump the heap pointer; 0 when the heap is full."""
+        """``i64 lox_alloc(size, kind)``: bump the heap pointer; 0 when the heap is full (stage 5: the
+        runtime's slow path when the current free run is used up)."""
         heap = self.runtime.heap
         f, b = self._helper("lox_alloc", I64, [I64, I64])
         size, kind = f.args
@@ -129,8 +138,15 @@ class ModuleContext:
         top = b.load(top_ptr)
         new_top = b.add(top, size)
         full = b.icmp_unsigned(">", new_top, load_word(b, const(heap.limit_address)))
+        if heap.slow_allocation:     # stage 5: large objects go to their own lines, through the slow path
+            full = b.or_(full, b.icmp_unsigned(">=", size, const(heap.large_object)))
         with b.if_then(full, likely=False):
-            b.ret(const(0))
+            if heap.slow_allocation:
+                # Stage 5: the run is used up; the runtime finds the next one (0 only when out of memory).
+                slow = self.declare("lox_alloc_slow", ir.FunctionType(I64, [I64, I64]))
+                b.ret(b.call(slow, [size, kind]))
+            else:
+                b.ret(const(0))
         b.store(new_top, top_ptr)
         b.store(kind, pointer(b, top))
         b.ret(top)

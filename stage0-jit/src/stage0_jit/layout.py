@@ -6,7 +6,10 @@ that the interpreter, the code generator and (later) a collector all read the
 same facts: ``value`` words hold Lox values (a collector traces them),
 ``pointer`` words hold raw addresses of heap objects (traced too), ``raw``
 words hold plain integers (never traced). A kind may end in a variable tail of
-values (closure cells) or bytes (string characters).
+values (closure cells) or bytes (string characters); its length is read from
+the object (``tail_count``: a field of the object, or, for an instance, a
+field of the shape its header points to), so a collector can size and trace
+any object from this table alone.
 """
 
 from __future__ import annotations
@@ -38,14 +41,18 @@ class Holds(enum.Enum):
 class Layout:
     """One kind's fields (name, what it holds) after the header, and its tail."""
 
-    __slots__ = ("kind", "fields", "tail", "doc", "_indices")
+    __slots__ = ("kind", "fields", "tail", "doc", "tail_count", "tail_scale", "_indices")
 
     def __init__(self, kind: int, fields: tuple[tuple[str, Holds], ...], tail: Holds | None = None,
-                 doc: str = "") -> None:
+                 doc: str = "", tail_count: str | None = None, tail_scale: int = 1) -> None:
         self.kind = kind          # a Kind here; later stages register kinds of their own (see ``register``)
         self.fields = fields
         self.tail = tail          # None: no tail; RAW: bytes; VALUE/POINTER: words
         self.doc = doc
+        # Where the tail's length is: a field name, or "shape.FIELD" (a field of the object whose address
+        # is the header's bits above the kind byte: an instance's shape). Length x scale = bytes or words.
+        self.tail_count = tail_count
+        self.tail_scale = tail_scale
         # Field name -> word index, computed once: the interpreter reads fields on every call.
         self._indices = {name: i + 1 for i, (name, _) in enumerate(fields)}
 
@@ -78,14 +85,14 @@ LAYOUTS: dict[int, Layout] = {
     layout.kind: layout
     for layout in (
         Layout(Kind.STRING, (("length", Holds.RAW),), Holds.RAW,
-               "immutable bytes; equality is by content"),
+               "immutable bytes; equality is by content", tail_count="length"),
         Layout(Kind.FUNCTION,
                (("arity", Holds.RAW), ("name", Holds.VALUE), ("entry", Holds.RAW),
                 ("id", Holds.RAW), ("upvalue_count", Holds.RAW), ("observations", Holds.RAW)),
                None,
                "a compiled function prototype: callers jump through its entry slot"),
         Layout(Kind.CLOSURE, (("function", Holds.POINTER), ("cell_count", Holds.RAW)), Holds.POINTER,
-               "a function plus the cells of the variables it captured"),
+               "a function plus the cells of the variables it captured", tail_count="cell_count"),
         Layout(Kind.CELL, (("value", Holds.VALUE),), None,
                "a captured variable: closures share the cell, not a copy"),
         Layout(Kind.NATIVE, (("id", Holds.RAW), ("arity", Holds.RAW)), None,

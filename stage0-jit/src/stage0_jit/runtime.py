@@ -120,7 +120,7 @@ class Runtime:
     def __init__(self, settings: Settings, stdout: BinaryIO | None = None,
                  stdin: BinaryIO | None = None) -> None:
         self.settings = settings
-        self.heap = Heap(settings.heap_reserve_mb << 20)
+        self.heap = self.make_heap()
         self.frames = FrameStack(settings.max_call_depth)
         self.observations = ArgumentObservations()
         # The program's output gets a buffer of its own (even when Python's stdout is
@@ -139,6 +139,10 @@ class Runtime:
             self.global_cell_value_set(native.name, self.heap.new_native(native_id, native.arity))
         self.callbacks = Callbacks(self)
 
+    def make_heap(self) -> Heap:
+        """Hook: the heap (stage 5's has a collector)."""
+        return Heap(self.settings.heap_reserve_mb << 20)
+
     # ------------------------------------------------------------ objects
     def character(self, code: int) -> int:
         """The one-character string of byte ``code`` (``chr``): 256 strings made once, on first use, and
@@ -150,7 +154,7 @@ class Runtime:
         if self._characters is None:
             table = NativeRegion(256 * 8)
             for code in range(256):
-                table.words[code] = self.heap.new_string(bytes([code]))
+                table.words[code] = self.heap.keep(self.heap.new_string(bytes([code])))
             self._characters = table
         return self._characters
 
@@ -159,7 +163,7 @@ class Runtime:
         data = text.encode("latin-1")
         value = self.strings.get(data)
         if value is None:
-            value = self.heap.new_string(data)
+            value = self.heap.keep(self.heap.new_string(data))
             self.strings[data] = value
         return value
 

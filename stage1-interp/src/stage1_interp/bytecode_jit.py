@@ -15,7 +15,7 @@ from llvmlite import ir
 from stage0_jit.codegen import NativeFrame
 from stage0_jit.emitters import Operations
 from stage0_jit.irmodule import ModuleContext
-from stage0_jit.irvalues import FALSE, I64, NIL, TRUE, const
+from stage0_jit.irvalues import FALSE, I64, NIL, TRUE, address_of, box_address, const
 from stage0_jit.layout import CELL
 
 from .bytecode import Op, invoke_argc, invoke_name, reachable_from, stack_depths, successors
@@ -132,11 +132,13 @@ class BytecodeFunctionCompiler(NativeFrame):
             elif op == Op.SET_LOCAL:
                 b.store(top(sp), slots[arg])
             elif op == Op.GET_CELL:
-                b.store(self.ops.load_field(f, b.load(slots[arg]), CELL.offset("value")), stack[sp])
+                # A captured local's slot holds its cell as an object value, as in the interpreter.
+                cell = address_of(b, b.load(slots[arg]))
+                b.store(self.ops.load_field(f, cell, CELL.offset("value")), stack[sp])
             elif op == Op.SET_CELL:
-                self.ops.store_field(f, b.load(slots[arg]), CELL.offset("value"), top(sp))
+                self.ops.store_field(f, address_of(b, b.load(slots[arg])), CELL.offset("value"), top(sp))
             elif op == Op.MAKE_CELL:
-                b.store(self.ops.new_cell(f, b.load(slots[arg]), line), slots[arg])
+                b.store(box_address(b, self.ops.new_cell(f, b.load(slots[arg]), line)), slots[arg])
             elif op == Op.GET_UPVALUE:
                 cell = self.ops.closure_cell(f, arg)
                 b.store(self.ops.load_field(f, cell, CELL.offset("value")), stack[sp])
@@ -212,7 +214,7 @@ class BytecodeFunctionCompiler(NativeFrame):
         cells = []
         for upvalue in nested.upvalues:
             if upvalue.is_local:
-                cells.append(f.builder.load(slots[upvalue.index]))
+                cells.append(address_of(f.builder, f.builder.load(slots[upvalue.index])))
             else:
                 cells.append(self.ops.closure_cell(f, upvalue.index))
         return self.ops.new_closure(f, prototype, cells, line)

@@ -16,8 +16,8 @@ import struct
 from stage0_jit import values
 from stage0_jit.values import ADDRESS_MASK, ERROR, FALSE, NIL, OBJ_TAG, QNAN, TRUE, UNDEFINED
 from stage0_jit.errors import ErrorCode
-from stage0_jit.frames import HEADER_WORDS, RECORD_WORDS
-from stage0_jit.heap import OutOfMemory
+from stage0_jit.frames import HEADER_WORDS, RECORD_WORDS, ROOTS
+from stage0_jit.heap import Heap, OutOfMemory
 from stage0_jit.layout import CELL, CLOSURE, FUNCTION, GLOBAL, HEADER_KIND_MASK, WORD, Kind
 
 from .bytecode import Op
@@ -90,6 +90,7 @@ _FUNCTION_ID = FUNCTION.index("id")
 _FUNCTION_ARITY = FUNCTION.index("arity")
 _CELL_VALUE = CELL.index("value")
 _GLOBAL_VALUE = GLOBAL.index("value")
+CARD_SHIFT = Heap.CARD_SHIFT
 
 
 if TYPE_CHECKING:   # the hooks' interfaces, for the type checker only (typing is not imported at run time)
@@ -170,6 +171,8 @@ class Interpreter:
         """Continue an activation mid-function (stage 3's deoptimisation): its frame record is already at
         index ``depth``; it resumes at instruction ``ip`` with these slots and operand stack, runs to its
         end and returns its result or ERROR (the record is popped either way)."""
+        # The record was a compiled frame's: it keeps no root area now (the activation's lists are roots).
+        self.runtime.frames.words[HEADER_WORDS + RECORD_WORDS * depth + ROOTS] = 0
         return self._guarded(closure, [], NO_RECEIVER, (slots, stack, ip, depth), depth)
 
     def _guarded(self, closure: int, args: list[int], receiver: int, resumed: Activation | None,
@@ -193,6 +196,8 @@ class Interpreter:
         heap = runtime.heap
         W = heap.words
         HB = heap.base
+        C = heap.cards                  # the card table: every store into an object marks its card
+        SAFEPOINT = Heap.SAFEPOINT      # nonzero when the collector (stage 5) asks for a stop
         frame_words = runtime.frames.words
         capacity = runtime.frames.capacity
         records = vm.records
@@ -220,6 +225,7 @@ class Interpreter:
             base = HEADER_WORDS + RECORD_WORDS * depth
             frame_words[base] = closure
             frame_words[base + 1] = record.code.line
+            frame_words[base + ROOTS] = 0
             frame_words[0] = depth + 1
             return record, slots, depth
 
@@ -241,6 +247,11 @@ class Interpreter:
         closure_address = closure & ADDRESS_MASK
         push = stack.append
         pop = stack.pop
+        # This loop's activations, reachable by the VM (stage 5's collector reads them as roots): the
+        # running one's slots and stack, and the callers it saved. Kept current at every call and return.
+        holder: list[object] = [slots, stack, saved]
+        activations = vm.activations
+        activations.append(holder)
 
         try:
             while True:
@@ -322,6 +333,8 @@ class Interpreter:
                     ip = arg
                 elif op == OP_LOOP:
                     ip = arg
+                    if W[SAFEPOINT]:
+                        vm.safepoint()
                     if tiering and record.compilable:
                         record.back_edges += 1
                         if feedback is None and record.back_edges == feedback_after:
@@ -342,6 +355,8 @@ class Interpreter:
                                     ip = len(ops) - 1
                 elif op == OP_CALL or op == OP_INVOKE or op == OP_SUPER_INVOKE:
                     line = lines[ip - 1]
+                    if W[SAFEPOINT]:
+                        vm.safepoint()
                     frame_words[HEADER_WORDS + RECORD_WORDS * depth + 1] = line
                     receiver = NO_RECEIVER
                     if op == OP_CALL:
@@ -393,6 +408,8 @@ class Interpreter:
                         ops, operands, lines, constants, cells = record.loop_lists
                         closure_address = callee & ADDRESS_MASK
                         stack = []
+                        holder[0] = slots
+                        holder[1] = stack
                         push = stack.append
                         pop = stack.pop
                         ip = 0
@@ -409,6 +426,8 @@ class Interpreter:
                     if not saved:
                         return result
                     record, slots, stack, ip, depth, closure_address = saved.pop()
+                    holder[0] = slots
+                    holder[1] = stack
                     feedback = feedback_for(record)
                     ops, operands, lines, constants, cells = record.loop_lists
                     push = stack.append
@@ -421,24 +440,31 @@ class Interpreter:
                 elif op == OP_FALSE:
                     push(FALSE)
                 elif op == OP_GET_CELL:
-                    push(W[(slots[arg] - HB >> 3) + _CELL_VALUE])
+                    # A captured local's slot holds its cell as an object value (so every slot is a value).
+                    push(W[((slots[arg] & ADDRESS_MASK) - HB >> 3) + _CELL_VALUE])
                 elif op == OP_SET_CELL:
-                    heap.words[(slots[arg] - HB >> 3) + _CELL_VALUE] = stack[-1]
+                    cell = slots[arg] & ADDRESS_MASK
+                    W[(cell - HB >> 3) + _CELL_VALUE] = stack[-1]
+                    C[cell - HB >> CARD_SHIFT] = 1
                 elif op == OP_MAKE_CELL:
-                    slots[arg] = heap.new_cell(slots[arg])
+                    slots[arg] = OBJ_TAG | heap.new_cell(slots[arg])
                 elif op == OP_GET_UPVALUE:
                     cell = W[(closure_address - HB >> 3) + _CLOSURE_TAIL + arg]
                     push(W[(cell - HB >> 3) + _CELL_VALUE])
                 elif op == OP_SET_UPVALUE:
                     cell = W[(closure_address - HB >> 3) + _CLOSURE_TAIL + arg]
                     W[(cell - HB >> 3) + _CELL_VALUE] = stack[-1]
+                    C[cell - HB >> CARD_SHIFT] = 1
                 elif op == OP_SET_GLOBAL:
                     cell = cells[arg]
                     if W[(cell - HB >> 3) + _GLOBAL_VALUE] == UNDEFINED:
                         raise self.fail(ErrorCode.UNDEFINED_VARIABLE, lines[ip - 1], cell)
                     W[(cell - HB >> 3) + _GLOBAL_VALUE] = stack[-1]
+                    C[cell - HB >> CARD_SHIFT] = 1
                 elif op == OP_DEFINE_GLOBAL:
-                    W[(cells[arg] - HB >> 3) + _GLOBAL_VALUE] = pop()
+                    cell = cells[arg]
+                    W[(cell - HB >> 3) + _GLOBAL_VALUE] = pop()
+                    C[cell - HB >> CARD_SHIFT] = 1
                 elif op == OP_EQUAL or op == OP_NOT_EQUAL:
                     b = pop()
                     if feedback is not None:
@@ -467,6 +493,8 @@ class Interpreter:
         except OutOfMemory:
             # Allocation failed in this activation: report it at the instruction's line.
             raise self.fail(ErrorCode.OUT_OF_MEMORY, lines[ip - 1]) from None
+        finally:
+            activations.pop()
 
     # ------------------------------------------------------------ slow paths
     def add_other(self, a: int, b: int, line: int) -> int:
@@ -495,7 +523,7 @@ class Interpreter:
         cells = []
         for upvalue in nested.upvalues:
             if upvalue.is_local:
-                cells.append(slots[upvalue.index])
+                cells.append(slots[upvalue.index] & ADDRESS_MASK)
             else:
                 cells.append(heap.tail_word(closure_address, CLOSURE, upvalue.index))
         return heap.new_closure(prototype, cells)

@@ -62,6 +62,9 @@ class TieredVM(VM):
         self.feedback_after = 0                         # ... and says when a function starts recording
         self.osr: OSRHook | None = None                 # stage 3 enters compiled code from hot loops here
         self.objects: ObjectModel | None = None         # stage 4's classes and instances
+        # The interpreter loops now running, innermost last: each holds [slots, stack, saved callers] of
+        # its activations, so that a collector (stage 5) reaches every value an interpreted frame holds.
+        self.activations: list[list[object]] = []
         self.interpreter = Interpreter(self)
         self.tiering = Tiering(self)
         self.trampolines = Trampolines(self)
@@ -71,6 +74,10 @@ class TieredVM(VM):
         self.tiering_enabled = mode != "off"
         if mode == "eager":
             self.settings.threshold = 1
+
+    def safepoint(self) -> None:
+        """Hook: the program stopped at a safepoint (a call or a loop back-edge) because the heap's
+        safepoint word is set; stage 5 collects here. Before stage 5 nothing sets the word."""
 
     def operations(self, ctx: ModuleContext) -> Operations:
         """Hook: the emitters tier 2 uses for one module (stage 2 returns its feedback-guided subclass)."""

@@ -254,7 +254,7 @@ class FeedbackRecorder:
         if type_tag(heap, callee) == "function":
             prototype = heap.field(callee & values.ADDRESS_MASK, CLOSURE, "function")
             if cache.closure is None and not cache.closure_varies:
-                cache.closure = callee
+                cache.closure = heap.keep(callee)     # compiled code may call it directly, by address
             elif cache.closure != callee:
                 cache.closure, cache.closure_varies = None, True
             if cache.last_prototype == prototype:

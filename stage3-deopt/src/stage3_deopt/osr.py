@@ -88,11 +88,10 @@ class OSRJob(CompileJob):
     def compiler(self, ctx: "ModuleContext", ops: "Operations", vm: "TieredVM",
                  symbol: str) -> "BytecodeFunctionCompiler":
         """An OSR entry compiler (not a normal entry: nothing calls it but the interpreter)."""
-        from .bytecode_jit import OSREntryCompiler
         from .vm import DeoptVM
         assert isinstance(vm, DeoptVM)
-        self.built = OSREntryCompiler(ctx, ops, vm, self.record, symbol, self.version, self.header,
-                                      self.slots, self.stack)
+        self.built = vm.compiler_classes()[1](ctx, ops, vm, self.record, symbol, self.version, self.header,
+                                              self.slots, self.stack)
         return self.built
 
     def install(self, tiering: Tiering, address: int, seconds: float) -> None:

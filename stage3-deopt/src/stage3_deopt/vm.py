@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from stage0_jit.irmodule import ModuleContext
     from stage1_interp.bytecode_jit import BytecodeFunctionCompiler
 
-    from .bytecode_jit import SpeculativeCompiler
+    from .bytecode_jit import OSREntryCompiler, SpeculativeCompiler
     from .deopt import Deoptimizer
     from .osr import OSR
     from stage1_interp.sites import Site
@@ -95,10 +95,15 @@ class DeoptVM(ICVM):
     def function_compiler(self, ctx: "ModuleContext", ops: "Operations", record: FunctionRecord,
                           symbol: str) -> "BytecodeFunctionCompiler":
         """A normal entry with deopt exits and the stale-code check, as a new code version."""
-        from .bytecode_jit import SpeculativeCompiler
-        compiler = SpeculativeCompiler(ctx, ops, self, record, symbol, self.new_version(record, None))
+        compiler = self.compiler_classes()[0](ctx, ops, self, record, symbol, self.new_version(record, None))
         self.compiling[record.prototype] = compiler
         return compiler
+
+    def compiler_classes(self) -> "tuple[type[SpeculativeCompiler], type[OSREntryCompiler]]":
+        """Hook: the compilers of normal entries (and inline copies) and of OSR entries (stage 5 adds root
+        areas to both)."""
+        from .bytecode_jit import OSREntryCompiler, SpeculativeCompiler
+        return SpeculativeCompiler, OSREntryCompiler
 
     def site_type(self) -> "type[Site]":
         """Stage 2's site plus the analysis's plan and the deopt exit (every stage-3 compiler is a
@@ -109,9 +114,8 @@ class DeoptVM(ICVM):
     def inline_copy_compiler(self, ctx: "ModuleContext", ops: "Operations", record: FunctionRecord,
                              symbol: str) -> "BytecodeFunctionCompiler":
         """The inline copy shares the real function's code version: discarding one discards both."""
-        from .bytecode_jit import SpeculativeCompiler
         real = self.compiling[record.prototype]
-        copy = SpeculativeCompiler(ctx, ops, self, record, symbol, real.version)
+        copy = self.compiler_classes()[0](ctx, ops, self, record, symbol, real.version)
         copy.inlined_into = record.name
         return copy
 

@@ -150,6 +150,13 @@ class NativeLookup:
                          b.add(const(FIELDS.tail_offset), b.shl(b.sub(index, capacity), const(3))))
         return pointer(b, b.select(b.icmp_unsigned("<", index, capacity), inline, overflow))
 
+    def barrier(self, b: ir.IRBuilder, address: ir.Value) -> None:
+        """The write barrier after a field store into the instance at ``address``: its card, and its overflow
+        store's (the field may live there)."""
+        overflow = load_word(b, address, _OVERFLOW)
+        self.ctx.barrier(b, address)
+        self.ctx.barrier(b, b.select(b.icmp_unsigned("==", overflow, const(0)), address, overflow))
+
     # ------------------------------------------------------------ the megamorphic cache
     def stub_entry(self, b: ir.IRBuilder, header: ir.Value, key: ir.Value) -> ir.Value:
         """The address of the stub-cache entry for (shape, key)."""
@@ -251,6 +258,7 @@ class NativeLookup:
         slow, address, header, shape, found = self.resolve_on_instance(f, b, obj, name)
         with b.if_then(b.icmp_unsigned("==", b.and_(found, const(3)), const(FIELD_TAG))):
             b.store(value, self.slot(b, address, shape, b.lshr(found, const(2))))
+            self.barrier(b, address)
             b.ret(value)
         with b.if_then(b.icmp_unsigned("==", found, const(DICTIONARY_WORD))):
             b.branch(slow)
@@ -273,6 +281,7 @@ class NativeLookup:
         b.position_at_end(roomy)
         b.store(value, self.slot(b, address, child, added))
         b.store(b.or_(b.shl(child, const(SHAPE_SHIFT)), const(int(ObjectKind.INSTANCE))), pointer(b, address))
+        self.barrier(b, address)
         b.ret(value)
         b.position_at_end(slow)
         b.ret(b.call(self.python("lox_set_property", 4), [obj, name, value, line]))

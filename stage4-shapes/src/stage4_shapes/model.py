@@ -31,7 +31,7 @@ from stage1_interp.interpreter import NO_CALL, NO_RECEIVER, Unwind
 from .caches import ClassTarget, FieldHit, MethodHit, ShapeCache, StoreHit, SuperHit
 from .objects import BOUND_METHOD, CLASS, FIELDS, INSTANCE, ClassInfo, ObjectKind, Pairs, overflow_capacity
 from .shapes import Shape, ShapeTable
-from .words import INLINE, ObjectWords
+from .words import CARD_WORDS_SHIFT, INLINE, ObjectWords
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -350,6 +350,7 @@ class ObjectModel:
                 cache.counts[index] += 1
                 if hit.index < hit.inline:
                     view[at + INLINE + hit.index] = value
+                    words.cards[at >> CARD_WORDS_SHIFT] = 1      # the write barrier (see words.py)
                 else:
                     words.set_field(at, hit.index, hit.inline, value)
                 view[at] = hit.new_header

@@ -56,7 +56,8 @@ CLASS = register(Layout(ObjectKind.CLASS, (("name", Holds.VALUE), ("id", Holds.R
                                            ("initializer", Holds.VALUE), ("root_shape", Holds.POINTER)), None,
                         "a class: its methods (copied down from the superclass) never change after creation"))
 INSTANCE = register(Layout(ObjectKind.INSTANCE, (("overflow", Holds.POINTER),), Holds.VALUE,
-                           "an instance: header = shape << 8 | kind; inline field slots in the tail"))
+                           "an instance: header = shape << 8 | kind; inline field slots in the tail",
+                           tail_count="shape.inline_capacity"))
 BOUND_METHOD = register(Layout(ObjectKind.BOUND_METHOD, (("receiver", Holds.VALUE), ("method", Holds.VALUE)),
                                None, "a method closure bound to its receiver"))
 SHAPE = register(Layout(ObjectKind.SHAPE, (("class", Holds.POINTER), ("parent", Holds.POINTER),
@@ -66,9 +67,10 @@ SHAPE = register(Layout(ObjectKind.SHAPE, (("class", Holds.POINTER), ("parent", 
                                            ("transitions", Holds.POINTER)), None,
                         "a hidden class: which fields an instance has and where each lives"))
 FIELDS = register(Layout(ObjectKind.FIELDS, (("capacity", Holds.RAW),), Holds.VALUE,
-                         "an instance's fields beyond its inline slots"))
+                         "an instance's fields beyond its inline slots", tail_count="capacity"))
 PAIRS = register(Layout(ObjectKind.PAIRS, (("count", Holds.RAW), ("capacity", Holds.RAW)), Holds.VALUE,
-                        "(name, value) pairs: a method table, a shape's transitions, a dictionary-mode instance"))
+                        "(name, value) pairs: a method table, a shape's transitions, a dictionary-mode instance",
+                        tail_count="capacity", tail_scale=2))
 
 INSTANCE_FIELDS = INSTANCE.tail_offset // WORD      # word index of inline slot 0
 SHAPE_SHIFT = 8

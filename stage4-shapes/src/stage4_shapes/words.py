@@ -28,17 +28,21 @@ FIELDS_TAIL = FIELDS.tail_offset // WORD    # an overflow store's slot 0
 PAIRS_TAIL = PAIRS.tail_offset // WORD      # a pairs table's first name; each value is the word after its name
 RECEIVER = BOUND_METHOD.index("receiver")
 METHOD = BOUND_METHOD.index("method")
+CARD_WORDS_SHIFT = Heap.CARD_SHIFT - 3      # word index -> card index
 CLASS_ID = CLASS.index("id")
 
 
 class ObjectWords:
     """Reads and writes the words of stage 4's objects (see the module docstring)."""
 
-    __slots__ = ("view", "base")
+    __slots__ = ("view", "base", "cards")
 
     def __init__(self, heap: Heap) -> None:
         self.view = heap.words
         self.base = heap.base
+        # Every setter below marks the card of the object it writes (the heap's write barrier; word index
+        # ``at`` is in card ``at >> CARD_WORDS_SHIFT``). Initialising a new object needs no mark.
+        self.cards = heap.cards
 
     def at(self, pointer: int) -> int:
         """The word index of the object ``pointer`` points to (a Lox object value or a bare address)."""
@@ -82,8 +86,11 @@ class ObjectWords:
         view = self.view
         if index < inline:
             view[at + INLINE + index] = value
+            self.cards[at >> CARD_WORDS_SHIFT] = 1
         else:
-            view[self.at(view[at + OVERFLOW]) + FIELDS_TAIL + index - inline] = value
+            store = self.at(view[at + OVERFLOW])
+            view[store + FIELDS_TAIL + index - inline] = value
+            self.cards[store >> CARD_WORDS_SHIFT] = 1
 
     def overflow(self, at: int) -> int:
         """The address of an instance's overflow store (0: none yet), in dictionary mode of its pairs table."""
@@ -92,6 +99,7 @@ class ObjectWords:
     def set_overflow(self, at: int, address: int) -> None:
         """Point an instance at its new overflow store or pairs table."""
         self.view[at + OVERFLOW] = address
+        self.cards[at >> CARD_WORDS_SHIFT] = 1
 
     # ------------------------------------------------------------ pairs tables and bound methods
     def pair_value(self, table: int, pair: int) -> int:
@@ -100,7 +108,9 @@ class ObjectWords:
 
     def set_pair_value(self, table: int, pair: int, value: int) -> None:
         """Overwrite the value of pair number ``pair`` of the pairs table at address ``table``."""
-        self.view[self.at(table) + PAIRS_TAIL + 2 * pair + 1] = value
+        at = self.at(table)
+        self.view[at + PAIRS_TAIL + 2 * pair + 1] = value
+        self.cards[at >> CARD_WORDS_SHIFT] = 1
 
     def init_bound(self, at: int, receiver: int, method: int) -> None:
         """A new bound method's receiver and method."""

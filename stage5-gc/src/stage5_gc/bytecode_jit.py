@@ -1,0 +1,124 @@
+"""Compiled frames' root areas: where a compiled frame keeps its references while it may be stopped.
+
+LLVM keeps a compiled function's slots and operand stack in registers, where
+no collector can find them. So each compiled frame has a **root area**, an
+array in its own native stack frame, ``[count, value...]``, whose address
+its prologue stores in its frame record (``frames.py``'s third word). The
+collector walks the frame records and reads every area (``tracer.py``:
+``gc_visit_frames``).
+
+The area is written only where a collection can happen while the frame is
+live: before every call (the callee may stop at a safepoint), and at a loop
+back-edge when the safepoint word is set (only on that slow path). What is
+written comes from the same facts stage 3 built for deoptimisation: the
+analysis's state at that instruction says which slots are live and what each
+slot and stack entry may hold, so proven numbers and constants are left out
+(a number is never a reference; a constant is pinned). Nothing is read back:
+objects never move.
+
+A safepoint is a poll of the heap's safepoint word (one load and one
+branch): at calls, after the spill, and at back-edges.
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir
+
+from stage0_jit.frames import ROOTS
+from stage0_jit.irvalues import ERROR, I64, const, load_word, pointer
+from stage1_interp.bytecode import Op
+from stage3_deopt.analysis import Const, is_number as proven_number
+from stage3_deopt.bytecode_jit import OSREntryCompiler, SpeculativeCompiler
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from stage1_interp.sites import Site
+
+_CALLS = frozenset({Op.CALL, Op.INVOKE, Op.SUPER_INVOKE})
+
+
+class FrameRoots(SpeculativeCompiler):
+    """Stage 3's compiler with a root area, spills before calls and safepoint polls."""
+
+    root_area: ir.Value | None = None
+
+    def frame_roots(self, builder: ir.IRBuilder, roots_pointer: ir.Value) -> None:
+        """The prologue: an empty root area in this frame, its address in the frame record."""
+        entry = self.function.entry_basic_block
+        eb = ir.IRBuilder(entry)
+        eb.position_before(entry.terminator)
+        self.root_area = self.new_area(eb)
+        builder.store(const(0), pointer(builder, self.root_area))
+        builder.store(self.root_area, roots_pointer)
+
+    def allocate_frame(self) -> None:
+        """Stage 1's allocas; an OSR entry (which takes over the interpreter's frame record instead of
+        pushing one, so ``frame_roots`` never ran) also makes its root area here."""
+        super().allocate_frame()
+        if self.root_area is None:
+            b = self.state.entry_builder
+            self.root_area = self.new_area(b)
+            b.store(const(0), pointer(b, self.root_area))
+            b.store(self.root_area, pointer(b, self.frame_record, ROOTS * 8))
+
+    def new_area(self, builder: ir.IRBuilder) -> ir.Value:
+        """An alloca for ``[count, value...]``, room for every slot and stack entry; returns its address."""
+        words = 1 + self.code.slot_count + self.code.max_stack
+        area = builder.alloca(ir.ArrayType(I64, words), name="roots")
+        address: ir.Value = builder.ptrtoint(area, I64, name="roots_address")
+        return address
+
+    def root_locations(self, offset: int) -> list[ir.Value]:
+        """The allocas of every slot and stack entry that may hold a reference before instruction ``offset``."""
+        state = self.analysis.before[offset]
+        if state is None:
+            return [*self.slots, *self.stack[:max(self.depths[offset], 0)]]
+        live = self.analysis.live[offset]
+        locations = [self.slots[k] for k, t in enumerate(state.slots)
+                     if live >> k & 1 and not isinstance(t, Const) and not proven_number(t)]
+        locations += [self.stack[k] for k, (t, _) in enumerate(state.stack)
+                      if not isinstance(t, Const) and not proven_number(t)]
+        return locations
+
+    def spill(self, b: ir.IRBuilder, offset: int) -> None:
+        """Store the frame's possible references into its root area (see ``root_locations``)."""
+        assert self.root_area is not None
+        locations = self.root_locations(offset)
+        for i, location in enumerate(locations, start=1):
+            b.store(b.load(location), pointer(b, self.root_area, 8 * i))
+        b.store(const(len(locations)), pointer(b, self.root_area))
+        self.spills += 1
+
+    def poll(self, line: int, spill_at: int | None = None) -> None:
+        """A safepoint: when the heap's safepoint word is set, (spill and) let the runtime collect."""
+        f = self.state
+        b = f.builder
+        heap = self.runtime.heap
+        requested = b.icmp_unsigned("!=", load_word(b, const(heap.safepoint_address)), const(0))
+        with b.if_then(requested, likely=False):
+            if spill_at is not None:
+                self.spill(b, spill_at)
+            safepoint = self.ctx.declare("lox_safepoint", ir.FunctionType(I64, [I64]))
+            result = b.call(safepoint, [const(line)])
+            self.ops.check_result(f, b.select(b.icmp_unsigned("==", result, const(0)), const(0), ERROR))
+
+    def enter(self, site: "Site") -> bool:
+        """Before a call: spill, then poll. Before a back-edge: poll (spilling only when it stops)."""
+        if not super().enter(site):
+            return False
+        if site.op in _CALLS:
+            self.spill(self.state.builder, site.offset)
+            self.poll(site.line)
+        elif site.op == Op.LOOP:
+            self.poll(site.line, spill_at=site.offset)
+        return True
+
+    spills = 0
+
+
+class RootedCompiler(FrameRoots):
+    """A normal entry (or inline copy) with a root area."""
+
+
+class RootedOSRCompiler(FrameRoots, OSREntryCompiler):
+    """An OSR entry with a root area."""

@@ -1,0 +1,266 @@
+"""The collector: generational mark-region collection at safepoints, young and full, with its verifier.
+
+**When.** Only at a safepoint: an interpreter call or loop back-edge, or a
+compiled call or back-edge, once the heap's safepoint word is set (a
+nursery's worth allocated, the heap past its limit, or ``--gc-stress``).
+Allocation itself never collects, so no runtime code written in Python ever
+sees a collection between two of its own lines: a value it holds in a local
+stays valid until it returns to a safepoint.
+
+**What is live.** The roots (``roots.py``): every interpreter activation's
+slots and operand stack, every compiled frame's root area, the frame
+records' closures, the pins (what Python or compiled code holds by address)
+and the values a runtime helper holds across a call into Lox code.
+
+**Generations without moving** (sticky mark bits, as in Julia's collector):
+an object is *old* once it is marked, and its mark stays until the next full
+collection. A young collection marks only from the roots and from the old
+objects written since the last collection (those in dirty cards, see the
+write barrier in ``heap.py``), and stops at anything already marked; the
+young objects it reaches are marked, which promotes them. Then the sweep
+turns every line no marked object covers into a free run. A full collection
+clears every mark first. Which one to run: full when the old objects have
+grown by ``full_gc_growth`` since the last full one, or the heap is past its
+limit; young otherwise. After a full collection that still leaves more live
+data than the limit, the program ends with ``Out of memory.``.
+
+**The verifier** (``--gc-verify``) marks everything reachable again into a
+second set of marks after each collection and reports any reachable object
+the collection left unmarked (a missing root or write barrier: the object's
+lines were just freed) or whose header names no kind.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import random
+import time
+from typing import TYPE_CHECKING
+
+from stage0_jit.frames import RECORD_WORDS, ROOTS
+from stage0_jit.heap import NativeRegion, OutOfMemory
+from stage0_jit.layout import WORD
+
+from . import tracer
+from .heap import LINE, ManagedHeap
+from .roots import Roots
+
+if TYPE_CHECKING:
+    from .vm import GCVM
+
+
+class CollectorCode:
+    """The tracer's native functions, compiled once per VM (on the first collection: LLVM loads then)."""
+
+    def __init__(self, vm: "GCVM", heap: ManagedHeap) -> None:
+        started = time.perf_counter()
+        self.table = NativeRegion(tracer.KINDS * tracer.DESCRIPTOR_WORDS * WORD)
+        for i, word in enumerate(tracer.descriptors()):
+            self.table.words[i] = word
+        engine = vm.engine
+        ctx = engine.new_module()
+        builder = tracer.TracerBuilder(ctx, heap.base, heap.size, self.table.base)
+        exports = builder.build(RECORD_WORDS, ROOTS, heap.cards_address, heap.CARD_SHIFT)
+        addresses = engine.compile(ctx, exports, "the collector's tracer")
+        word = ctypes.c_int64
+
+        def native(name: str, arguments: int) -> "ctypes._CFunctionType":
+            return ctypes.CFUNCTYPE(word, *([word] * arguments))(addresses[name])
+        self.visit_values = native("gc_visit_values", 4)
+        self.visit_frames = native("gc_visit_frames", 3)
+        self.scan_cards = native("gc_scan_cards", 3)
+        self.drain = native("gc_drain", 1)
+        self.sweep = native("gc_sweep", 5)
+        self.build_seconds = time.perf_counter() - started
+
+
+class Context(NativeRegion):
+    """One tracer context (see ``tracer.py``): the collector's, or the verifier's."""
+
+    def __init__(self, marks: int, lines: int, stack: NativeRegion, capacity: int, check: int = 0) -> None:
+        super().__init__(tracer.CONTEXT_WORDS * WORD)
+        w = self.words
+        w[tracer.MARKS], w[tracer.LINES], w[tracer.STACK] = marks, lines, stack.base
+        w[tracer.CAPACITY], w[tracer.CHECK] = capacity, check
+
+    def reset(self) -> None:
+        """Empty stack and counters."""
+        for i in (tracer.SP, tracer.MISSING, tracer.FIRST_BAD, tracer.OBJECTS, tracer.BYTES, tracer.BAD_KINDS):
+            self.words[i] = 0
+
+
+class Collection:
+    """What one collection did (for ``--trace=gc``, ``--stats`` and the timeline)."""
+
+    __slots__ = ("number", "full", "before", "after", "survivors", "survivor_bytes", "dirty_cards",
+                 "pause", "started", "free_runs", "reason")
+
+    def __init__(self, number: int, full: bool, reason: str) -> None:
+        self.number = number
+        self.full = full
+        self.reason = reason
+        self.before = self.after = self.survivors = self.survivor_bytes = self.dirty_cards = 0
+        self.pause = 0.0
+        self.started = 0.0
+        self.free_runs = 0
+
+    def describe(self) -> str:
+        """One ``--trace=gc`` line."""
+        kind = "full" if self.full else "young"
+        return (f"#{self.number} {kind} ({self.reason}): heap {self.before >> 10} KiB -> {self.after >> 10} KiB "
+                f"live, {self.survivors} objects marked ({self.survivor_bytes >> 10} KiB"
+                f"{'' if self.full else ' promoted'}), {self.dirty_cards} dirty cards, "
+                f"{self.free_runs} free runs, pause {self.pause * 1000:.2f} ms")
+
+
+class Collector:
+    """Runs collections for one VM (see the module docstring)."""
+
+    def __init__(self, vm: "GCVM", heap: ManagedHeap) -> None:
+        self.vm = vm
+        self.heap = heap
+        settings = vm.settings
+        self.growth = settings.full_gc_growth
+        self.full_floor = settings.full_gc_floor_mb << 20
+        self.next_full_at = self.full_floor
+        self.verify = vm.options_gc_verify
+        self.random = random.Random(settings.gc_seed) if settings.gc_random_interval else None
+        self.random_interval = settings.gc_random_interval
+        self.roots = Roots(vm)
+        capacity = heap.size >> tracer.GRANULE_SHIFT >> 1
+        self.stack = NativeRegion(capacity * WORD)
+        self.context = Context(heap.marks.base, heap.lines.base, self.stack, capacity)
+        self.code: CollectorCode | None = None
+        self.history: list[Collection] = []
+        self.pauses: list[float] = []
+        self.seconds = 0.0
+        self.full_pending = False
+        self.old_bytes = 0            # bytes of lines marked after the last collection
+        self._verify_marks: NativeRegion | None = None
+        self._verify_stack: NativeRegion | None = None
+        self.verify_failures = 0
+
+    # ------------------------------------------------------------ entry
+    def safepoint(self) -> None:
+        """The program stopped at a safepoint with the safepoint word set: collect (young, or full when due).
+        Raises ``OutOfMemory`` when even a full collection leaves more than the limit live."""
+        heap = self.heap
+        if not heap.requested:
+            heap.words[heap.SAFEPOINT] = 0
+            return
+        over = self.old_bytes + heap.handed_out > heap.limit
+        full = self.full_pending or over
+        reason = "heap limit" if over else "old generation grew" if self.full_pending else \
+            "stress" if heap.stress_interval else "nursery full"
+        self.collect(full, reason)
+        if over and self.old_bytes > heap.limit:
+            raise OutOfMemory()
+
+    def collect(self, full: bool, reason: str) -> Collection:
+        """One collection; returns its record."""
+        started = time.perf_counter()
+        heap = self.heap
+        if self.code is None:
+            self.code = CollectorCode(self.vm, heap)
+            self.vm.stats.add_time("gc.tracer_compile_s", self.code.build_seconds)
+            started = time.perf_counter()
+        code = self.code
+        record = Collection(len(self.history) + 1, full, reason)
+        record.started = started
+        heap.retire_run()
+        record.before = self.old_bytes + heap.handed_out
+        context = self.context
+        context.reset()
+        lines_used = heap.used_lines
+        granules = (heap.frontier - heap.base) >> tracer.GRANULE_SHIFT
+        cards = ((heap.frontier - heap.base) >> heap.CARD_SHIFT) + 1
+        if full:
+            ctypes.memset(heap.marks.base, 0, granules)
+            ctypes.memset(heap.lines.base, 0, lines_used)
+            ctypes.memset(heap.cards_address, 0, cards)
+        else:
+            record.dirty_cards = code.scan_cards(context.base, 0, cards)
+        self.roots.visit(code, context)
+        if code.drain(context.base):
+            raise RuntimeError("the collector's mark stack overflowed")
+        record.survivors = context.words[tracer.OBJECTS]
+        record.survivor_bytes = context.words[tracer.BYTES]
+        runs = code.sweep(heap.lines.base, 0, lines_used, heap.runs.base, heap.min_run_lines)
+        marked_lines = heap.runs.words[2 * runs]
+        heap.reset_after_collection(runs)
+        self.old_bytes = marked_lines * LINE
+        record.after = self.old_bytes
+        record.free_runs = runs
+        if full:
+            self.next_full_at = max(self.full_floor, int(self.old_bytes * self.growth))
+            self.full_pending = False
+        elif self.old_bytes > self.next_full_at:
+            self.full_pending = True
+        if self.random is not None:
+            heap.stress_interval = self.random.randint(1, self.random_interval)
+            heap.stress_countdown = heap.stress_interval
+        record.pause = time.perf_counter() - started
+        self.history.append(record)
+        self.pauses.append(record.pause)
+        self.seconds += record.pause
+        self.vm.on_collection(record)
+        if self.verify:
+            self.check(record)
+        return record
+
+    # ------------------------------------------------------------ the verifier
+    def check(self, record: Collection) -> None:
+        """Mark everything reachable again into a second set of marks, checking each object against the
+        collection's marks: a reachable object left unmarked was a missed root or write barrier."""
+        heap = self.heap
+        code = self.code
+        assert code is not None
+        if self._verify_marks is None:
+            self._verify_marks = NativeRegion(heap.marks.size)
+            self._verify_stack = NativeRegion(self.stack.size)
+        assert self._verify_stack is not None
+        granules = (heap.frontier - heap.base) >> tracer.GRANULE_SHIFT
+        ctypes.memset(self._verify_marks.base, 0, granules)
+        context = Context(self._verify_marks.base, 0, self._verify_stack, self.stack.size // WORD,
+                          check=heap.marks.base)
+        context.reset()
+        self.roots.visit(code, context)
+        if code.drain(context.base):
+            raise RuntimeError("the verifier's mark stack overflowed")
+        missing = context.words[tracer.MISSING]
+        bad = context.words[tracer.BAD_KINDS]
+        if missing or bad:
+            self.verify_failures += 1
+            first = context.words[tracer.FIRST_BAD]
+            raise AssertionError(
+                f"gc-verify after collection #{record.number} ({'full' if record.full else 'young'}): "
+                f"{missing} reachable objects unmarked, {bad} with no valid kind; first at "
+                f"{first:#x} (heap offset {first - heap.base:#x})")
+        self.vm.trace("gc", f"  verified: {context.words[tracer.OBJECTS]} reachable objects, all marked")
+
+    def census(self) -> dict[int, tuple[int, int]]:
+        """Objects and bytes per kind of everything reachable now (a marking into scratch marks)."""
+        heap = self.heap
+        if self.code is None:
+            self.code = CollectorCode(self.vm, heap)
+        marks = NativeRegion(heap.marks.size)
+        stack = NativeRegion(self.stack.size)
+        table = NativeRegion(tracer.KINDS * 2 * WORD)
+        context = Context(marks.base, 0, stack, stack.size // WORD)
+        context.reset()
+        context.words[tracer.CENSUS] = table.base
+        self.roots.visit(self.code, context)
+        self.code.drain(context.base)
+        return {kind: (table.words[2 * kind], table.words[2 * kind + 1]) for kind in range(tracer.KINDS)
+                if table.words[2 * kind]}
+
+    # ------------------------------------------------------------ reports
+    def pause_percentiles(self) -> tuple[float, float, float]:
+        """(p50, p99, max) pause in seconds."""
+        if not self.pauses:
+            return 0.0, 0.0, 0.0
+        ordered = sorted(self.pauses)
+
+        def at(q: float) -> float:
+            return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+        return at(0.5), at(0.99), ordered[-1]

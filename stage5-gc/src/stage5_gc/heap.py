@@ -1,0 +1,218 @@
+"""The managed heap: lines of 256 bytes, mark bytes, free runs, and the allocation slow path.
+
+Allocation is stage 0's, unchanged on the fast path: compiled code and the
+interpreter bump the heap's ``TOP`` word up to its ``LIMIT`` (one compare and
+one add). What changed is what ``[TOP, LIMIT)`` is: a **free run**, a stretch
+of whole lines that held no live object at the last collection (or fresh
+memory past the ``frontier``). When a run is used up, the slow path
+(``allocate_slow``) takes the next run that fits, zeroes it and goes on; it
+never collects. It counts the bytes it hands out, and once a nursery's worth
+has gone out it sets the heap's safepoint word: the program collects at its
+next call or loop back-edge, where every value it holds is where the
+collector can see it (see ``collector.py``).
+
+Nothing moves. An object's address is fixed from allocation to death, so
+compiled code, caches and Python may hold addresses freely; what must stay
+alive is kept by ``keep`` (pins, scanned at every collection). Marks are one
+byte per heap word (the object's first), lines one byte each; both are
+side tables, so clearing them for a full collection is one ``memset``.
+Objects of ``large_object`` bytes or more are placed in whole lines of their
+own at the frontier, never in a recycled run, and are reclaimed like any
+other object: their lines come free when they die.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+from stage0_jit import values
+from stage0_jit.heap import Heap, NativeRegion, OutOfMemory
+from stage0_jit.layout import Kind, Layout, round_up
+
+from .tracer import GRANULE_SHIFT, LINE_SHIFT
+
+LINE = 1 << LINE_SHIFT
+
+
+class ManagedHeap(Heap):
+    """Stage 0's heap with lines, marks, pins and a slow path that finds free runs (see the module docstring)."""
+
+    barrier = True
+    slow_allocation = True
+
+    def __init__(self, reserve: int, limit: int, nursery: int, chunk: int, large_object: int,
+                 min_run_lines: int) -> None:
+        super().__init__(reserve)
+        self.limit = limit                # bytes of heap a program may use (past it: a full collection)
+        self.hard_limit = min(reserve, limit + max(limit // 8, 8 << 20))   # the reserve while waiting for it
+        self.nursery = nursery            # bytes handed out between collections
+        self.chunk = chunk                # fresh memory taken from the frontier at a time
+        self.large_object = large_object
+        self.min_run_lines = min_run_lines
+        self.marks = NativeRegion(reserve >> GRANULE_SHIFT)
+        self.lines = NativeRegion(reserve >> LINE_SHIFT)
+        self.pins = NativeRegion(reserve >> 10)              # kept objects, as object values
+        self.pin_count = 0
+        self._kept: set[int] = set()
+        self.frontier = self.base + round_up_line(self.START)
+        # The free runs found by the last sweep: (start line, end line) pairs, used in order.
+        self.runs = NativeRegion(8 + (reserve >> LINE_SHIFT) * 8)
+        self.run_count = 0
+        self.next_run = 0
+        self.handed_out = 0               # bytes handed out since the last collection
+        self.total_handed_out = 0
+        self.large_bytes = 0
+        self.stress_interval = 0          # >0: ask for a collection every that many slow-path allocations
+        self.stress_countdown = 0
+        self.allocations = 0
+        self.requested = False
+        self.empty_run()
+
+    # ------------------------------------------------------------ allocation
+    def empty_run(self) -> None:
+        """No current run: the next allocation of any size takes the slow path."""
+        self.words[self.TOP] = self.frontier
+        self.words[self.LIMIT] = self.frontier
+        self.run_end = self.frontier
+        self.run_start = self.frontier
+
+    def allocate(self, layout: Layout, tail_bytes: int = 0) -> int:
+        """Stage 0's bump allocation, with the slow path when the run is used up; kinds Python holds for
+        good (functions, globals, natives, and the kinds ``pinned_kinds`` adds) are kept."""
+        size = round_up(layout.fixed_size + tail_bytes)
+        words = self.words
+        top = words[self.TOP]
+        if top + size > words[self.LIMIT] or size >= self.large_object:
+            top = self.allocate_slow(size)
+        else:
+            words[self.TOP] = top + size
+        words[(top - self.base) >> 3] = int(layout.kind)
+        if layout.kind in self.pinned_kinds:
+            self.keep(top)
+        return top
+
+    pinned_kinds: frozenset[int] = frozenset({Kind.FUNCTION, Kind.GLOBAL, Kind.NATIVE})
+
+    def allocate_slow(self, size: int) -> int:
+        """``size`` bytes from the next free run that fits (or the frontier); makes it the current run.
+        Raises ``OutOfMemory`` only when the reserve past the heap limit is used up too."""
+        self.allocations += 1
+        self.retire_run()
+        if self.stress_interval:
+            self.stress_countdown -= 1
+            if self.stress_countdown <= 0:
+                self.stress_countdown = self.stress_interval
+                self.request()
+        if size >= self.large_object:
+            return self.allocate_large(size)
+        if self.stress_interval:
+            top = self.words[self.TOP]
+            if top + size <= self.run_end:       # stress: the same run, one allocation at a time
+                self.words[self.TOP] = self.words[self.LIMIT] = top + size
+                return top
+        lines = self.runs.words
+        base = self.base
+        while self.next_run < self.run_count:
+            start = base + (lines[2 * self.next_run] << LINE_SHIFT)
+            end = base + (lines[2 * self.next_run + 1] << LINE_SHIFT)
+            self.next_run += 1
+            if end - start >= size:
+                ctypes.memset(start, 0, end - start)      # dead objects' words must not look like references
+                return self.take(start, end, size)
+        start = self.frontier
+        end = start + max(self.chunk, round_up_line(size))
+        self.advance_frontier(end)
+        return self.take(start, end, size)
+
+    def take(self, start: int, end: int, size: int) -> int:
+        """Make ``[start + size, end)`` the current run and count it as handed out (under stress the limit
+        stays at the top, so that every allocation comes back here)."""
+        self.run_end = end
+        self.run_start = start
+        self.words[self.TOP] = start + size
+        self.words[self.LIMIT] = start + size if self.stress_interval else end
+        return start
+
+    def retire_run(self) -> None:
+        """Count what the current run handed out (its used part) before the slow path moves on."""
+        top = self.words[self.TOP]
+        self.count_out(top - self.run_start)
+        self.run_start = top
+
+    def allocate_large(self, size: int) -> int:
+        """A large object in lines of its own at the frontier (the current run is left as it is)."""
+        start = self.frontier
+        self.advance_frontier(start + round_up_line(size))
+        self.large_bytes += size
+        self.count_out(size)
+        return start
+
+    def advance_frontier(self, end: int) -> None:
+        """Take fresh memory up to ``end``; past the heap limit, ask for a full collection."""
+        if end - self.base > self.hard_limit:
+            raise OutOfMemory()
+        self.frontier = end
+        if end - self.base > self.limit:
+            self.request()
+
+    def count_out(self, size: int) -> None:
+        """Count bytes allocated; a nursery's worth asks for a collection."""
+        self.handed_out += size
+        self.total_handed_out += size
+        if self.handed_out >= self.nursery:
+            self.request()
+
+    def request(self) -> None:
+        """Ask the program to stop at its next safepoint (a call or a loop back-edge) and collect."""
+        self.requested = True
+        self.words[self.SAFEPOINT] = 1
+
+    # ------------------------------------------------------------ after a collection
+    def reset_after_collection(self, run_count: int) -> None:
+        """The sweep found ``run_count`` free runs: allocate from them next, from the first."""
+        self.run_count = run_count
+        self.next_run = 0
+        self.handed_out = 0
+        self.requested = False
+        self.words[self.SAFEPOINT] = 0
+        self.empty_run()
+
+    # ------------------------------------------------------------ pins and barriers
+    def keep(self, value: int) -> int:
+        """Keep the object alive for as long as the VM runs: its address is held by Python or by code."""
+        address = value & values.ADDRESS_MASK
+        if address not in self._kept:
+            self._kept.add(address)
+            self.pins.words[self.pin_count] = values.OBJ_TAG | address
+            self.pin_count += 1
+        return value
+
+    def set_field(self, address: int, layout: Layout, name: str, word: int) -> None:
+        """Stage 0's field store, with the write barrier (the object's card)."""
+        self.words[((address - self.base) >> 3) + layout.index(name)] = word
+        self.cards[(address - self.base) >> self.CARD_SHIFT] = 1
+
+    def set_tail_word(self, address: int, layout: Layout, i: int, word: int) -> None:
+        """Stage 0's tail store, with the write barrier."""
+        self.words[((address - self.base + layout.tail_offset) >> 3) + i] = word
+        self.cards[(address - self.base) >> self.CARD_SHIFT] = 1
+
+    # ------------------------------------------------------------ facts
+    @property
+    def bytes_allocated(self) -> int:
+        """Bytes handed out since the start (what stage 0 reports as allocated)."""
+        return self.total_handed_out
+
+    @property
+    def used_lines(self) -> int:
+        """Lines from the heap's start to the frontier."""
+        return (self.frontier - self.base) >> LINE_SHIFT
+
+    def is_marked(self, address: int) -> bool:
+        """Whether the object at ``address`` was marked (is old, or survived the last collection)."""
+        return self.marks.bytes[(address - self.base) >> GRANULE_SHIFT] != 0
+
+
+def round_up_line(size: int) -> int:
+    """Round up to whole lines."""
+    return (size + LINE - 1) & ~(LINE - 1)

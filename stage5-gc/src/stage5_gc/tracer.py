@@ -1,0 +1,389 @@
+"""The collector's inner loops, as native code built once from IR: visit, scan, scan cards, sweep lines.
+
+Nothing here walks objects in Python. The object layouts come from the one
+table every tier reads (``stage0_jit.layout.LAYOUTS``, with stage 4's kinds
+registered): ``descriptors`` turns each kind into eight words (how many fixed
+words, which of them hold values or addresses, what the tail holds and where
+its length is), and the scanner reads those words, so a kind added to the
+table is traced without a line changed here.
+
+The functions share one **context**, a small native array of words, so the
+same code serves the collector (marking into the heap's mark bytes) and the
+verifier (marking into a second set and checking each object against the
+collector's marks)::
+
+    ctx[MARKS]     mark bytes, one per heap word (an object's byte is at its first word)
+    ctx[LINES]     line bytes, one per 256-byte line (0: do not mark lines)
+    ctx[STACK]     the mark stack: addresses of marked objects still to scan
+    ctx[SP]        entries on it
+    ctx[CAPACITY]  its size in entries
+    ctx[CHECK]     the verifier's reference marks (0: not verifying)
+    ctx[MISSING]   objects reached that the reference marks lack (the verifier's finding)
+    ctx[FIRST_BAD] the first such object's address
+    ctx[OBJECTS]   objects scanned
+    ctx[BYTES]     their bytes
+    ctx[BAD_KINDS] objects reached whose header names no kind (a dangling or corrupt reference)
+    ctx[CENSUS]    0, or a table of (objects, bytes) per kind that each scan adds to (``--dump=heap``)
+
+Exports (all take and return ``i64``):
+
+- ``gc_visit_values(ctx, words, n, stride)``: every ``stride``-th word of an array is a Lox value; mark
+  the objects they point to (roots kept by Python, pins, frame records' closures).
+- ``gc_visit_frames(ctx, records, depth)``: each compiled frame's root area (a frame record's third word).
+- ``gc_scan_cards(ctx, first, end)``: push every marked (old) object that starts in a dirty card, and
+  clean the card: the old objects written since the last collection.
+- ``gc_drain(ctx)``: scan objects until the mark stack is empty; returns 0, or 1 if it overflowed.
+- ``gc_sweep(lines, first, end, runs, min_lines)``: write the free runs of lines (``start, end`` pairs of
+  line numbers, at least ``min_lines`` long) to ``runs``; returns how many; the word after the last pair
+  gets the number of marked lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from llvmlite import ir
+
+from stage0_jit.irmodule import ModuleContext
+from stage0_jit.irvalues import I8, I64, I8P, const, load_word, pointer
+from stage0_jit.layout import HEADER_KIND_MASK, LAYOUTS, WORD, Holds, Layout
+from stage0_jit.values import ADDRESS_MASK, OBJ_TAG
+
+GRANULE_SHIFT = 3          # mark bytes: one per word (objects start on any word, so a byte names one start)
+LINE_SHIFT = 8             # lines of 256 bytes: the unit of reuse
+DESCRIPTOR_WORDS = 8
+KINDS = HEADER_KIND_MASK + 1
+
+# Context words (see the module docstring).
+MARKS, LINES, STACK, SP, CAPACITY, CHECK, MISSING, FIRST_BAD, OBJECTS, BYTES, BAD_KINDS, CENSUS = range(12)
+CONTEXT_WORDS = 16
+
+# Descriptor words, per kind.
+D_VALID, D_FIXED, D_VALUE_MASK, D_POINTER_MASK, D_TAIL, D_COUNT, D_VIA_HEADER, D_SCALE = range(8)
+TAIL_NONE, TAIL_BYTES, TAIL_VALUES, TAIL_POINTERS = range(4)
+_TAIL = {None: TAIL_NONE, Holds.RAW: TAIL_BYTES, Holds.VALUE: TAIL_VALUES, Holds.POINTER: TAIL_POINTERS}
+
+
+def describe(layout: Layout) -> list[int]:
+    """The eight descriptor words of one kind (see ``DESCRIPTOR_WORDS``)."""
+    value_mask = pointer_mask = 0
+    for i, (_, holds) in enumerate(layout.fields, start=1):
+        if holds is Holds.VALUE:
+            value_mask |= 1 << i
+        elif holds is Holds.POINTER:
+            pointer_mask |= 1 << i
+    count = via_header = 0
+    if layout.tail is not None:
+        assert layout.tail_count is not None, f"kind {layout.kind}: a tail needs tail_count"
+        if layout.tail_count.startswith("shape."):
+            # The count is a field of the object the header points to (an instance's shape).
+            shape_layout = next(t for t in LAYOUTS.values() if t is not layout and
+                                any(name == layout.tail_count[6:] for name, _ in t.fields))
+            count, via_header = shape_layout.index(layout.tail_count[6:]), 1
+        else:
+            count = layout.index(layout.tail_count)
+    assert len(layout.fields) < 63
+    return [1, len(layout.fields) + 1, value_mask, pointer_mask, _TAIL[layout.tail], count, via_header,
+            layout.tail_scale]
+
+
+def descriptors() -> list[int]:
+    """The whole table, ``KINDS`` x ``DESCRIPTOR_WORDS`` words (unknown kinds all zero: not valid)."""
+    table = [0] * (KINDS * DESCRIPTOR_WORDS)
+    for kind, layout in LAYOUTS.items():
+        table[kind * DESCRIPTOR_WORDS:(kind + 1) * DESCRIPTOR_WORDS] = describe(layout)
+    return table
+
+
+class TracerBuilder:
+    """Builds the tracer's module for one heap (its base, size and descriptor table are constants in it)."""
+
+    def __init__(self, ctx: ModuleContext, heap_base: int, heap_bytes: int, descriptor_table: int) -> None:
+        self.ctx = ctx
+        self.module = ctx.module
+        self.base = heap_base
+        self.size = heap_bytes
+        self.table = descriptor_table
+        self.visit = self._function("gc_visit", 2, internal=True)      # (ctx, address): mark and push
+
+    # ------------------------------------------------------------ small IR tools
+    def _function(self, name: str, arguments: int, internal: bool = False) -> ir.Function:
+        function = ir.Function(self.module, ir.FunctionType(I64, [I64] * arguments), name)
+        if internal:
+            function.linkage = "internal"
+        return function
+
+    @staticmethod
+    def _loop(f: ir.Function, b: ir.IRBuilder, start: ir.Value, end: ir.Value,
+              body: Callable[[ir.IRBuilder, ir.Value], None], step: int = 1) -> None:
+        """``for (i = start; i < end; i += step) body(i)``; ``b`` continues after the loop."""
+        entry = b.block
+        head = f.append_basic_block("loop")
+        inside = f.append_basic_block("body")
+        after = f.append_basic_block("after")
+        b.branch(head)
+        b.position_at_end(head)
+        i = b.phi(I64)
+        i.add_incoming(start, entry)
+        b.cbranch(b.icmp_unsigned("<", i, end), inside, after)
+        b.position_at_end(inside)
+        body(b, i)
+        i.add_incoming(b.add(i, const(step)), b.block)
+        b.branch(head)
+        b.position_at_end(after)
+
+    @staticmethod
+    def _byte(b: ir.IRBuilder, address: ir.Value) -> ir.Value:
+        return b.inttoptr(address, I8P)
+
+    def _word(self, b: ir.IRBuilder, ctx: ir.Value, index: int) -> ir.Value:
+        return pointer(b, ctx, index * WORD)
+
+    # ------------------------------------------------------------ visit: mark one object, push it
+    def build_visit(self) -> None:
+        """``gc_visit(ctx, address)``: an address outside the heap (or 0) is ignored; an unmarked object is
+        marked and pushed (under the verifier, checked against the reference marks first)."""
+        f = self.visit
+        f.attributes.add("alwaysinline")
+        ctx, address = f.args
+        b = ir.IRBuilder(f.append_basic_block("entry"))
+        offset = b.sub(address, const(self.base))
+        with b.if_then(b.icmp_unsigned(">=", offset, const(self.size)), likely=False):
+            b.ret(const(0))
+        granule = b.lshr(offset, const(GRANULE_SHIFT))
+        mark = self._byte(b, b.add(load_word(b, ctx, MARKS * WORD), granule))
+        with b.if_then(b.icmp_unsigned("!=", b.load(mark), ir.Constant(I8, 0))):
+            b.ret(const(0))
+        b.store(ir.Constant(I8, 1), mark)
+        check = load_word(b, ctx, CHECK * WORD)
+        with b.if_then(b.icmp_unsigned("!=", check, const(0)), likely=False):
+            reference = b.load(self._byte(b, b.add(check, granule)))
+            with b.if_then(b.icmp_unsigned("==", reference, ir.Constant(I8, 0))):
+                missing = self._word(b, ctx, MISSING)
+                with b.if_then(b.icmp_unsigned("==", b.load(missing), const(0))):
+                    b.store(address, self._word(b, ctx, FIRST_BAD))
+                b.store(b.add(b.load(missing), const(1)), missing)
+        sp_pointer = self._word(b, ctx, SP)
+        sp = b.load(sp_pointer)
+        with b.if_then(b.icmp_unsigned(">=", sp, load_word(b, ctx, CAPACITY * WORD)), likely=False):
+            b.store(b.add(sp, const(1)), sp_pointer)      # counted, not stored: drain reports the overflow
+            b.ret(const(0))
+        b.store(address, pointer(b, b.add(load_word(b, ctx, STACK * WORD), b.shl(sp, const(3)))))
+        b.store(b.add(sp, const(1)), sp_pointer)
+        b.ret(const(0))
+
+    def _visit_value(self, b: ir.IRBuilder, ctx: ir.Value, value: ir.Value) -> None:
+        """Visit a Lox value: only an object value points anywhere."""
+        tagged = b.icmp_unsigned("==", b.and_(value, const(OBJ_TAG)), const(OBJ_TAG))
+        with b.if_then(tagged):
+            b.call(self.visit, [ctx, b.and_(value, const(ADDRESS_MASK))])
+
+    # ------------------------------------------------------------ roots
+    def build_visit_values(self) -> None:
+        """``gc_visit_values(ctx, words, n, stride)``."""
+        f = self._function("gc_visit_values", 4)
+        ctx, words, n, stride = f.args
+        b = ir.IRBuilder(f.append_basic_block("entry"))
+        self._loop(f, b, const(0), n, lambda b, i: self._visit_value(
+            b, ctx, b.load(pointer(b, b.add(words, b.shl(b.mul(i, stride), const(3)))))))
+        b.ret(const(0))
+
+    def build_visit_frames(self, record_words: int, roots_word: int) -> None:
+        """``gc_visit_frames(ctx, records, depth)``: each record's closure, and its root area's values
+        (``[count, value...]``) when the record has one."""
+        f = self._function("gc_visit_frames", 3)
+        ctx, records, depth = f.args
+        b = ir.IRBuilder(f.append_basic_block("entry"))
+
+        def frame(b: ir.IRBuilder, i: ir.Value) -> None:
+            record = b.add(records, b.mul(i, const(record_words * WORD)))
+            self._visit_value(b, ctx, load_word(b, record))
+            area = load_word(b, record, roots_word * WORD)
+            with b.if_then(b.icmp_unsigned("!=", area, const(0))):
+                count = load_word(b, area)
+                self._loop(f, b, const(1), b.add(count, const(1)), lambda b, k: self._visit_value(
+                    b, ctx, b.load(pointer(b, b.add(area, b.shl(k, const(3)))))))
+        self._loop(f, b, const(0), depth, frame)
+        b.ret(const(0))
+
+    def build_scan_cards(self, cards: int, card_shift: int) -> None:
+        """``gc_scan_cards(ctx, first, end)``: returns the number of dirty cards."""
+        f = self._function("gc_scan_cards", 3)
+        ctx, first, end = f.args
+        b = ir.IRBuilder(f.append_basic_block("entry"))
+        dirty_count = b.alloca(I64)
+        b.store(const(0), dirty_count)
+        granules = 1 << (card_shift - GRANULE_SHIFT)
+
+        def card(b: ir.IRBuilder, c: ir.Value) -> None:
+            byte = self._byte(b, b.add(const(cards), c))
+            with b.if_then(b.icmp_unsigned("!=", b.load(byte), ir.Constant(I8, 0))):
+                b.store(ir.Constant(I8, 0), byte)
+                b.store(b.add(b.load(dirty_count), const(1)), dirty_count)
+                first_granule = b.shl(c, const(card_shift - GRANULE_SHIFT))
+                marks = load_word(b, ctx, MARKS * WORD)
+
+                def granule(b: ir.IRBuilder, g: ir.Value) -> None:
+                    marked = b.load(self._byte(b, b.add(marks, g)))
+                    with b.if_then(b.icmp_unsigned("!=", marked, ir.Constant(I8, 0))):
+                        self._push(b, ctx, b.add(const(self.base), b.shl(g, const(GRANULE_SHIFT))))
+                self._loop(f, b, first_granule, b.add(first_granule, const(granules)), granule)
+        self._loop(f, b, first, end, card)
+        b.ret(b.load(dirty_count))
+
+    def _push(self, b: ir.IRBuilder, ctx: ir.Value, address: ir.Value) -> None:
+        """Push an already marked object to be scanned again (an old object in a dirty card)."""
+        sp_pointer = self._word(b, ctx, SP)
+        sp = b.load(sp_pointer)
+        fits = b.icmp_unsigned("<", sp, load_word(b, ctx, CAPACITY * WORD))
+        with b.if_then(fits, likely=True):
+            b.store(address, pointer(b, b.add(load_word(b, ctx, STACK * WORD), b.shl(sp, const(3)))))
+        b.store(b.add(sp, const(1)), sp_pointer)
+
+    # ------------------------------------------------------------ scanning objects
+    def build_drain(self) -> None:
+        """``gc_drain(ctx)``: pop and scan until the stack is empty; 1 if it ever overflowed."""
+        f = self._function("gc_drain", 1)
+        (ctx,) = f.args
+        b = ir.IRBuilder(f.append_basic_block("entry"))
+        sp_pointer = self._word(b, ctx, SP)
+        with b.if_then(b.icmp_unsigned(">", b.load(sp_pointer), load_word(b, ctx, CAPACITY * WORD)),
+                       likely=False):
+            b.ret(const(1))
+        head = f.append_basic_block("next")
+        body = f.append_basic_block("scan")
+        done = f.append_basic_block("done")
+        b.branch(head)
+        b.position_at_end(head)
+        sp = b.load(sp_pointer)
+        b.cbranch(b.icmp_unsigned("==", sp, const(0)), done, body)
+        b.position_at_end(body)
+        top = b.sub(sp, const(1))
+        b.store(top, sp_pointer)
+        address = load_word(b, b.add(load_word(b, ctx, STACK * WORD), b.shl(top, const(3))))
+        self._scan(f, b, ctx, address)
+        overflowed = b.icmp_unsigned(">", b.load(sp_pointer), load_word(b, ctx, CAPACITY * WORD))
+        overflow = f.append_basic_block("overflow")
+        b.cbranch(overflowed, overflow, head)
+        ir.IRBuilder(overflow).ret(const(1))
+        b.position_at_end(done)
+        b.ret(const(0))
+
+    def _scan(self, f: ir.Function, b: ir.IRBuilder, ctx: ir.Value, address: ir.Value) -> None:
+        """Visit every value and address an object holds, mark the lines it covers, count it."""
+        header = load_word(b, address)
+        kind = b.and_(header, const(HEADER_KIND_MASK))
+        d = b.add(const(self.table), b.mul(kind, const(DESCRIPTOR_WORDS * WORD)))
+
+        def word(i: int) -> ir.Value:
+            return load_word(b, d, i * WORD)
+        bad = f.append_basic_block("bad_kind")
+        good = f.append_basic_block("good_kind")
+        b.cbranch(b.icmp_unsigned("==", word(D_VALID), const(0)), bad, good)
+        bb = ir.IRBuilder(bad)
+        bad_kinds = self._word(bb, ctx, BAD_KINDS)
+        with bb.if_then(bb.icmp_unsigned("==", bb.load(bad_kinds), const(0))):
+            bb.store(address, self._word(bb, ctx, FIRST_BAD))
+        bb.store(bb.add(bb.load(bad_kinds), const(1)), bad_kinds)
+        after = f.append_basic_block("scanned")
+        bb.branch(after)
+        b.position_at_end(good)
+        fixed, value_mask, pointer_mask = word(D_FIXED), word(D_VALUE_MASK), word(D_POINTER_MASK)
+
+        def field(b: ir.IRBuilder, i: ir.Value) -> None:
+            w = load_word(b, b.add(address, b.shl(i, const(3))))
+            bit = b.shl(const(1), i)
+            with b.if_then(b.icmp_unsigned("!=", b.and_(value_mask, bit), const(0))):
+                self._visit_value(b, ctx, w)
+            with b.if_then(b.icmp_unsigned("!=", b.and_(pointer_mask, bit), const(0))):
+                b.call(self.visit, [ctx, w])
+        self._loop(f, b, const(1), fixed, field)
+        # The tail: its length from a field of the object, or of the object its header points to.
+        tail = word(D_TAIL)
+        via_header = b.icmp_unsigned("!=", word(D_VIA_HEADER), const(0))
+        counted = b.select(via_header, b.lshr(header, const(8)), address)
+        has_tail = b.icmp_unsigned("!=", tail, const(TAIL_NONE))
+        count_address = b.select(has_tail, b.add(counted, b.shl(word(D_COUNT), const(3))), address)
+        count = b.select(has_tail, b.mul(load_word(b, count_address), word(D_SCALE)), const(0))
+        words_tail = b.icmp_unsigned(">=", tail, const(TAIL_VALUES))
+        tail_bytes = b.select(words_tail, b.shl(count, const(3)), count)
+        size = b.and_(b.add(b.add(b.shl(fixed, const(3)), tail_bytes), const(WORD - 1)), const(~(WORD - 1)))
+        tail_start = b.add(address, b.shl(fixed, const(3)))
+
+        def element(b: ir.IRBuilder, k: ir.Value) -> None:
+            w = load_word(b, b.add(tail_start, b.shl(k, const(3))))
+            with b.if_then(b.icmp_unsigned("==", tail, const(TAIL_VALUES))):
+                self._visit_value(b, ctx, w)
+            with b.if_then(b.icmp_unsigned("==", tail, const(TAIL_POINTERS))):
+                b.call(self.visit, [ctx, w])
+        self._loop(f, b, const(0), b.select(words_tail, count, const(0)), element)
+        # An instance's header points to its shape: keep it too.
+        with b.if_then(via_header):
+            b.call(self.visit, [ctx, b.lshr(header, const(8))])
+        lines = load_word(b, ctx, LINES * WORD)
+        with b.if_then(b.icmp_unsigned("!=", lines, const(0))):
+            offset = b.sub(address, const(self.base))
+            first = b.lshr(offset, const(LINE_SHIFT))
+            last = b.add(b.lshr(b.sub(b.add(offset, size), const(1)), const(LINE_SHIFT)), const(1))
+            self._loop(f, b, first, last, lambda b, line: b.store(ir.Constant(I8, 1),
+                                                                 self._byte(b, b.add(lines, line))))
+        objects = self._word(b, ctx, OBJECTS)
+        b.store(b.add(b.load(objects), const(1)), objects)
+        total = self._word(b, ctx, BYTES)
+        b.store(b.add(b.load(total), size), total)
+        census = load_word(b, ctx, CENSUS * WORD)
+        with b.if_then(b.icmp_unsigned("!=", census, const(0))):
+            entry = b.add(census, b.shl(kind, const(4)))
+            b.store(b.add(load_word(b, entry), const(1)), pointer(b, entry))
+            b.store(b.add(load_word(b, entry, WORD), size), pointer(b, entry, WORD))
+        b.branch(after)
+        b.position_at_end(after)
+
+    # ------------------------------------------------------------ sweeping lines into free runs
+    def build_sweep(self) -> None:
+        """``gc_sweep(lines, first, end, runs, min_lines)`` (see the module docstring)."""
+        f = self._function("gc_sweep", 5)
+        lines, first, end, runs, min_lines = f.args
+        b = ir.IRBuilder(f.append_basic_block("entry"))
+        run_start = b.alloca(I64)
+        count = b.alloca(I64)
+        marked = b.alloca(I64)
+        b.store(const(-1), run_start)
+        b.store(const(0), count)
+        b.store(const(0), marked)
+
+        def close_run(b: ir.IRBuilder, at: ir.Value) -> None:
+            start = b.load(run_start)
+            open_ = b.icmp_signed(">=", start, const(0))
+            with b.if_then(b.and_(open_, b.icmp_unsigned(">=", b.sub(at, start), min_lines))):
+                n = b.load(count)
+                slot = b.add(runs, b.shl(n, const(4)))
+                b.store(start, pointer(b, slot))
+                b.store(at, pointer(b, slot, WORD))
+                b.store(b.add(n, const(1)), count)
+            b.store(const(-1), run_start)
+
+        def line(b: ir.IRBuilder, i: ir.Value) -> None:
+            used = b.icmp_unsigned("!=", b.load(self._byte(b, b.add(lines, i))), ir.Constant(I8, 0))
+            with b.if_else(used) as (then, otherwise):
+                with then:
+                    b.store(b.add(b.load(marked), const(1)), marked)
+                    close_run(b, i)
+                with otherwise:
+                    with b.if_then(b.icmp_signed("<", b.load(run_start), const(0))):
+                        b.store(i, run_start)
+        self._loop(f, b, first, end, line)
+        close_run(b, end)
+        n = b.load(count)
+        b.store(b.load(marked), pointer(b, b.add(runs, b.shl(n, const(4)))))
+        b.ret(n)
+
+    def build(self, record_words: int, roots_word: int, cards: int, card_shift: int) -> list[str]:
+        """Every function; returns the exported names."""
+        self.build_visit()
+        self.build_visit_values()
+        self.build_visit_frames(record_words, roots_word)
+        self.build_scan_cards(cards, card_shift)
+        self.build_drain()
+        self.build_sweep()
+        return ["gc_visit_values", "gc_visit_frames", "gc_scan_cards", "gc_drain", "gc_sweep"]

@@ -1,0 +1,102 @@
+"""Stage 5 as a user runs it: allocation without end, out of memory, --trace=gc, --stats, --dump=heap, --help.
+
+Each test starts real processes (``python -m stage5_gc ...``), in the tiers and under ``--gc-stress``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stage5_helpers import (MODES, assert_clean, run_everywhere, run_program, stats_counter, trace_lines)
+
+# Binary trees, strings, closures and a cache of a fixed size: a million-odd allocations, little kept.
+CHURN = """\
+class Tree { init(l, r) { this.l = l; this.r = r; } }
+fun make(d) { if (d == 0) return Tree(nil, nil); return Tree(make(d - 1), make(d - 1)); }
+fun count(t) { if (t.l == nil) return 1; return 1 + count(t.l) + count(t.r); }
+fun adder(n) { fun add(x) { return x + n; } return add; }
+class Cache { init() { this.a = nil; this.b = nil; this.c = nil; this.n = 0; }
+  put(v) { this.c = this.b; this.b = this.a; this.a = v; this.n = this.n + 1; } }
+var cache = Cache();
+var long = make(12);
+var total = 0;
+for (var i = 0; i < 300; i = i + 1) {
+  total = total + count(make(7));
+  var s = "k" + "v";
+  cache.put(adder(i));
+  total = total + cache.a(0) - i;
+}
+print total;
+print count(long);
+print cache.n;
+"""
+CHURN_OUT = "76500\n8191\n300\n"
+
+
+def test_churn_prints_the_same_in_every_mode_and_under_stress(tmp_path: Path) -> None:
+    """The churn program agrees in stage 5's modes, each also with a collection at every safepoint."""
+    run = run_everywhere(tmp_path, CHURN)
+    assert run.stdout == CHURN_OUT
+
+
+def test_allocating_forever_stays_in_a_bounded_heap(tmp_path: Path) -> None:
+    """Ten million short-lived instances: the heap never grows past a few nurseries."""
+    source = "class P { init(x) { this.x = x; } }\nvar s = 0;\n" \
+             "for (var i = 0; i < 10000000; i = i + 1) { var p = P(i); s = s + p.x; }\nprint s;\n"
+    run = run_program(tmp_path, source, "--stats")
+    assert_clean(run, 0)
+    assert run.stdout == "5e+13\n"
+    assert stats_counter(run.stderr, "gc.heap_kb") < 64 * 1024
+    assert stats_counter(run.stderr, "gc.allocated_kb") > 200 * 1024
+    assert stats_counter(run.stderr, "gc.collections") > 20
+
+
+def test_keeping_everything_ends_in_out_of_memory(tmp_path: Path) -> None:
+    """A list that only grows ends with 'Out of memory.' and status 70 at the heap limit, in every tier."""
+    source = "class L { init(n) { this.next = n; this.pad = \"........\"; } }\n" \
+             "var head = nil;\nwhile (true) head = L(head);\n"
+    for flags in (("--jit=off",), (), ("--jit=eager",)):
+        run = run_program(tmp_path, source, *flags, "--set", "heap_limit_mb=48")
+        assert_clean(run, 70)
+        assert run.stderr.splitlines()[0] == "Out of memory.", (flags, run.stderr)
+
+
+def test_trace_gc_and_stats_describe_each_collection(tmp_path: Path) -> None:
+    """``--trace=gc`` prints one line per collection; ``--stats`` counts them and gives the pauses."""
+    run = run_program(tmp_path, CHURN, "--trace=gc", "--stats", "--set", "nursery_kb=256")
+    assert_clean(run, 0)
+    lines = trace_lines(run.stderr, "gc")
+    assert lines and lines[0].startswith("#1 young (nursery full): heap ")
+    assert stats_counter(run.stderr, "gc.collections") == len([x for x in lines if x.startswith("#")])
+    assert "pauses: p50 " in run.stderr
+
+
+def test_dump_heap_counts_reachable_objects_per_kind(tmp_path: Path) -> None:
+    """``--dump=heap`` lists the reachable objects at exit, per kind."""
+    run = run_program(tmp_path, "class P {}\nvar keep = P();\nvar s = \"a\" + \"b\";\n", "--dump=heap")
+    assert_clean(run, 0)
+    assert "=== heap: reachable objects per kind ===" in run.stderr
+    rows = {line.split()[0]: int(line.split()[1]) for line in run.stderr.splitlines()
+            if line and line.split()[0] in ("instance", "string", "class")}
+    assert rows["instance"] == 1 and rows["class"] == 1 and rows["string"] >= 2
+
+
+def test_help_lists_the_collector_flags(tmp_path: Path) -> None:
+    """``--help`` tells the truth about the stress and verify modes; ``--help-settings`` the heap sizes."""
+    run = run_program(tmp_path, "", "--help")
+    assert "--gc-stress" in run.stdout and "--gc-verify" in run.stdout
+    settings = run_program(tmp_path, "", "--help-settings")
+    for name in ("nursery_kb", "heap_limit_mb", "full_gc_growth", "gc_random_interval"):
+        assert name in settings.stdout, name
+
+
+def test_random_intervals_with_a_seed(tmp_path: Path) -> None:
+    """``gc_random_interval`` collects after a random number of allocations, repeatably per seed."""
+    flags = ("--gc-stress", "--gc-verify", "--set", "gc_random_interval=50", "--set", "gc_seed=7", "--stats")
+    first = run_program(tmp_path, CHURN, *flags)
+    second = run_program(tmp_path, CHURN, *flags)
+    assert first.stdout == second.stdout == CHURN_OUT
+    assert stats_counter(first.stderr, "gc.collections") > 10
+
+
+assert "off" in MODES
