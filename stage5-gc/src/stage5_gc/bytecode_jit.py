@@ -27,7 +27,7 @@ from llvmlite import ir
 from stage0_jit.frames import ROOTS
 from stage0_jit.irvalues import ERROR, I64, const, load_word, pointer
 from stage1_interp.bytecode import Op
-from stage3_deopt.analysis import Const, is_number as proven_number
+from stage3_deopt.analysis import Const, NothingKnown, is_number as proven_number
 from stage3_deopt.bytecode_jit import OSREntryCompiler, SpeculativeCompiler
 
 TYPE_CHECKING = False
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from stage1_interp.sites import Site
 
 _CALLS = frozenset({Op.CALL, Op.INVOKE, Op.SUPER_INVOKE})
+#: Frames with more slots and stack entries than this keep them in their root area (see ``allocate_frame``).
+FRAME_IN_AREA_WORDS = 256
 
 
 class FrameRoots(SpeculativeCompiler):
@@ -52,20 +54,38 @@ class FrameRoots(SpeculativeCompiler):
         builder.store(self.root_area, roots_pointer)
 
     def allocate_frame(self) -> None:
-        """Stage 1's allocas; an OSR entry (which takes over the interpreter's frame record instead of
-        pushing one, so ``frame_roots`` never ran) also makes its root area here."""
-        super().allocate_frame()
+        """Stage 1's allocas, or for a big frame its slots and stack inside the root area itself. An OSR
+        entry (which takes over the interpreter's frame record instead of pushing one, so ``frame_roots``
+        never ran) also makes its root area here."""
+        b = self.state.entry_builder
         if self.root_area is None:
-            b = self.state.entry_builder
             self.root_area = self.new_area(b)
             b.store(const(0), pointer(b, self.root_area))
             b.store(self.root_area, pointer(b, self.frame_record, ROOTS * 8))
+        if not self.frame_in_area():
+            super().allocate_frame()
+            return
+        # A big frame (a long script, a call nested thousands deep) lives in its root area: a spill is then
+        # one store of the count, where copying every entry at every call would cost the square of its size.
+        # Nothing is promoted to registers; such functions are the ones compiled without optimisation anyway.
+        assert self.root_array is not None
+        slots = self.code.slot_count
+        self.slots = [b.gep(self.root_array, [const(0), const(1 + k)], name=f"slot{k}") for k in range(slots)]
+        self.stack = [b.gep(self.root_array, [const(0), const(1 + slots + k)], name=f"stack{k}")
+                      for k in range(self.code.max_stack)]
+
+    def frame_in_area(self) -> bool:
+        """Whether the frame's slots and stack live in its root area (see ``allocate_frame``)."""
+        return isinstance(self.analysis.before, NothingKnown) or \
+            self.code.slot_count + self.code.max_stack > FRAME_IN_AREA_WORDS
+
+    root_array: ir.Value | None = None
 
     def new_area(self, builder: ir.IRBuilder) -> ir.Value:
         """An alloca for ``[count, value...]``, room for every slot and stack entry; returns its address."""
         words = 1 + self.code.slot_count + self.code.max_stack
-        area = builder.alloca(ir.ArrayType(I64, words), name="roots")
-        address: ir.Value = builder.ptrtoint(area, I64, name="roots_address")
+        self.root_array = builder.alloca(ir.ArrayType(I64, words), name="roots")
+        address: ir.Value = builder.ptrtoint(self.root_array, I64, name="roots_address")
         return address
 
     def root_locations(self, offset: int) -> list[ir.Value]:
@@ -83,6 +103,10 @@ class FrameRoots(SpeculativeCompiler):
     def spill(self, b: ir.IRBuilder, offset: int) -> None:
         """Store the frame's possible references into its root area (see ``root_locations``)."""
         assert self.root_area is not None
+        if self.frame_in_area():        # the values are in the area already: only how many are live
+            b.store(const(self.code.slot_count + max(self.depths[offset], 0)), pointer(b, self.root_area))
+            self.spills += 1
+            return
         locations = self.root_locations(offset)
         for i, location in enumerate(locations, start=1):
             b.store(b.load(location), pointer(b, self.root_area, 8 * i))

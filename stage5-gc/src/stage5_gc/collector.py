@@ -62,10 +62,9 @@ class CollectorCode:
         builder = tracer.TracerBuilder(ctx, heap.base, heap.size, self.table.base)
         exports = builder.build(RECORD_WORDS, ROOTS, heap.cards_address, heap.CARD_SHIFT)
         addresses = engine.compile(ctx, exports, "the collector's tracer")
-        word = ctypes.c_int64
 
         def native(name: str, arguments: int) -> "ctypes._CFunctionType":
-            return ctypes.CFUNCTYPE(word, *([word] * arguments))(addresses[name])
+            return ctypes.CFUNCTYPE(ctypes.c_int64, *([ctypes.c_int64] * arguments))(addresses[name])
         self.visit_values = native("gc_visit_values", 4)
         self.visit_frames = native("gc_visit_frames", 3)
         self.scan_cards = native("gc_scan_cards", 3)
