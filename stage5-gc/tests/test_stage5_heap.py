@@ -11,7 +11,7 @@ import pytest
 from stage0_jit.layout import CELL, CLOSURE, LAYOUTS, STRING, Kind
 from stage0_jit.values import ADDRESS_MASK
 from stage4_shapes.objects import INSTANCE, PAIRS, ObjectKind
-from stage5_gc import tracer
+from stage5_gc import descriptors as tracer
 from stage5_gc.bytecode_jit import FrameRoots
 from stage5_gc.heap import LINE
 from stage5_gc.roots import Roots

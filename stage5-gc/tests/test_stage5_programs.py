@@ -72,13 +72,15 @@ def test_trace_gc_and_stats_describe_each_collection(tmp_path: Path) -> None:
 
 
 def test_dump_heap_counts_reachable_objects_per_kind(tmp_path: Path) -> None:
-    """``--dump=heap`` lists the reachable objects at exit, per kind."""
+    """``--dump=heap`` lists the reachable objects at exit, per kind, and the instances per class."""
     run = run_program(tmp_path, "class P {}\nvar keep = P();\nvar s = \"a\" + \"b\";\n", "--dump=heap")
     assert_clean(run, 0)
     assert "=== heap: reachable objects per kind ===" in run.stderr
     rows = {line.split()[0]: int(line.split()[1]) for line in run.stderr.splitlines()
             if line and line.split()[0] in ("instance", "string", "class")}
     assert rows["instance"] == 1 and rows["class"] == 1 and rows["string"] >= 2
+    assert "instances per class:" in run.stderr
+    assert any(line.split()[:2] == ["P", "1"] for line in run.stderr.splitlines() if line.startswith("  "))
 
 
 def test_help_lists_the_collector_flags(tmp_path: Path) -> None:

@@ -56,7 +56,7 @@ class JitEngine:
         if kind in self.dumps:
             self.dump_stream.write(f"=== {kind}: {title} ===\n{text().rstrip()}\n")
 
-    def optimise(self, module: llvm.ModuleRef) -> None:
+    def optimise(self, module: llvm.ModuleRef, level: int | None = None) -> None:
         """Run the optimiser (a fresh pass manager each run: re-running one aborts the process).
 
         Level 1 is a short hand-picked pipeline (inline what is marked
@@ -64,11 +64,12 @@ class JitEngine:
         value-number, clean up): a fraction of O2's time for most of its
         effect on this code. Level 2 and 3 are LLVM's own pipelines.
         """
-        if self.opt_level <= 0:
+        level = self.opt_level if level is None else level
+        if level <= 0:
             return
-        tuning = llvm.create_pipeline_tuning_options(speed_level=min(self.opt_level, 3))
+        tuning = llvm.create_pipeline_tuning_options(speed_level=min(level, 3))
         builder = llvm.create_pass_builder(self.target_machine, tuning)
-        if self.opt_level == 1:
+        if level == 1:
             manager = llvm.create_new_module_pass_manager()
             manager.add_always_inliner_pass()
             manager.add_sroa_pass()
@@ -82,8 +83,10 @@ class JitEngine:
         else:
             builder.getModulePassManager().run(module, builder)
 
-    def compile(self, ctx: ModuleContext, exports: list[str], title: str, optimise: bool = True) -> dict[str, int]:
-        """Verify, optimise (unless told not to) and link a module; returns each exported symbol's address."""
+    def compile(self, ctx: ModuleContext, exports: list[str], title: str, optimise: bool = True,
+                level: int | None = None) -> dict[str, int]:
+        """Verify, optimise (unless told not to; at ``level``, default the engine's) and link a module;
+        returns each exported symbol's address."""
         started = time.perf_counter()
         text = str(ctx.module)
         self.dump("ir", title, lambda: text)
@@ -95,7 +98,7 @@ class JitEngine:
         verified = time.perf_counter()
         target_machine = self.target_machine if optimise else self.quick_target_machine
         if optimise:
-            self.optimise(module)
+            self.optimise(module, level)
         else:
             self.stats.add("compile.unoptimised_modules")
         self.dump("opt-ir", title, lambda: str(module))

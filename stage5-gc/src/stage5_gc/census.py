@@ -1,4 +1,4 @@
-"""``--dump=heap``: a census of the reachable heap, objects and bytes per kind, and the collector's history."""
+"""``--dump=heap``: a census of the reachable heap, objects and bytes per kind and instances per class."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ def kind_name(kind: int) -> str:
 def census(vm: "GCVM") -> str:
     """The dump's text."""
     heap = vm.gc_heap
-    counts = vm.collector.census()
+    shapes = vm.objects.shapes.shapes
+    counts, by_shape = vm.collector.census(len(shapes))
     lines = ["=== heap: reachable objects per kind ===",
              f"{'kind':<14}{'objects':>10}{'bytes':>14}"]
     total_objects = total_bytes = 0
@@ -31,6 +32,15 @@ def census(vm: "GCVM") -> str:
         total_objects += objects
         total_bytes += size
     lines.append(f"{'total':<14}{total_objects:>10}{total_bytes:>14}")
+    by_class: dict[str, list[int]] = {}
+    for shape_id, (objects, size) in by_shape.items():
+        row = by_class.setdefault(shapes[shape_id].klass.name, [0, 0])
+        row[0] += objects
+        row[1] += size
+    if by_class:
+        lines.append("instances per class:")
+        for name, (objects, size) in sorted(by_class.items(), key=lambda item: -item[1][1]):
+            lines.append(f"  {name:<12}{objects:>10}{size:>14}")
     history = vm.collector.history
     lines.append(f"heap in use to the frontier: {(heap.frontier - heap.base) >> 10} KiB; "
                  f"{heap.pin_count} objects kept for good (pins); {len(history)} collections "

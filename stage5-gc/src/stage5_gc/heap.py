@@ -29,7 +29,7 @@ from stage0_jit import values
 from stage0_jit.heap import Heap, NativeRegion, OutOfMemory
 from stage0_jit.layout import Kind, Layout, round_up
 
-from .tracer import GRANULE_SHIFT, LINE_SHIFT
+from .descriptors import GRANULE_SHIFT, LINE_SHIFT
 
 LINE = 1 << LINE_SHIFT
 

@@ -2,7 +2,7 @@
 
 Nothing here walks objects in Python. The object layouts come from the one
 table every tier reads (``stage0_jit.layout.LAYOUTS``, with stage 4's kinds
-registered): ``descriptors`` turns each kind into eight words (how many fixed
+registered): ``descriptors`` turns each kind into a row of words (how many fixed
 words, which of them hold values or addresses, what the tail holds and where
 its length is), and the scanner reads those words, so a kind added to the
 table is traced without a line changed here.
@@ -24,6 +24,9 @@ collector's marks)::
     ctx[BYTES]     their bytes
     ctx[BAD_KINDS] objects reached whose header names no kind (a dangling or corrupt reference)
     ctx[CENSUS]    0, or a table of (objects, bytes) per kind that each scan adds to (``--dump=heap``)
+    ctx[BY_ID]     0, or a table of (objects, bytes) per id of the object a header points to (an instance's
+                   shape id: the census per class)
+    ctx[IDS]       that table's size in entries
 
 Exports (all take and return ``i64``):
 
@@ -46,54 +49,13 @@ from llvmlite import ir
 
 from stage0_jit.irmodule import ModuleContext
 from stage0_jit.irvalues import I8, I64, I8P, const, load_word, pointer
-from stage0_jit.layout import HEADER_KIND_MASK, LAYOUTS, WORD, Holds, Layout
+from stage0_jit.layout import HEADER_KIND_MASK, WORD
 from stage0_jit.values import ADDRESS_MASK, OBJ_TAG
 
-GRANULE_SHIFT = 3          # mark bytes: one per word (objects start on any word, so a byte names one start)
-LINE_SHIFT = 8             # lines of 256 bytes: the unit of reuse
-DESCRIPTOR_WORDS = 8
-KINDS = HEADER_KIND_MASK + 1
-
-# Context words (see the module docstring).
-MARKS, LINES, STACK, SP, CAPACITY, CHECK, MISSING, FIRST_BAD, OBJECTS, BYTES, BAD_KINDS, CENSUS = range(12)
-CONTEXT_WORDS = 16
-
-# Descriptor words, per kind.
-D_VALID, D_FIXED, D_VALUE_MASK, D_POINTER_MASK, D_TAIL, D_COUNT, D_VIA_HEADER, D_SCALE = range(8)
-TAIL_NONE, TAIL_BYTES, TAIL_VALUES, TAIL_POINTERS = range(4)
-_TAIL = {None: TAIL_NONE, Holds.RAW: TAIL_BYTES, Holds.VALUE: TAIL_VALUES, Holds.POINTER: TAIL_POINTERS}
-
-
-def describe(layout: Layout) -> list[int]:
-    """The eight descriptor words of one kind (see ``DESCRIPTOR_WORDS``)."""
-    value_mask = pointer_mask = 0
-    for i, (_, holds) in enumerate(layout.fields, start=1):
-        if holds is Holds.VALUE:
-            value_mask |= 1 << i
-        elif holds is Holds.POINTER:
-            pointer_mask |= 1 << i
-    count = via_header = 0
-    if layout.tail is not None:
-        assert layout.tail_count is not None, f"kind {layout.kind}: a tail needs tail_count"
-        if layout.tail_count.startswith("shape."):
-            # The count is a field of the object the header points to (an instance's shape).
-            shape_layout = next(t for t in LAYOUTS.values() if t is not layout and
-                                any(name == layout.tail_count[6:] for name, _ in t.fields))
-            count, via_header = shape_layout.index(layout.tail_count[6:]), 1
-        else:
-            count = layout.index(layout.tail_count)
-    assert len(layout.fields) < 63
-    return [1, len(layout.fields) + 1, value_mask, pointer_mask, _TAIL[layout.tail], count, via_header,
-            layout.tail_scale]
-
-
-def descriptors() -> list[int]:
-    """The whole table, ``KINDS`` x ``DESCRIPTOR_WORDS`` words (unknown kinds all zero: not valid)."""
-    table = [0] * (KINDS * DESCRIPTOR_WORDS)
-    for kind, layout in LAYOUTS.items():
-        table[kind * DESCRIPTOR_WORDS:(kind + 1) * DESCRIPTOR_WORDS] = describe(layout)
-    return table
-
+from .descriptors import (BAD_KINDS, BY_ID, BYTES, CAPACITY, CENSUS, CHECK, D_COUNT, D_FIXED, D_HEADER_ID,
+                          D_POINTER_MASK, D_SCALE, D_TAIL, D_VALID, D_VALUE_MASK, D_VIA_HEADER, DESCRIPTOR_WORDS,
+                          FIRST_BAD, GRANULE_SHIFT, IDS, LINE_SHIFT, LINES, MARKS, MISSING, OBJECTS, SP, STACK,
+                          TAIL_NONE, TAIL_POINTERS, TAIL_VALUES)
 
 class TracerBuilder:
     """Builds the tracer's module for one heap (its base, size and descriptor table are constants in it)."""
@@ -336,6 +298,14 @@ class TracerBuilder:
             entry = b.add(census, b.shl(kind, const(4)))
             b.store(b.add(load_word(b, entry), const(1)), pointer(b, entry))
             b.store(b.add(load_word(b, entry, WORD), size), pointer(b, entry, WORD))
+        by_id = load_word(b, ctx, BY_ID * WORD)
+        id_word = word(D_HEADER_ID)
+        with b.if_then(b.and_(b.icmp_unsigned("!=", by_id, const(0)), b.icmp_unsigned("!=", id_word, const(0)))):
+            ident = load_word(b, b.add(b.lshr(header, const(8)), b.shl(id_word, const(3))))
+            with b.if_then(b.icmp_unsigned("<", ident, load_word(b, ctx, IDS * WORD))):
+                entry = b.add(by_id, b.shl(ident, const(4)))
+                b.store(b.add(load_word(b, entry), const(1)), pointer(b, entry))
+                b.store(b.add(load_word(b, entry, WORD), size), pointer(b, entry, WORD))
         b.branch(after)
         b.position_at_end(after)
 
