@@ -144,7 +144,7 @@ def broken_run(vm: object) -> tuple[int, str]:
 def test_without_compiled_frames_root_areas_objects_are_lost(monkeypatch: pytest.MonkeyPatch) -> None:
     """Compiled code that never spills loses its frame's objects: the program goes wrong. (The verifier
     cannot see a missing root, since it starts from the same roots; the stress test sees its effects.)"""
-    monkeypatch.setattr(FrameRoots, "spill", lambda self, b, offset: None)
+    monkeypatch.setattr(FrameRoots, "spill", lambda self, b, offset, consumed=0: None)
     status, output = broken_run(make_vm(jit="eager", gc_stress=True))
     assert status != 0 or output != "true\n"
 
@@ -190,3 +190,20 @@ def test_large_objects_get_lines_of_their_own_and_come_free() -> None:
     collect(vm, full=True)
     assert vm.collector.old_bytes < 2560
 
+
+
+def test_the_tracer_image_is_kept_between_runs(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first VM compiles the tracer and keeps its image; the next links the kept one; with the cache off
+    every VM compiles. Each collects the same."""
+    monkeypatch.setenv("LOX_CODE_CACHE", str(tmp_path))
+    program = "class N { init(n) { this.n = n; } } var k = nil; for (var i = 0; i < 3000; i = i + 1) k = N(k);"
+    cached = []
+    for setting in (str(tmp_path), str(tmp_path), "off"):
+        monkeypatch.setenv("LOX_CODE_CACHE", setting)
+        vm = make_vm(jit="off", gc_verify=True)
+        run_source(vm, program)
+        collect(vm)
+        assert vm.collector.code is not None
+        cached.append(vm.collector.code.cached)
+        assert vm.collector.history[-1].survivors >= 3000
+    assert cached == [False, True, False]

@@ -88,7 +88,17 @@ class JitEngine:
         """Verify, optimise (unless told not to; at ``level``, default the engine's) and link a module;
         returns each exported symbol's address."""
         started = time.perf_counter()
-        text = str(ctx.module)
+        image = self.object_image(str(ctx.module), title, optimise, level)
+        addresses = self.link_image(image, [*exports, *ctx.defines], title, ctx.imports)
+        for name in ctx.defines:
+            self.shared[name] = addresses[name]
+        self.stats.add("compile.functions", len(exports))
+        self.stats.add_time("compile.total_s", time.perf_counter() - started)
+        return {name: addresses[name] for name in exports}
+
+    def object_image(self, text: str, title: str, optimise: bool = True, level: int | None = None) -> bytes:
+        """Parse, verify, optimise and compile a module's IR text to an object image (nothing linked)."""
+        started = time.perf_counter()
         self.dump("ir", title, lambda: text)
         try:
             module = llvm.parse_assembly(text)
@@ -104,24 +114,34 @@ class JitEngine:
         self.dump("opt-ir", title, lambda: str(module))
         self.dump("asm", title, lambda: str(target_machine.emit_assembly(module)))
         optimised = time.perf_counter()
-        image = target_machine.emit_object(module)
+        image: bytes = target_machine.emit_object(module)
+        self.stats.add_time("compile.verify_s", verified - started)
+        self.stats.add_time("compile.optimise_s", optimised - verified)
+        self.stats.add_time("compile.codegen_link_s", time.perf_counter() - optimised)
+        return image
+
+    def link_image(self, image: bytes, exports: list[str], title: str,
+                   imports: dict[str, int] | None = None) -> dict[str, int]:
+        """Link an object image into LLJIT as a new library, the runtime's callbacks (and ``imports``)
+        resolved by name; returns each exported symbol's address."""
+        started = time.perf_counter()
         builder = llvm.JITLibraryBuilder().add_object_img(image)
         for name, address in self.runtime.callbacks.addresses().items():
             builder.import_symbol(name, address)
-        for name, address in ctx.imports.items():
+        for name, address in (imports or {}).items():
             builder.import_symbol(name, address)
-        for name in [*exports, *ctx.defines]:
+        for name in exports:
             builder.export_symbol(name)
         self.libraries += 1
         tracker = builder.link(self.lljit, f"lox_library_{self.libraries}")
         self.trackers.append(tracker)
-        for name in ctx.defines:
-            self.shared[name] = tracker[name]
-        finished = time.perf_counter()
         self.stats.add("compile.modules", 1)
-        self.stats.add("compile.functions", len(exports))
-        self.stats.add_time("compile.verify_s", verified - started)
-        self.stats.add_time("compile.optimise_s", optimised - verified)
-        self.stats.add_time("compile.codegen_link_s", finished - optimised)
-        self.stats.add_time("compile.total_s", finished - started)
+        self.stats.add_time("compile.codegen_link_s", time.perf_counter() - started)
         return {name: tracker[name] for name in exports}
+
+    def machine_key(self) -> str:
+        """What an object image compiled here depends on besides its IR: llvmlite's version and the target
+        (triple, CPU, features), for a cache of images kept between runs."""
+        import llvmlite
+        return "|".join((llvmlite.__version__, llvm.get_process_triple(), llvm.get_host_cpu_name(),
+                         llvm.get_host_cpu_features().flatten()))

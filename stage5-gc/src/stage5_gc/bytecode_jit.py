@@ -13,11 +13,12 @@ back-edge when the safepoint word is set (only on that slow path). What is
 written comes from the same facts stage 3 built for deoptimisation: the
 analysis's state at that instruction says which slots are live and what each
 slot and stack entry may hold, so proven numbers and constants are left out
-(a number is never a reference; a constant is pinned). Nothing is read back:
-objects never move.
+(a number is never a reference; a constant is pinned), and so are the call's
+own operands (see ``consumed``). Nothing is read back: objects never move.
 
 A safepoint is a poll of the heap's safepoint word (one load and one
-branch): at calls, after the spill, and at back-edges.
+branch): at calls, before the spill, and at back-edges. A poll that stops
+spills the whole frame first, the call's operands included.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from llvmlite import ir
 
 from stage0_jit.frames import ROOTS
 from stage0_jit.irvalues import ERROR, I64, const, load_word, pointer
-from stage1_interp.bytecode import Op
+from stage1_interp.bytecode import Op, invoke_argc
 from stage3_deopt.analysis import Const, NothingKnown, is_number as proven_number
 from stage3_deopt.bytecode_jit import OSREntryCompiler, SpeculativeCompiler
 
@@ -35,6 +36,15 @@ if TYPE_CHECKING:
     from stage1_interp.sites import Site
 
 _CALLS = frozenset({Op.CALL, Op.INVOKE, Op.SUPER_INVOKE})
+
+
+def consumed(op: Op, operand: int) -> int:
+    """Stack entries a call takes: the callee or receiver and the arguments (and ``super``'s class). They
+    need no spill: the callee's own frame holds what it still uses (its record the closure, its slots the
+    receiver and arguments), and the caller never sees them again."""
+    if op == Op.CALL:
+        return operand + 1
+    return invoke_argc(operand) + (2 if op == Op.SUPER_INVOKE else 1)
 #: Frames with more slots and stack entries than this keep them in their root area (see ``allocate_frame``).
 FRAME_IN_AREA_WORDS = 256
 
@@ -88,26 +98,29 @@ class FrameRoots(SpeculativeCompiler):
         address: ir.Value = builder.ptrtoint(self.root_array, I64, name="roots_address")
         return address
 
-    def root_locations(self, offset: int) -> list[ir.Value]:
-        """The allocas of every slot and stack entry that may hold a reference before instruction ``offset``."""
+    def root_locations(self, offset: int, consumed: int) -> list[ir.Value]:
+        """The allocas of every slot and stack entry that may hold a reference before instruction ``offset``,
+        except the top ``consumed`` stack entries."""
         state = self.analysis.before[offset]
+        depth = max(self.depths[offset], 0) - consumed
         if state is None:
-            return [*self.slots, *self.stack[:max(self.depths[offset], 0)]]
+            return [*self.slots, *self.stack[:depth]]
         live = self.analysis.live[offset]
         locations = [self.slots[k] for k, t in enumerate(state.slots)
                      if live >> k & 1 and not isinstance(t, Const) and not proven_number(t)]
-        locations += [self.stack[k] for k, (t, _) in enumerate(state.stack)
+        locations += [self.stack[k] for k, (t, _) in enumerate(state.stack[:depth])
                       if not isinstance(t, Const) and not proven_number(t)]
         return locations
 
-    def spill(self, b: ir.IRBuilder, offset: int) -> None:
+    def spill(self, b: ir.IRBuilder, offset: int, consumed: int = 0) -> None:
         """Store the frame's possible references into its root area (see ``root_locations``)."""
         assert self.root_area is not None
         if self.frame_in_area():        # the values are in the area already: only how many are live
-            b.store(const(self.code.slot_count + max(self.depths[offset], 0)), pointer(b, self.root_area))
+            depth = max(self.depths[offset], 0) - consumed
+            b.store(const(self.code.slot_count + depth), pointer(b, self.root_area))
             self.spills += 1
             return
-        locations = self.root_locations(offset)
+        locations = self.root_locations(offset, consumed)
         for i, location in enumerate(locations, start=1):
             b.store(b.load(location), pointer(b, self.root_area, 8 * i))
         b.store(const(len(locations)), pointer(b, self.root_area))
@@ -127,12 +140,14 @@ class FrameRoots(SpeculativeCompiler):
             self.ops.check_result(f, b.select(b.icmp_unsigned("==", result, const(0)), const(0), ERROR))
 
     def enter(self, site: "Site") -> bool:
-        """Before a call: spill, then poll. Before a back-edge: poll (spilling only when it stops)."""
+        """Before a call: poll, then spill. Before a back-edge: poll (spilling only when it stops)."""
         if not super().enter(site):
             return False
         if site.op in _CALLS:
-            self.spill(self.state.builder, site.offset)
-            self.poll(site.line)
+            # The poll first, with everything spilled if it stops (the operands are still only here); then
+            # the spill that covers the call, without the operands the callee takes over.
+            self.poll(site.line, spill_at=site.offset)
+            self.spill(self.state.builder, site.offset, consumed(site.op, site.arg))
         elif site.op == Op.LOOP:
             self.poll(site.line, spill_at=site.offset)
         return True

@@ -27,6 +27,9 @@ collector's marks)::
     ctx[BY_ID]     0, or a table of (objects, bytes) per id of the object a header points to (an instance's
                    shape id: the census per class)
     ctx[IDS]       that table's size in entries
+    ctx[HEAP_BASE], ctx[HEAP_SIZE], ctx[TABLE], ctx[CARDS]: the heap's start and size, the descriptor table,
+                   the card table. Read from the context, not built in, so the code names no address and
+                   its object image can be kept between runs (``codecache.py``)
 
 Exports (all take and return ``i64``):
 
@@ -47,7 +50,6 @@ from collections.abc import Callable
 
 from llvmlite import ir
 
-from stage0_jit.irmodule import ModuleContext
 from stage0_jit.irvalues import I8, I64, I8P, const, load_word, pointer
 from stage0_jit.layout import HEADER_KIND_MASK, WORD
 from stage0_jit.values import ADDRESS_MASK, OBJ_TAG
@@ -55,17 +57,13 @@ from stage0_jit.values import ADDRESS_MASK, OBJ_TAG
 from .descriptors import (BAD_KINDS, BY_ID, BYTES, CAPACITY, CENSUS, CHECK, D_COUNT, D_FIXED, D_HEADER_ID,
                           D_POINTER_MASK, D_SCALE, D_TAIL, D_VALID, D_VALUE_MASK, D_VIA_HEADER, DESCRIPTOR_WORDS,
                           FIRST_BAD, GRANULE_SHIFT, IDS, LINE_SHIFT, LINES, MARKS, MISSING, OBJECTS, SP, STACK,
-                          TAIL_NONE, TAIL_POINTERS, TAIL_VALUES)
+                          TAIL_NONE, TAIL_POINTERS, TAIL_VALUES, HEAP_BASE, HEAP_SIZE, TABLE, CARDS)
 
 class TracerBuilder:
     """Builds the tracer's module for one heap (its base, size and descriptor table are constants in it)."""
 
-    def __init__(self, ctx: ModuleContext, heap_base: int, heap_bytes: int, descriptor_table: int) -> None:
-        self.ctx = ctx
-        self.module = ctx.module
-        self.base = heap_base
-        self.size = heap_bytes
-        self.table = descriptor_table
+    def __init__(self, module: ir.Module) -> None:
+        self.module = module
         self.visit = self._function("gc_visit", 2, internal=True)      # (ctx, address): mark and push
 
     # ------------------------------------------------------------ small IR tools
@@ -109,8 +107,8 @@ class TracerBuilder:
         f.attributes.add("alwaysinline")
         ctx, address = f.args
         b = ir.IRBuilder(f.append_basic_block("entry"))
-        offset = b.sub(address, const(self.base))
-        with b.if_then(b.icmp_unsigned(">=", offset, const(self.size)), likely=False):
+        offset = b.sub(address, load_word(b, ctx, HEAP_BASE * WORD))
+        with b.if_then(b.icmp_unsigned(">=", offset, load_word(b, ctx, HEAP_SIZE * WORD)), likely=False):
             b.ret(const(0))
         granule = b.lshr(offset, const(GRANULE_SHIFT))
         mark = self._byte(b, b.add(load_word(b, ctx, MARKS * WORD), granule))
@@ -168,7 +166,7 @@ class TracerBuilder:
         self._loop(f, b, const(0), depth, frame)
         b.ret(const(0))
 
-    def build_scan_cards(self, cards: int, card_shift: int) -> None:
+    def build_scan_cards(self, card_shift: int) -> None:
         """``gc_scan_cards(ctx, first, end)``: returns the number of dirty cards."""
         f = self._function("gc_scan_cards", 3)
         ctx, first, end = f.args
@@ -178,7 +176,7 @@ class TracerBuilder:
         granules = 1 << (card_shift - GRANULE_SHIFT)
 
         def card(b: ir.IRBuilder, c: ir.Value) -> None:
-            byte = self._byte(b, b.add(const(cards), c))
+            byte = self._byte(b, b.add(load_word(b, ctx, CARDS * WORD), c))
             with b.if_then(b.icmp_unsigned("!=", b.load(byte), ir.Constant(I8, 0))):
                 b.store(ir.Constant(I8, 0), byte)
                 b.store(b.add(b.load(dirty_count), const(1)), dirty_count)
@@ -188,7 +186,8 @@ class TracerBuilder:
                 def granule(b: ir.IRBuilder, g: ir.Value) -> None:
                     marked = b.load(self._byte(b, b.add(marks, g)))
                     with b.if_then(b.icmp_unsigned("!=", marked, ir.Constant(I8, 0))):
-                        self._push(b, ctx, b.add(const(self.base), b.shl(g, const(GRANULE_SHIFT))))
+                        base = load_word(b, ctx, HEAP_BASE * WORD)
+                        self._push(b, ctx, b.add(base, b.shl(g, const(GRANULE_SHIFT))))
                 self._loop(f, b, first_granule, b.add(first_granule, const(granules)), granule)
         self._loop(f, b, first, end, card)
         b.ret(b.load(dirty_count))
@@ -235,7 +234,7 @@ class TracerBuilder:
         """Visit every value and address an object holds, mark the lines it covers, count it."""
         header = load_word(b, address)
         kind = b.and_(header, const(HEADER_KIND_MASK))
-        d = b.add(const(self.table), b.mul(kind, const(DESCRIPTOR_WORDS * WORD)))
+        d = b.add(load_word(b, ctx, TABLE * WORD), b.mul(kind, const(DESCRIPTOR_WORDS * WORD)))
 
         def word(i: int) -> ir.Value:
             return load_word(b, d, i * WORD)
@@ -284,7 +283,7 @@ class TracerBuilder:
             b.call(self.visit, [ctx, b.lshr(header, const(8))])
         lines = load_word(b, ctx, LINES * WORD)
         with b.if_then(b.icmp_unsigned("!=", lines, const(0))):
-            offset = b.sub(address, const(self.base))
+            offset = b.sub(address, load_word(b, ctx, HEAP_BASE * WORD))
             first = b.lshr(offset, const(LINE_SHIFT))
             last = b.add(b.lshr(b.sub(b.add(offset, size), const(1)), const(LINE_SHIFT)), const(1))
             self._loop(f, b, first, last, lambda b, line: b.store(ir.Constant(I8, 1),
@@ -348,12 +347,12 @@ class TracerBuilder:
         b.store(b.load(marked), pointer(b, b.add(runs, b.shl(n, const(4)))))
         b.ret(n)
 
-    def build(self, record_words: int, roots_word: int, cards: int, card_shift: int) -> list[str]:
+    def build(self, record_words: int, roots_word: int, card_shift: int) -> list[str]:
         """Every function; returns the exported names."""
         self.build_visit()
         self.build_visit_values()
         self.build_visit_frames(record_words, roots_word)
-        self.build_scan_cards(cards, card_shift)
+        self.build_scan_cards(card_shift)
         self.build_drain()
         self.build_sweep()
         return ["gc_visit_values", "gc_visit_frames", "gc_scan_cards", "gc_drain", "gc_sweep"]
