@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from stage0_jit.layout import Kind
 from stage4_shapes.objects import ObjectKind
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .vm import GCVM
 

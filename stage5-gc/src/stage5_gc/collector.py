@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import ctypes
 import time
-from typing import TYPE_CHECKING
 
 from stage0_jit.frames import RECORD_WORDS, ROOTS
 from stage0_jit.heap import NativeRegion, OutOfMemory
@@ -44,6 +43,7 @@ from . import descriptors
 from .heap import LINE, ManagedHeap
 from .roots import Roots
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from random import Random
 

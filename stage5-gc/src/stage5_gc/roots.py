@@ -26,11 +26,11 @@ callee, whose frame then holds it; none keeps one for after the call.
 from __future__ import annotations
 
 import array
-from typing import TYPE_CHECKING
 
 from stage0_jit.heap import NativeRegion
 from stage0_jit.layout import WORD
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .collector import CollectorCode, Context
     from .vm import GCVM

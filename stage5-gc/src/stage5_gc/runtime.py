@@ -14,7 +14,6 @@ Returns 0, or ERROR after reporting ``Out of memory.``.
 from __future__ import annotations
 
 import ctypes
-from typing import TYPE_CHECKING, BinaryIO
 
 from stage0_jit import values
 from stage0_jit.errors import ErrorCode
@@ -25,7 +24,10 @@ from stage4_shapes.runtime import ObjectRuntime
 from .heap import ManagedHeap
 from .settings import Settings
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     from .collector import Collector
 
 _SLOW_TYPE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.c_int64)
