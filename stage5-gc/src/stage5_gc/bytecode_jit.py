@@ -17,8 +17,11 @@ slot and stack entry may hold, so proven numbers and constants are left out
 own operands (see ``consumed``). Nothing is read back: objects never move.
 
 A safepoint is a poll of the heap's safepoint word (one load and one
-branch): at calls, before the spill, and at back-edges. A poll that stops
-spills the whole frame first, the call's operands included.
+branch) at loop back-edges, and on entry to a function that may allocate
+(``may_allocate``): a collection is asked for only by allocating, so a
+function that never allocates (``fib``, small numeric helpers) need not
+stop; its callers and loops do. A poll that stops spills the whole frame
+first.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from llvmlite import ir
 from stage0_jit.frames import ROOTS
 from stage0_jit.irvalues import ERROR, I64, const, load_word, pointer
 from stage1_interp.bytecode import Op, invoke_argc
-from stage3_deopt.analysis import Const, NothingKnown, is_number as proven_number
+from stage3_deopt.analysis import Const, How, NothingKnown, is_number as proven_number
 from stage3_deopt.bytecode_jit import OSREntryCompiler, SpeculativeCompiler
 
 TYPE_CHECKING = False
@@ -36,6 +39,10 @@ if TYPE_CHECKING:
     from stage1_interp.sites import Site
 
 _CALLS = frozenset({Op.CALL, Op.INVOKE, Op.SUPER_INVOKE})
+#: What may make an object as compiled, whatever the plan (a cell, a closure, a bound method, a bigger
+#: overflow store, an instance of a class an invoke finds in a field, a class and its tables).
+_ALLOCATING = frozenset({Op.MAKE_CELL, Op.CLOSURE, Op.GET_PROPERTY, Op.SET_PROPERTY, Op.INVOKE,
+                         Op.SUPER_INVOKE, Op.GET_SUPER, Op.CLASS, Op.INHERIT, Op.METHOD})
 
 
 def consumed(op: Op, operand: int) -> int:
@@ -121,6 +128,12 @@ class FrameRoots(SpeculativeCompiler):
             self.spills += 1
             return
         locations = self.root_locations(offset, consumed)
+        if not locations:
+            # Nothing to add: whatever an earlier spill of this frame left stays a root until the next one.
+            # Those objects were live then and have been roots since, so they are still objects: keeping
+            # them a little longer is safe, and a frame that never holds a reference across a call (fib)
+            # pays nothing at its calls.
+            return
         for i, location in enumerate(locations, start=1):
             b.store(b.load(location), pointer(b, self.root_area, 8 * i))
         b.store(const(len(locations)), pointer(b, self.root_area))
@@ -140,19 +153,41 @@ class FrameRoots(SpeculativeCompiler):
             self.ops.check_result(f, b.select(b.icmp_unsigned("==", result, const(0)), const(0), ERROR))
 
     def enter(self, site: "Site") -> bool:
-        """Before a call: poll, then spill. Before a back-edge: poll (spilling only when it stops)."""
+        """On entry, a poll if the function may allocate; before a call, a spill; before a back-edge, a poll
+        (spilling only when it stops)."""
         if not super().enter(site):
             return False
+        if site.offset == 0 and self.may_allocate():
+            self.poll(site.line, spill_at=0)
         if site.op in _CALLS:
-            # The poll first, with everything spilled if it stops (the operands are still only here); then
-            # the spill that covers the call, without the operands the callee takes over.
-            self.poll(site.line, spill_at=site.offset)
             self.spill(self.state.builder, site.offset, consumed(site.op, site.arg))
         elif site.op == Op.LOOP:
             self.poll(site.line, spill_at=site.offset)
         return True
 
     spills = 0
+    _may_allocate: bool | None = None
+
+    def may_allocate(self) -> bool:
+        """Whether this function may allocate (then it polls on entry; see the module docstring): any
+        instruction that makes an object, an ``ADD`` not planned on numbers, or a call not planned on
+        known functions (it may call a class). Instructions the plan leaves to the interpreter do not
+        count: the interpreter polls for itself."""
+        if self._may_allocate is None:
+            self._may_allocate = any(self.allocates(offset) for offset in range(len(self.code.chunk)))
+        return self._may_allocate
+
+    def allocates(self, offset: int) -> bool:
+        """Whether instruction ``offset`` may allocate, as compiled."""
+        plan = self.analysis.plans[offset]
+        if plan is None or plan.how is How.LEAVE:
+            return False
+        op = Op(self.code.chunk.ops[offset])
+        if op == Op.ADD:
+            return not (plan.how in (How.KNOWN, How.GUARD) and plan.case == "numbers")
+        if op == Op.CALL:
+            return not (plan.how is How.GUARD and plan.case == "targets")
+        return op in _ALLOCATING
 
 
 class RootedCompiler(FrameRoots):
