@@ -5,7 +5,9 @@ common case (two numbers, a closure of the right arity) and a call to a
 helper or the runtime otherwise. Stage 2 subclasses :class:`Operations` and
 overrides one emitter at a time with a guarded fast path driven by feedback.
 Every store of a value into a heap object goes through :meth:`Operations.store_field`
-(stage 5 adds its write barrier there), and every allocation through
+(where stage 5's write barrier is emitted), except the first stores into an
+object the same code just allocated (:meth:`Operations.init_field`: a new
+object is young and needs none), and every allocation through
 :meth:`Operations.allocate`.
 """
 
@@ -123,6 +125,11 @@ class Operations:
         f.builder.store(value, pointer(f.builder, address, byte_offset))
         self.ctx.barrier(f.builder, address)
 
+    def init_field(self, f: FunctionState, address: ir.Value, byte_offset: int, value: ir.Value) -> None:
+        """Store a word into an object allocated by this same code and not yet stored anywhere: no write
+        barrier (a new object is young; only stores into possibly old ones need one)."""
+        f.builder.store(value, pointer(f.builder, address, byte_offset))
+
     def load_field(self, f: FunctionState, address: ir.Value, byte_offset: int) -> ir.Value:
         """Load a word of a heap object."""
         return load_word(f.builder, address, byte_offset)
@@ -130,16 +137,16 @@ class Operations:
     def new_cell(self, f: FunctionState, value: ir.Value, line: int) -> ir.Value:
         """A fresh cell for a captured variable; returns its address."""
         address = self.allocate(f, Kind.CELL, CELL.fixed_size, line)
-        self.store_field(f, address, CELL.offset("value"), value)
+        self.init_field(f, address, CELL.offset("value"), value)
         return address
 
     def new_closure(self, f: FunctionState, function_address: int, cells: list[ir.Value], line: int) -> ir.Value:
         """A closure of a function prototype over ``cells`` (addresses); returns the value."""
         address = self.allocate(f, Kind.CLOSURE, CLOSURE.fixed_size + WORD * len(cells), line)
-        self.store_field(f, address, CLOSURE.offset("function"), const(function_address))
-        self.store_field(f, address, CLOSURE.offset("cell_count"), const(len(cells)))
+        self.init_field(f, address, CLOSURE.offset("function"), const(function_address))
+        self.init_field(f, address, CLOSURE.offset("cell_count"), const(len(cells)))
         for i, cell in enumerate(cells):
-            self.store_field(f, address, CLOSURE.tail_offset + WORD * i, cell)
+            self.init_field(f, address, CLOSURE.tail_offset + WORD * i, cell)
         return box_address(f.builder, address)
 
     def closure_cell(self, f: FunctionState, index: int) -> ir.Value:

@@ -115,8 +115,8 @@ class ShapedOperations(ObjectOperations, SpeculativeOperations):
     def do_bind(self, f: FunctionState, receiver: ir.Value, case: MethodHit, line: int) -> ir.Value:
         """A bound method allocated inline (the method is a constant: classes never change)."""
         address = self.allocate(f, ObjectKind.BOUND_METHOD, BOUND_METHOD.fixed_size, line)
-        self.store_field(f, address, BOUND_METHOD.offset("receiver"), receiver)
-        self.store_field(f, address, BOUND_METHOD.offset("method"), const(case.closure))
+        self.init_field(f, address, BOUND_METHOD.offset("receiver"), receiver)
+        self.init_field(f, address, BOUND_METHOD.offset("method"), const(case.closure))
         return box_address(f.builder, address)
 
     def set_property(self, f: FunctionState, obj: ir.Value, name: str, value: ir.Value, line: int) -> ir.Value:
@@ -151,12 +151,12 @@ class ShapedOperations(ObjectOperations, SpeculativeOperations):
         old = overflow_capacity(case.index - case.inline)
         new = overflow_capacity(case.index + 1 - case.inline)
         fresh = self.allocate(f, ObjectKind.FIELDS, FIELDS.fixed_size + WORD * new, line)
-        self.store_field(f, fresh, FIELDS.offset("capacity"), const(new))
+        self.init_field(f, fresh, FIELDS.offset("capacity"), const(new))
         previous = self.load_field(f, address, _OVERFLOW) if old else None
         for k in range(new):
             word = self.load_field(f, previous, FIELDS.tail_offset + WORD * k) if previous is not None and k < old \
                 else NIL
-            self.store_field(f, fresh, FIELDS.tail_offset + WORD * k, word)
+            self.init_field(f, fresh, FIELDS.tail_offset + WORD * k, word)
         self.store_field(f, address, _OVERFLOW, fresh)
 
     # ------------------------------------------------------------ methods
@@ -232,10 +232,10 @@ class ShapedOperations(ObjectOperations, SpeculativeOperations):
         root = self.shapes_vm.objects.class_of(case.klass).root
         assert root is not None
         address = self.allocate(f, ObjectKind.INSTANCE, instance_size(root.inline_capacity), line)
-        self.store_field(f, address, 0, const(root.header))
-        self.store_field(f, address, _OVERFLOW, const(0))
+        self.init_field(f, address, 0, const(root.header))
+        self.init_field(f, address, _OVERFLOW, const(0))
         for k in range(root.inline_capacity):
-            self.store_field(f, address, _INLINE + WORD * k, NIL)
+            self.init_field(f, address, _INLINE + WORD * k, NIL)
         instance = box_address(f.builder, address)
         if not case.initializer:
             return instance
