@@ -247,8 +247,8 @@ def test_repository_benchmarks_are_complete() -> None:
     assert {"fib", "loop", "closures", "strings", "many_functions", "calls", "startup"} <= names
     natural = {"loop_main", "calls_main", "closures_main", "calls_toplevel", "fib_toplevel"}
     classes = {"method_call", "properties", "instantiation", "invocation", "zoo", "binary_trees", "interpreter",
-               "cold_classes"}
-    assert natural | classes | {"cold_script"} <= names
+               "cold_classes", "instances_loop", "trees", "cache_fixed"}
+    assert natural | classes | {"cold_script", "strings_built"} <= names
     for bench in benchmarks:
         assert bench.twin is not None, bench.name
         assert bench.expected, bench.name
