@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stage5_helpers import (MODES, assert_clean, run_everywhere, run_program, stats_counter, trace_lines)
+from stage5_helpers import assert_clean, run_everywhere, run_program, stats_counter, trace_lines
 
 # Binary trees, strings, closures and a cache of a fixed size: a million-odd allocations, little kept.
 CHURN = """\
@@ -101,4 +101,15 @@ def test_random_intervals_with_a_seed(tmp_path: Path) -> None:
     assert stats_counter(first.stderr, "gc.collections") > 10
 
 
-assert "off" in MODES
+
+
+
+def test_collections_are_spans_on_the_timeline(tmp_path: Path) -> None:
+    """``--trace-file`` puts each collection on the main thread's track as a ``gc`` span."""
+    import json
+    trace = tmp_path / "timeline.json"
+    run = run_program(tmp_path, CHURN, f"--trace-file={trace}", "--set", "nursery_kb=256", "--stats")
+    assert_clean(run, 0)
+    spans = [e for e in json.loads(trace.read_text())["traceEvents"] if e.get("cat") == "gc"]
+    assert len(spans) == stats_counter(run.stderr, "gc.collections") > 0
+    assert spans[0]["name"] == "gc #1 young" and spans[0]["ph"] == "X" and spans[0]["dur"] > 0
