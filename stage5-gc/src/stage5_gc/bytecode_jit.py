@@ -113,6 +113,8 @@ class FrameRoots(SpeculativeCompiler):
         if state is None:
             return [*self.slots, *self.stack[:depth]]
         live = self.analysis.live[offset]
+        if not self.code.is_method:
+            live &= ~1      # slot 0 is the frame's own closure, which its frame record already holds
         locations = [self.slots[k] for k, t in enumerate(state.slots)
                      if live >> k & 1 and not isinstance(t, Const) and not proven_number(t)]
         locations += [self.stack[k] for k, (t, _) in enumerate(state.stack[:depth])
