@@ -1,7 +1,8 @@
 """The collector: generational mark-region collection at safepoints, young and full, with its verifier.
 
 **When.** Only at a safepoint: an interpreter call or loop back-edge, or a
-compiled call or back-edge, once the heap's safepoint word is set (a
+compiled loop back-edge or entry of a function that may allocate
+(``bytecode_jit.py``), once the heap's safepoint word is set (a
 nursery's worth allocated, the heap past its limit, or ``--gc-stress``).
 Allocation itself never collects, so no runtime code written in Python ever
 sees a collection between two of its own lines: a value it holds in a local

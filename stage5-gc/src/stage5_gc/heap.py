@@ -8,8 +8,8 @@ memory past the ``frontier``). When a run is used up, the slow path
 (``allocate_slow``) takes the next run that fits, zeroes it and goes on; it
 never collects. It counts the bytes it hands out, and once a nursery's worth
 has gone out it sets the heap's safepoint word: the program collects at its
-next call or loop back-edge, where every value it holds is where the
-collector can see it (see ``collector.py``).
+next safepoint (see ``collector.py``), where every value it holds is where the
+collector can see it.
 
 Nothing moves. An object's address is fixed from allocation to death, so
 compiled code, caches and Python may hold addresses freely; what must stay

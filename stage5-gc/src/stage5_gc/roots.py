@@ -7,7 +7,7 @@ interpreter            every running interpreter loop's activations (``TieredVM.
 activations            the running one's slots and operand stack, and each saved caller's), copied
                        into a native buffer and visited as values
 compiled frames        each frame record's root area: ``[count, values...]``, stored by the
-                       compiled code before every call and at a back-edge that stops
+                       compiled code before every call and at a poll that stops
                        (``frames.py``, ``bytecode_jit.py``); visited natively
 frame records          the closure each running frame runs (interpreted or compiled)
 pins                   objects Python or compiled code holds by address (``heap.keep``): function
