@@ -127,7 +127,6 @@ class FrameRoots(SpeculativeCompiler):
         if self.frame_in_area():        # the values are in the area already: only how many are live
             depth = max(self.depths[offset], 0) - consumed
             b.store(const(self.code.slot_count + depth), pointer(b, self.root_area))
-            self.spills += 1
             return
         locations = self.root_locations(offset, consumed)
         if not locations:
@@ -139,7 +138,6 @@ class FrameRoots(SpeculativeCompiler):
         for i, location in enumerate(locations, start=1):
             b.store(b.load(location), pointer(b, self.root_area, 8 * i))
         b.store(const(len(locations)), pointer(b, self.root_area))
-        self.spills += 1
 
     def poll(self, line: int, spill_at: int | None = None) -> None:
         """A safepoint: when the heap's safepoint word is set, (spill and) let the runtime collect."""
@@ -167,7 +165,6 @@ class FrameRoots(SpeculativeCompiler):
             self.poll(site.line, spill_at=site.offset)
         return True
 
-    spills = 0
     _may_allocate: bool | None = None
 
     def may_allocate(self) -> bool:

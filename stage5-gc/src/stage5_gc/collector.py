@@ -157,7 +157,6 @@ class Collector:
         self.old_bytes = 0            # bytes of lines marked after the last collection
         self._verify_marks: NativeRegion | None = None
         self._verify_stack: NativeRegion | None = None
-        self.verify_failures = 0
 
     # ------------------------------------------------------------ entry
     def safepoint(self) -> None:
@@ -252,7 +251,6 @@ class Collector:
         missing = context.words[descriptors.MISSING]
         bad = context.words[descriptors.BAD_KINDS]
         if missing or bad:
-            self.verify_failures += 1
             first = context.words[descriptors.FIRST_BAD]
             raise AssertionError(
                 f"gc-verify after collection #{record.number} ({'full' if record.full else 'young'}): "

@@ -64,7 +64,6 @@ class ManagedHeap(Heap):
         self.large_bytes = 0
         self.stress_interval = 0          # >0: ask for a collection every that many slow-path allocations
         self.stress_countdown = 0
-        self.allocations = 0
         self.requested = False
         self.empty_run()
 
@@ -96,7 +95,6 @@ class ManagedHeap(Heap):
     def allocate_slow(self, size: int) -> int:
         """``size`` bytes from the next free run that fits (or the frontier); makes it the current run.
         Raises ``OutOfMemory`` only when the reserve past the heap limit is used up too."""
-        self.allocations += 1
         self.retire_run()
         if self.stress_interval:
             self.stress_countdown -= 1
@@ -189,12 +187,12 @@ class ManagedHeap(Heap):
 
     def set_field(self, address: int, layout: Layout, name: str, word: int) -> None:
         """Stage 0's field store, with the write barrier (the object's card)."""
-        self.words[((address - self.base) >> 3) + layout.index(name)] = word
+        super().set_field(address, layout, name, word)
         self.cards[(address - self.base) >> self.CARD_SHIFT] = 1
 
     def set_tail_word(self, address: int, layout: Layout, i: int, word: int) -> None:
         """Stage 0's tail store, with the write barrier."""
-        self.words[((address - self.base + layout.tail_offset) >> 3) + i] = word
+        super().set_tail_word(address, layout, i, word)
         self.cards[(address - self.base) >> self.CARD_SHIFT] = 1
 
     # ------------------------------------------------------------ facts

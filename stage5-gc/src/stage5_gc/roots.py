@@ -42,7 +42,6 @@ class Roots:
     def __init__(self, vm: "GCVM") -> None:
         self.vm = vm
         self.buffer = NativeRegion(1 << 20)
-        self.last_count = 0
 
     def interpreter_values(self) -> array.array[int]:
         """Every value the interpreter's activations hold, as one array of words."""
@@ -66,7 +65,6 @@ class Roots:
             self.buffer = NativeRegion(max(n * WORD * 2, self.buffer.size * 2))
         if n:
             self.buffer.bytes[:n * WORD] = memoryview(words).cast("B")
-        self.last_count = n
         code.visit_values(context.base, self.buffer.base, n, 1)
         code.visit_values(context.base, heap.pins.base, heap.pin_count, 1)
         frames = vm.runtime.frames

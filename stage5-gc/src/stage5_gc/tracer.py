@@ -96,6 +96,13 @@ class TracerBuilder:
     def _byte(b: ir.IRBuilder, address: ir.Value) -> ir.Value:
         return b.inttoptr(address, I8P)
 
+    def _report(self, b: ir.IRBuilder, ctx: ir.Value, counter: int, address: ir.Value) -> None:
+        """Count a finding in context word ``counter``; the first finding's address goes to FIRST_BAD."""
+        count = self._word(b, ctx, counter)
+        with b.if_then(b.icmp_unsigned("==", b.load(count), const(0))):
+            b.store(address, self._word(b, ctx, FIRST_BAD))
+        b.store(b.add(b.load(count), const(1)), count)
+
     def _word(self, b: ir.IRBuilder, ctx: ir.Value, index: int) -> ir.Value:
         return pointer(b, ctx, index * WORD)
 
@@ -119,10 +126,7 @@ class TracerBuilder:
         with b.if_then(b.icmp_unsigned("!=", check, const(0)), likely=False):
             reference = b.load(self._byte(b, b.add(check, granule)))
             with b.if_then(b.icmp_unsigned("==", reference, ir.Constant(I8, 0))):
-                missing = self._word(b, ctx, MISSING)
-                with b.if_then(b.icmp_unsigned("==", b.load(missing), const(0))):
-                    b.store(address, self._word(b, ctx, FIRST_BAD))
-                b.store(b.add(b.load(missing), const(1)), missing)
+                self._report(b, ctx, MISSING, address)
         sp_pointer = self._word(b, ctx, SP)
         sp = b.load(sp_pointer)
         with b.if_then(b.icmp_unsigned(">=", sp, load_word(b, ctx, CAPACITY * WORD)), likely=False):
@@ -242,10 +246,7 @@ class TracerBuilder:
         good = f.append_basic_block("good_kind")
         b.cbranch(b.icmp_unsigned("==", word(D_VALID), const(0)), bad, good)
         bb = ir.IRBuilder(bad)
-        bad_kinds = self._word(bb, ctx, BAD_KINDS)
-        with bb.if_then(bb.icmp_unsigned("==", bb.load(bad_kinds), const(0))):
-            bb.store(address, self._word(bb, ctx, FIRST_BAD))
-        bb.store(bb.add(bb.load(bad_kinds), const(1)), bad_kinds)
+        self._report(bb, ctx, BAD_KINDS, address)
         after = f.append_basic_block("scanned")
         bb.branch(after)
         b.position_at_end(good)
