@@ -40,7 +40,7 @@ print a.x + b.y + c.x + d.z;
 
 def class_shapes(vm: ShapesVM, name: str) -> list[Shape]:
     """Every shape of class ``name`` (its tree and its dictionary shape), in order of creation."""
-    return [s for s in vm.objects.shapes.shapes if s.klass.name == name]
+    return [s for s in vm.objects.shapes.shapes.values() if s.klass.name == name]
 
 
 def overflow_store(vm: ShapesVM, name: str) -> int:

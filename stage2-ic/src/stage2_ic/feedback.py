@@ -68,11 +68,17 @@ class Case(FrozenRecord):
 
     __slots__ = ()
 
+    #: The fields that name heap objects, for a collector (stage 5): ``OBJECTS`` hold an object's address or
+    #: value, ``HEADERS`` an instance header word (whose shape is the object named).
+    OBJECTS: tuple[str, ...] = ()
+    HEADERS: tuple[str, ...] = ()
+
 
 class CallTarget(Case):
     """A call-site case: the function prototype called (the cache keeps the closure, if always the same one)."""
 
     __slots__ = ("prototype", "name", "arity")
+    OBJECTS = ("prototype",)
 
     prototype: int
     name: str

@@ -36,6 +36,7 @@ class FieldHit(Case):
     """A field read (or a field's value invoked) on instances of one shape."""
 
     __slots__ = ("header", "index", "inline", "shape")
+    HEADERS = ("header",)
 
     header: int
     index: int
@@ -57,6 +58,8 @@ class MethodHit(Case):
     """A method found on the shape's class."""
 
     __slots__ = ("header", "closure", "prototype", "shape", "name")
+    OBJECTS = ("closure", "prototype")
+    HEADERS = ("header",)
 
     header: int
     closure: int
@@ -79,6 +82,7 @@ class StoreHit(Case):
     """A field store, with the transition it makes (``new_header == header``: the field existed)."""
 
     __slots__ = ("header", "new_header", "index", "inline", "grows", "shape", "new_shape")
+    HEADERS = ("header", "new_header")
 
     header: int
     new_header: int
@@ -108,6 +112,7 @@ class SuperHit(Case):
     """``super.name`` on one superclass."""
 
     __slots__ = ("superclass", "closure", "prototype", "name")
+    OBJECTS = ("superclass", "closure", "prototype")
 
     superclass: int
     closure: int
@@ -128,6 +133,7 @@ class ClassTarget(Case):
     """A call site that calls a class: the instance's initializer (0: none) and its arity."""
 
     __slots__ = ("klass", "initializer", "prototype", "arity", "name")
+    OBJECTS = ("klass", "initializer", "prototype")
 
     klass: int
     initializer: int

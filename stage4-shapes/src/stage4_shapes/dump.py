@@ -68,8 +68,8 @@ def text(vm: "ShapesVM") -> str:
     """``--dump=shapes``: every class's shape trees, then every site's cache."""
     model = vm.objects
     out = ["=== shapes ==="]
-    for klass in model.classes:
-        roots = [s for s in model.shapes.shapes if s.klass is klass and s.parent is None and not s.dictionary]
+    for klass in model.classes.values():
+        roots = [s for s in model.shapes.shapes.values() if s.klass is klass and s.parent is None and not s.dictionary]
         out.append(f"class {klass.name}: {klass.instances} instances made by the runtime, {klass.shapes} shapes")
         for root in roots:
             out.extend("  " + line for line in tree_lines(root, 0))
@@ -88,15 +88,15 @@ def dot(vm: "ShapesVM") -> str:
     """The Graphviz picture (see the module docstring)."""
     model = vm.objects
     out = ["digraph shapes {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];']
-    for klass in model.classes:
+    for klass in model.classes.values():
         out.append(f'  subgraph cluster_{klass.id} {{ label="class {klass.name}"; style=rounded;')
-        for shape in model.shapes.shapes:
+        for shape in model.shapes.shapes.values():
             if shape.klass is klass:
                 style = ', style=dashed' if shape.dictionary else ""
                 out.append(f'    s{shape.id} [label="#{shape.id} {shape.describe()}\\n'
                            f'{shape.inline_capacity} inline", shape=ellipse{style}];')
         out.append("  }")
-        for shape in model.shapes.shapes:
+        for shape in model.shapes.shapes.values():
             if shape.klass is klass:
                 for name, child in shape.transitions.items():
                     out.append(f'  s{shape.id} -> s{child.id} [label="{name}"];')

@@ -55,7 +55,8 @@ class ObjectModel:
         self.words = ObjectWords(self.heap)                     # reads and writes the objects' words
         self.shapes = ShapeTable(vm)
         self.pairs = Pairs(self.heap)
-        self.classes: list[ClassInfo] = []
+        self.classes: dict[int, ClassInfo] = {}                 # by id (a collector may forget dead ones)
+        self.classes_made = 0
         self.dictionary_index: dict[int, dict[str, int]] = {}   # dictionary-mode instance -> name -> pair
         self.names: dict[int, str] = {}                         # interned name string -> its text
         self.ic = vm.settings.ic                                # caches answer in the interpreter too
@@ -100,8 +101,9 @@ class ObjectModel:
         """A new class with no methods; returns its value."""
         heap = self.heap
         address = heap.allocate(CLASS)
-        klass = ClassInfo(len(self.classes), name, address)
-        self.classes.append(klass)
+        klass = ClassInfo(self.classes_made, name, address)
+        self.classes[klass.id] = klass
+        self.classes_made += 1
         heap.set_field(address, CLASS, "name", self.runtime.constant_string(name))
         heap.set_field(address, CLASS, "id", klass.id)
         heap.set_field(address, CLASS, "methods", self.pairs.new(4))

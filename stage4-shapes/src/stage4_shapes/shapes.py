@@ -86,7 +86,8 @@ class ShapeTable:
         self.heap: Heap = vm.runtime.heap
         self.pairs = Pairs(self.heap)
         self.by_header: dict[int, Shape] = {}
-        self.shapes: list[Shape] = []
+        self.shapes: dict[int, Shape] = {}          # by id (a collector may forget dead ones)
+        self.shapes_made = 0
         self.transitions_made = 0
         self.dictionary_instances = 0
 
@@ -95,14 +96,15 @@ class ShapeTable:
         """Allocate a shape (native and Python) and register it."""
         heap = self.heap
         address = heap.allocate(SHAPE)
-        shape = Shape(len(self.shapes), address, klass, parent, name, fields, inline_capacity, dictionary)
+        shape = Shape(self.shapes_made, address, klass, parent, name, fields, inline_capacity, dictionary)
+        self.shapes_made += 1
         for field_name, word in (("class", klass.address), ("parent", parent.address if parent else 0),
                                  ("name", self.vm.runtime.constant_string(name) if name else values.NIL),
                                  ("index", fields[name] if name else 0), ("field_count", len(fields)),
                                  ("inline_capacity", inline_capacity), ("id", shape.id),
                                  ("dictionary", int(dictionary)), ("transitions", 0)):
             heap.set_field(address, SHAPE, field_name, word)
-        self.shapes.append(shape)
+        self.shapes[shape.id] = shape
         self.by_header[shape.header] = shape
         klass.shapes += 1
         return shape

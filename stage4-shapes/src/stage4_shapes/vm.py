@@ -145,10 +145,10 @@ class ShapesVM(DeoptVM):
         """Stage 3's report plus shapes and shape-cache states."""
         if self.options.stats:
             table = self.objects.shapes
-            self.stats.add("shapes.total", len(table.shapes))
+            self.stats.add("shapes.total", table.shapes_made)
             self.stats.add("shapes.transitions", table.transitions_made)
             self.stats.add("shapes.dictionary_instances", table.dictionary_instances)
-            self.stats.add("classes.total", len(self.objects.classes))
+            self.stats.add("classes.total", self.objects.classes_made)
             caches = [c for c in self.caches() if isinstance(c, ShapeCache)]
             for cache in caches:
                 self.stats.add(f"ic.shape.{cache.state.value}")

@@ -23,7 +23,7 @@ def census(vm: "GCVM") -> str:
     """The dump's text."""
     heap = vm.gc_heap
     shapes = vm.objects.shapes.shapes
-    counts, by_shape = vm.collector.census(len(shapes))
+    counts, by_shape = vm.collector.census(vm.objects.shapes.shapes_made)
     lines = ["=== heap: reachable objects per kind ===",
              f"{'kind':<14}{'objects':>10}{'bytes':>14}"]
     total_objects = total_bytes = 0
@@ -34,7 +34,8 @@ def census(vm: "GCVM") -> str:
     lines.append(f"{'total':<14}{total_objects:>10}{total_bytes:>14}")
     by_class: dict[str, list[int]] = {}
     for shape_id, (objects, size) in by_shape.items():
-        row = by_class.setdefault(shapes[shape_id].klass.name, [0, 0])
+        shape = shapes.get(shape_id)
+        row = by_class.setdefault(shape.klass.name if shape is not None else f"shape #{shape_id}", [0, 0])
         row[0] += objects
         row[1] += size
     if by_class:

@@ -139,6 +139,8 @@ class Collector:
         self.growth = settings.full_gc_growth
         self.full_floor = settings.full_gc_floor_mb << 20
         self.next_full_at = self.full_floor
+        self.registered_floor = settings.full_gc_registered
+        self.next_full_registered = heap.registered_limit = self.registered_floor
         self.verify = vm.options_gc_verify
         self.random: Random | None = None
         if settings.gc_random_interval:
@@ -167,8 +169,10 @@ class Collector:
             heap.words[heap.SAFEPOINT] = 0
             return
         over = self.old_bytes + heap.handed_out > heap.limit
-        full = self.full_pending or over
+        classes = heap.registered_count > self.next_full_registered
+        full = self.full_pending or over or classes
         reason = "heap limit" if over else "old generation grew" if self.full_pending else \
+            "classes and shapes grew" if classes else \
             "stress" if heap.stress_interval else "nursery full"
         self.collect(full, reason)
         if over and self.old_bytes > heap.limit:
@@ -200,7 +204,7 @@ class Collector:
             ctypes.memset(heap.cards_address, 0, cards)
         else:
             record.dirty_cards = code.scan_cards(context.base, 0, cards)
-        self.roots.visit(code, context)
+        self.roots.visit(code, context, full)
         if code.drain(context.base):
             raise RuntimeError("the collector's mark stack overflowed")
         record.survivors = context.words[descriptors.OBJECTS]
@@ -208,11 +212,14 @@ class Collector:
         runs = code.sweep(heap.lines.base, 0, lines_used, heap.runs.base, heap.min_run_lines)
         marked_lines = heap.runs.words[2 * runs]
         heap.reset_after_collection(runs)
+        self.vm.weak_tables.forget_dead(full)
         self.old_bytes = marked_lines * LINE
         record.after = self.old_bytes
         record.free_runs = runs
         if full:
             self.next_full_at = max(self.full_floor, int(self.old_bytes * self.growth))
+            self.next_full_registered = max(self.registered_floor, int(heap.registered_count * self.growth))
+            heap.registered_limit = self.next_full_registered
             self.full_pending = False
         elif self.old_bytes > self.next_full_at:
             self.full_pending = True
@@ -245,7 +252,7 @@ class Collector:
                           check=heap.marks.base)
         code.bind(context, heap)
         context.reset()
-        self.roots.visit(code, context)
+        self.roots.visit(code, context, record.full)
         if code.drain(context.base):
             raise RuntimeError("the verifier's mark stack overflowed")
         missing = context.words[descriptors.MISSING]
@@ -273,7 +280,7 @@ class Collector:
         context.words[descriptors.CENSUS] = table.base
         by_id = NativeRegion(max(ids, 1) * 2 * WORD)
         context.words[descriptors.BY_ID], context.words[descriptors.IDS] = by_id.base, ids
-        self.roots.visit(self.code, context)
+        self.roots.visit(self.code, context, True)
         self.code.drain(context.base)
 
         def counted(region: NativeRegion, n: int) -> dict[int, tuple[int, int]]:

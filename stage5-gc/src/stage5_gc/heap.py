@@ -13,7 +13,10 @@ collector can see it.
 
 Nothing moves. An object's address is fixed from allocation to death, so
 compiled code, caches and Python may hold addresses freely; what must stay
-alive is kept by ``keep`` (pins, scanned at every collection). Marks are one
+alive is kept by ``keep`` (pins, scanned at every collection). Objects the
+runtime holds in registries it can forget (classes and shapes) are
+*registered* instead: roots of every young collection, but a full collection
+keeps only what something else reaches (``weak.py``). Marks are one
 byte per heap word (the object's first), lines one byte each; both are
 side tables, so clearing them for a full collection is one ``memset``.
 Objects of ``large_object`` bytes or more are placed in whole lines of their
@@ -54,6 +57,9 @@ class ManagedHeap(Heap):
         self.pins = NativeRegion(reserve >> 10)              # kept objects, as object values
         self.pin_count = 0
         self._kept: set[int] = set()
+        self.registered = NativeRegion(reserve >> 4)       # registered objects, as object values
+        self.registered_count = 0
+        self.registered_limit = 1 << 62      # set by the collector
         self.frontier = self.base + round_up_line(self.START)
         # The free runs found by the last sweep: (start line, end line) pairs, used in order.
         self.runs = NativeRegion(8 + (reserve >> LINE_SHIFT) * 8)
@@ -86,11 +92,17 @@ class ManagedHeap(Heap):
         else:
             words[self.TOP] = top + size
         words[(top - self.base) >> 3] = int(layout.kind)
-        if layout.kind in self.pinned_kinds:
-            self.keep(top)
+        if layout.kind in self.held_kinds:
+            if layout.kind in self.pinned_kinds:
+                self.keep(top)
+            else:
+                self.register(top)
         return top
 
+    #: Kinds Python holds for good (kept), and kinds held in registries the runtime forgets (registered).
     pinned_kinds: frozenset[int] = frozenset({Kind.FUNCTION, Kind.GLOBAL, Kind.NATIVE})
+    registered_kinds: frozenset[int] = frozenset()
+    held_kinds: frozenset[int] = pinned_kinds
 
     def allocate_slow(self, size: int) -> int:
         """``size`` bytes from the next free run that fits (or the frontier); makes it the current run.
@@ -184,6 +196,20 @@ class ManagedHeap(Heap):
             self.pins.words[self.pin_count] = values.OBJ_TAG | address
             self.pin_count += 1
         return value
+
+    def register(self, address: int) -> None:
+        """A root of young collections until a full collection finds it dead (see the module docstring)."""
+        self.registered.words[self.registered_count] = values.OBJ_TAG | address
+        self.registered_count += 1
+        if self.registered_count > self.registered_limit:
+            self.request()                   # past the collector's trigger: a full collection is due
+
+    def keep_registered(self, survivors: list[int]) -> None:
+        """After a full collection: the registered objects still alive (as addresses)."""
+        words = self.registered.words
+        for i, address in enumerate(survivors):
+            words[i] = values.OBJ_TAG | address
+        self.registered_count = len(survivors)
 
     def set_field(self, address: int, layout: Layout, name: str, word: int) -> None:
         """Stage 0's field store, with the write barrier (the object's card)."""

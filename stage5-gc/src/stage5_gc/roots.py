@@ -11,8 +11,12 @@ compiled frames        each frame record's root area: ``[count, values...]``, st
                        (``frames.py``, ``bytecode_jit.py``); visited natively
 frame records          the closure each running frame runs (interpreted or compiled)
 pins                   objects Python or compiled code holds by address (``heap.keep``): function
-                       prototypes, global cells, natives, classes, shapes, literals and names,
-                       the closure a call site always calls; visited natively
+                       prototypes, global cells, natives, literals and names, the closure a call
+                       site always calls, what compiled code names (``constants.py``); visited
+                       natively
+registered objects     classes and shapes (``weak.py``): every one in a young collection; in a
+(young)                full one only what something else reaches
+inline caches (full)   what every cache and feedback names (``WeakTables.cache_values``)
 =====================  ==========================================================================
 
 No Lox value lives anywhere else at a safepoint: the interpreter loop keeps
@@ -55,11 +59,15 @@ class Roots:
                 words.extend(caller[2])
         return words
 
-    def visit(self, code: "CollectorCode", context: "Context") -> None:
-        """Mark from every root into ``context`` (the stack is drained by the caller)."""
+    def visit(self, code: "CollectorCode", context: "Context", full: bool) -> None:
+        """Mark from every root of a young or ``full`` collection into ``context`` (the caller drains)."""
         vm = self.vm
         heap = vm.gc_heap
         words = self.interpreter_values()
+        if full:
+            words.extend(vm.weak_tables.cache_values())
+        else:
+            code.visit_values(context.base, heap.registered.base, heap.registered_count, 1)
         n = len(words)
         if n * WORD > self.buffer.size:
             self.buffer = NativeRegion(max(n * WORD * 2, self.buffer.size * 2))

@@ -12,6 +12,7 @@ class Settings(Stage4Settings):
     heap_limit_mb: int = 2048
     full_gc_growth: float = 2.0
     full_gc_floor_mb: int = 32
+    full_gc_registered: int = 4096
     chunk_kb: int = 256
     large_object_kb: int = 8
     min_run_lines: int = 4
@@ -37,6 +38,12 @@ class Settings(Stage4Settings):
             "as much new old data as it traced)",
         "full_gc_floor_mb":
             "no full collection below this much old data: small programs never pay for one",
+        "full_gc_registered":
+            "a full collection also runs when the registered classes and shapes number more than this "
+            "(or full_gc_growth times the survivors of the last full one): each also costs the object "
+            "model about 1.5 KiB of Python records, which only a full collection frees. Measured on a "
+            "class declared in a function called 300,000 times: 494 MB peak with only the old-data "
+            "trigger, 120 MB with this one (a program making 3,000 classes peaks at 111 MB)",
         "chunk_kb":
             "fresh memory taken past the frontier at a time when no free run is left: each take is a "
             "Python call, so small chunks cost calls and large ones delay the next collection's count",
@@ -66,7 +73,7 @@ class Settings(Stage4Settings):
     def validate(self) -> None:
         """Stage 4's checks plus the heap's."""
         super().validate()
-        for name in ("nursery_kb", "heap_limit_mb", "full_gc_floor_mb", "chunk_kb", "large_object_kb",
+        for name in ("nursery_kb", "heap_limit_mb", "full_gc_floor_mb", "full_gc_registered", "chunk_kb", "large_object_kb",
                      "min_run_lines", "gc_interval", "gc_seed"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")

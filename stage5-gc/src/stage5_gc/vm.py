@@ -23,9 +23,12 @@ from .collector import Collection, Collector
 from .heap import ManagedHeap
 from .runtime import GCRuntime
 from .settings import Settings
+from .weak import WeakTables
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from stage0_jit.irmodule import ModuleContext
+    from stage0_jit.emitters import Operations
     from stage3_deopt.bytecode_jit import OSREntryCompiler, SpeculativeCompiler
 
 
@@ -42,6 +45,7 @@ class GCVM(ShapesVM):
         assert isinstance(heap, ManagedHeap)
         self.gc_heap = heap
         self.options_gc_verify = self.settings.gc_verify
+        self.weak_tables = WeakTables(self)
         self.collector = Collector(self, heap)
         runtime.collector = self.collector
 
@@ -53,6 +57,13 @@ class GCVM(ShapesVM):
     def safepoint(self) -> None:
         """The interpreter stopped at a call or back-edge with the safepoint word set: collect."""
         self.collector.safepoint()
+
+    def operations(self, ctx: "ModuleContext") -> "Operations":
+        """Stage 4's emitters, pinning what compiled code names (``constants.py``); generic under ``--ic=off``."""
+        if not self.settings.ic:
+            return super().operations(ctx)
+        from .constants import PinningOperations
+        return PinningOperations(ctx, self)
 
     def compiler_classes(self) -> "tuple[type[SpeculativeCompiler], type[OSREntryCompiler]]":
         """Stage 3's compilers with root areas (``bytecode_jit.py``)."""
@@ -90,6 +101,8 @@ class GCVM(ShapesVM):
         stats.add("gc.allocated_kb", heap.total_handed_out >> 10)
         stats.add("gc.heap_kb", (heap.frontier - heap.base) >> 10)
         stats.add("gc.pins", heap.pin_count)
+        stats.add("gc.classes_forgotten", self.weak_tables.classes_forgotten)
+        stats.add("gc.shapes_forgotten", self.weak_tables.shapes_forgotten)
         stats.add_time("gc.collecting_s", collector.seconds)
         p50, p99, most = collector.pause_percentiles()
         elapsed = max(self.stats_elapsed(), 1e-9)
