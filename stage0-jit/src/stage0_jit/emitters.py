@@ -123,7 +123,10 @@ class Operations:
         """Store a word into a heap object: the one place compiled code writes the heap (and so where
         the write barrier goes)."""
         f.builder.store(value, pointer(f.builder, address, byte_offset))
-        self.ctx.barrier(f.builder, address)
+        if not isinstance(value, ir.Constant):
+            # A constant needs no barrier: a number or nil is no reference, and any object compiled code
+            # names is kept alive for good (stage 5 pins it), so it is never a young object to remember.
+            self.ctx.barrier(f.builder, address)
 
     def init_field(self, f: FunctionState, address: ir.Value, byte_offset: int, value: ir.Value) -> None:
         """Store a word into an object allocated by this same code and not yet stored anywhere: no write

@@ -110,7 +110,10 @@ class ModuleContext:
         when the heap has a collector that reads the cards (stage 5); nothing before that."""
         heap = self.runtime.heap
         if heap.barrier:
-            card = b.add(const(heap.cards_address), b.lshr(b.sub(address, const(heap.base)), const(heap.CARD_SHIFT)))
+            # The heap starts on a page, so (address - base) >> shift == (address >> shift) - (base >> shift):
+            # one shift and one add.
+            card = b.add(b.lshr(address, const(heap.CARD_SHIFT)),
+                         const(heap.cards_address - (heap.base >> heap.CARD_SHIFT)))
             b.store(ir.Constant(ir.IntType(8), 1), b.inttoptr(card, I8P))
 
     def symbol(self, name: str) -> str:

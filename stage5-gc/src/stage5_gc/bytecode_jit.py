@@ -33,9 +33,12 @@ from stage0_jit.irvalues import ERROR, I64, const, load_word, pointer
 from stage1_interp.bytecode import Op, invoke_argc
 from stage3_deopt.analysis import Const, How, NothingKnown, is_number as proven_number
 from stage3_deopt.bytecode_jit import OSREntryCompiler, SpeculativeCompiler
+from stage4_shapes.caches import FieldHit, MethodHit, StoreHit, SuperHit
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable
+
     from stage1_interp.sites import Site
 
 _CALLS = frozenset({Op.CALL, Op.INVOKE, Op.SUPER_INVOKE})
@@ -62,13 +65,19 @@ class FrameRoots(SpeculativeCompiler):
     root_area: ir.Value | None = None
 
     def frame_roots(self, builder: ir.IRBuilder, roots_pointer: ir.Value) -> None:
-        """The prologue: an empty root area in this frame, its address in the frame record."""
+        """The prologue: a root area in this frame, published in the frame record by the first spill that
+        stores something (until then the record says "no roots", as in stage 4, so a frame that never
+        holds a reference across a call pays one alloca LLVM removes). A big frame, whose slots live in
+        the area, publishes it at once."""
         entry = self.function.entry_basic_block
         eb = ir.IRBuilder(entry)
         eb.position_before(entry.terminator)
         self.root_area = self.new_area(eb)
-        builder.store(const(0), pointer(builder, self.root_area))
-        builder.store(self.root_area, roots_pointer)
+        if self.frame_in_area():
+            builder.store(const(0), pointer(builder, self.root_area))
+            builder.store(self.root_area, roots_pointer)
+        else:
+            builder.store(const(0), roots_pointer)
 
     def allocate_frame(self) -> None:
         """Stage 1's allocas, or for a big frame its slots and stack inside the root area itself. An OSR
@@ -130,14 +139,15 @@ class FrameRoots(SpeculativeCompiler):
             return
         locations = self.root_locations(offset, consumed)
         if not locations:
-            # Nothing to add: whatever an earlier spill of this frame left stays a root until the next one.
-            # Those objects were live then and have been roots since, so they are still objects: keeping
-            # them a little longer is safe, and a frame that never holds a reference across a call (fib)
-            # pays nothing at its calls.
+            # Nothing to add: whatever an earlier spill of this frame left stays a root until the next one
+            # (or, with no earlier spill, the record still says "no roots"). Those objects were live then
+            # and have been roots since, so they are still objects: keeping them a little longer is safe,
+            # and a frame that never holds a reference across a call (fib) pays nothing at its calls.
             return
         for i, location in enumerate(locations, start=1):
             b.store(b.load(location), pointer(b, self.root_area, 8 * i))
         b.store(const(len(locations)), pointer(b, self.root_area))
+        b.store(self.root_area, pointer(b, self.frame_record, ROOTS * 8))     # published (see frame_roots)
 
     def poll(self, line: int, spill_at: int | None = None) -> None:
         """A safepoint: when the heap's safepoint word is set, (spill and) let the runtime collect."""
@@ -177,7 +187,8 @@ class FrameRoots(SpeculativeCompiler):
         return self._may_allocate
 
     def allocates(self, offset: int) -> bool:
-        """Whether instruction ``offset`` may allocate, as compiled."""
+        """Whether instruction ``offset`` may allocate, as compiled (a shape-cached site only when one of
+        its cases does: see ``_ALLOCATION_FREE``; its misses deopt, or are rare)."""
         plan = self.analysis.plans[offset]
         if plan is None or plan.how is How.LEAVE:
             return False
@@ -186,7 +197,22 @@ class FrameRoots(SpeculativeCompiler):
             return not (plan.how in (How.KNOWN, How.GUARD) and plan.case == "numbers")
         if op == Op.CALL:
             return not (plan.how is How.GUARD and plan.case == "targets")
+        free = _ALLOCATION_FREE.get(op)
+        if free is not None and plan.how in (How.GUARD, How.FALLBACK) and plan.case == "shapes":
+            cache = self.speculator.cache(offset)
+            if cache is not None and cache.cases and all(free(case) for case in cache.cases):
+                return False
         return op in _ALLOCATING
+
+
+#: Shape-cached cases whose fast path makes no object: a field read, a store that needs no bigger
+#: overflow store, a method called directly (its callee polls for itself).
+_ALLOCATION_FREE: "dict[Op, Callable[[Hashable], bool]]" = {
+    Op.GET_PROPERTY: lambda case: isinstance(case, FieldHit),
+    Op.SET_PROPERTY: lambda case: isinstance(case, StoreHit) and not case.grows,
+    Op.INVOKE: lambda case: isinstance(case, MethodHit),
+    Op.SUPER_INVOKE: lambda case: isinstance(case, SuperHit),
+}
 
 
 class RootedCompiler(FrameRoots):
