@@ -144,9 +144,11 @@ class FrameRoots(SpeculativeCompiler):
             # and have been roots since, so they are still objects: keeping them a little longer is safe,
             # and a frame that never holds a reference across a call (fib) pays nothing at its calls.
             return
-        for i, location in enumerate(locations, start=1):
-            b.store(b.load(location), pointer(b, self.root_area, 8 * i))
-        b.store(const(len(locations)), pointer(b, self.root_area))
+        area = self.root_array
+        assert area is not None
+        for i, location in enumerate(locations, start=1):      # GEPs into the alloca: plain stack stores
+            b.store(b.load(location), b.gep(area, [const(0), const(i)]))
+        b.store(const(len(locations)), b.gep(area, [const(0), const(0)]))
         b.store(self.root_area, pointer(b, self.frame_record, ROOTS * 8))     # published (see frame_roots)
 
     def poll(self, line: int, spill_at: int | None = None) -> None:
