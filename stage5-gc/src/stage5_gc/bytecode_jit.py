@@ -17,11 +17,12 @@ slot and stack entry may hold, so proven numbers and constants are left out
 own operands (see ``consumed``). Nothing is read back: objects never move.
 
 A safepoint is a poll of the heap's safepoint word (one load and one
-branch) at loop back-edges, and on entry to a function that may allocate
+branch) at the back-edges of loops that call or may allocate
+(``loop_may_allocate``), and on entry to a function that may allocate
 (``may_allocate``): a collection is asked for only by allocating, so a
-function that never allocates (``fib``, small numeric helpers) need not
-stop; its callers and loops do. A poll that stops spills the whole frame
-first.
+function or a loop that never allocates (``fib``, small numeric helpers, a
+counting loop) need not stop; its callers and enclosing loops do. A poll
+that stops spills the whole frame first.
 """
 
 from __future__ import annotations
@@ -173,9 +174,17 @@ class FrameRoots(SpeculativeCompiler):
             self.poll(site.line, spill_at=0)
         if site.op in _CALLS:
             self.spill(self.state.builder, site.offset, consumed(site.op, site.arg))
-        elif site.op == Op.LOOP:
+        elif site.op == Op.LOOP and self.loop_may_allocate(site.arg, site.offset):
             self.poll(site.line, spill_at=site.offset)
         return True
+
+    def loop_may_allocate(self, start: int, back_edge: int) -> bool:
+        """Whether the loop from ``start`` to its ``back_edge`` may allocate or call. One that does neither
+        needs no poll: only allocating asks for a collection, so none can be asked for while it runs (one
+        asked for before it waits until the next safepoint after it, with the heap no bigger)."""
+        ops = self.code.chunk.ops
+        return any(Op(ops[offset]) in _CALLS or self.allocates(offset, strict=True)
+                   for offset in range(start, back_edge))
 
     _may_allocate: bool | None = None
 
@@ -188,9 +197,10 @@ class FrameRoots(SpeculativeCompiler):
             self._may_allocate = any(self.allocates(offset) for offset in range(len(self.code.chunk)))
         return self._may_allocate
 
-    def allocates(self, offset: int) -> bool:
-        """Whether instruction ``offset`` may allocate, as compiled (a shape-cached site only when one of
-        its cases does: see ``_ALLOCATION_FREE``; its misses deopt, or are rare)."""
+    def allocates(self, offset: int, strict: bool = False) -> bool:
+        """Whether instruction ``offset`` may allocate, as compiled. A shape-cached site counts only when one
+        of its cases does (see ``_ALLOCATION_FREE``) and its misses deopt, or, unless ``strict``, run the
+        generic code (rare misses: an entry poll may skip them, a loop's poll may not)."""
         plan = self.analysis.plans[offset]
         if plan is None or plan.how is How.LEAVE:
             return False
@@ -200,7 +210,8 @@ class FrameRoots(SpeculativeCompiler):
         if op == Op.CALL:
             return not (plan.how is How.GUARD and plan.case == "targets")
         free = _ALLOCATION_FREE.get(op)
-        if free is not None and plan.how in (How.GUARD, How.FALLBACK) and plan.case == "shapes":
+        if free is not None and plan.case == "shapes" and (
+                plan.how is How.GUARD or (plan.how is How.FALLBACK and not strict)):
             cache = self.speculator.cache(offset)
             if cache is not None and cache.cases and all(free(case) for case in cache.cases):
                 return False
