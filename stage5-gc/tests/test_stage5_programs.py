@@ -40,13 +40,15 @@ def test_churn_prints_the_same_in_every_mode_and_under_stress(tmp_path: Path) ->
 
 
 def test_allocating_forever_stays_in_a_bounded_heap(tmp_path: Path) -> None:
-    """Ten million short-lived instances: the heap never grows past a few nurseries."""
+    """Ten million short-lived instances: the heap never grows past a nursery and a chunk."""
     source = "class P { init(x) { this.x = x; } }\nvar s = 0;\n" \
              "for (var i = 0; i < 10000000; i = i + 1) { var p = P(i); s = s + p.x; }\nprint s;\n"
     run = run_program(tmp_path, source, "--stats")
     assert_clean(run, 0)
     assert run.stdout == "5e+13\n"
-    assert stats_counter(run.stderr, "gc.heap_kb") < 64 * 1024
+    # A nursery and a chunk past it: the heap does not creep up by a chunk per collection (it did while
+    # the nursery count was only brought up to date when a free run was used up).
+    assert stats_counter(run.stderr, "gc.heap_kb") <= 4096 + 256
     assert stats_counter(run.stderr, "gc.allocated_kb") > 200 * 1024
     assert stats_counter(run.stderr, "gc.collections") > 20
 

@@ -123,20 +123,33 @@ class ManagedHeap(Heap):
         lines = self.runs.words
         base = self.base
         while self.next_run < self.run_count:
-            start = base + (lines[2 * self.next_run] << LINE_SHIFT)
-            end = base + (lines[2 * self.next_run + 1] << LINE_SHIFT)
-            self.next_run += 1
-            if end - start >= size:
-                ctypes.memset(start, 0, end - start)      # dead objects' words must not look like references
-                return self.take(start, end, size)
+            i = self.next_run
+            start = base + (lines[2 * i] << LINE_SHIFT)
+            end = base + (lines[2 * i + 1] << LINE_SHIFT)
+            if end - start < size:
+                self.next_run += 1
+                continue
+            # At most a chunk at a time (the rest stays a free run), so the nursery count is never far
+            # behind what the program has used (see ``take``).
+            cut = start + max(round_up_line(size), min(end - start, self.chunk))
+            if cut < end:
+                lines[2 * i] = (cut - base) >> LINE_SHIFT
+            else:
+                self.next_run += 1
+            ctypes.memset(start, 0, cut - start)          # dead objects' words must not look like references
+            return self.take(start, cut, size)
         start = self.frontier
         end = start + max(self.chunk, round_up_line(size))
         self.advance_frontier(end)
         return self.take(start, end, size)
 
     def take(self, start: int, end: int, size: int) -> int:
-        """Make ``[start + size, end)`` the current run and count it as handed out (under stress the limit
-        stays at the top, so that every allocation comes back here)."""
+        """Make ``[start + size, end)`` the current run (under stress the limit stays at the top, so that
+        every allocation comes back here). When this run takes the count past a nursery, the collection is
+        asked for now, while the run still has room: allocation cannot collect, and asking only once the
+        free runs were used up would take a fresh chunk past the frontier at every collection."""
+        if self.handed_out + (end - start) >= self.nursery:
+            self.request()
         self.run_end = end
         self.run_start = start
         self.words[self.TOP] = start + size
