@@ -112,16 +112,19 @@ class Heap(NativeRegion):
         return self.words[((address - self.base) >> 3) + layout.index(name)]
 
     def set_field(self, address: int, layout: Layout, name: str, word: int) -> None:
-        """Write a fixed field: the one place Python stores into heap objects."""
+        """Write a fixed field: the one place Python stores into heap objects (marking the object's card,
+        the write barrier a collector reads; see the module docstring)."""
         self.words[((address - self.base) >> 3) + layout.index(name)] = word
+        self.cards[(address - self.base) >> self.CARD_SHIFT] = 1
 
     def tail_word(self, address: int, layout: Layout, i: int) -> int:
         """Read word ``i`` of a word tail."""
         return self.words[((address - self.base + layout.tail_offset) >> 3) + i]
 
     def set_tail_word(self, address: int, layout: Layout, i: int, word: int) -> None:
-        """Write word ``i`` of a word tail."""
+        """Write word ``i`` of a word tail (marking the object's card)."""
         self.words[((address - self.base + layout.tail_offset) >> 3) + i] = word
+        self.cards[(address - self.base) >> self.CARD_SHIFT] = 1
 
     # ------------------------------------------------------------ strings
     def new_string(self, data: bytes) -> int:

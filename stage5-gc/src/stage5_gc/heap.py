@@ -224,16 +224,6 @@ class ManagedHeap(Heap):
             words[i] = values.OBJ_TAG | address
         self.registered_count = len(survivors)
 
-    def set_field(self, address: int, layout: Layout, name: str, word: int) -> None:
-        """Stage 0's field store, with the write barrier (the object's card)."""
-        super().set_field(address, layout, name, word)
-        self.cards[(address - self.base) >> self.CARD_SHIFT] = 1
-
-    def set_tail_word(self, address: int, layout: Layout, i: int, word: int) -> None:
-        """Stage 0's tail store, with the write barrier."""
-        super().set_tail_word(address, layout, i, word)
-        self.cards[(address - self.base) >> self.CARD_SHIFT] = 1
-
     # ------------------------------------------------------------ facts
     @property
     def bytes_allocated(self) -> int:
