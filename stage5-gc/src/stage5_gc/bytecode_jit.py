@@ -8,7 +8,8 @@ collector walks the frame records and reads every area (``tracer.py``:
 ``gc_visit_frames``).
 
 The area is written only where a collection can happen while the frame is
-live: before every call (the callee may stop at a safepoint), and at a loop
+live: before every call (the callee may stop at a safepoint) except calls of
+*quiet* functions, which cannot (``calls_quiet_function``), and at a loop
 back-edge when the safepoint word is set (only on that slow path). What is
 written comes from the same facts stage 3 built for deoptimisation: the
 analysis's state at that instruction says which slots are live and what each
@@ -31,7 +32,9 @@ from llvmlite import ir
 
 from stage0_jit.frames import ROOTS
 from stage0_jit.irvalues import ERROR, I64, const, load_word, pointer
+from stage0_jit.layout import FUNCTION
 from stage1_interp.bytecode import Op, invoke_argc
+from stage2_ic.feedback import CallTarget
 from stage3_deopt.analysis import Const, How, NothingKnown, is_number as proven_number
 from stage3_deopt.bytecode_jit import OSREntryCompiler, SpeculativeCompiler
 from stage4_shapes.caches import FieldHit, MethodHit, StoreHit, SuperHit
@@ -172,7 +175,7 @@ class FrameRoots(SpeculativeCompiler):
             return False
         if site.offset == 0 and self.may_allocate():
             self.poll(site.line, spill_at=0)
-        if site.op in _CALLS:
+        if site.op in _CALLS and not self.calls_quiet_function(site.offset):
             self.spill(self.state.builder, site.offset, consumed(site.op, site.arg))
         elif site.op == Op.LOOP and self.loop_may_allocate(site.arg, site.offset):
             self.poll(site.line, spill_at=site.offset)
@@ -183,8 +186,30 @@ class FrameRoots(SpeculativeCompiler):
         needs no poll: only allocating asks for a collection, so none can be asked for while it runs (one
         asked for before it waits until the next safepoint after it, with the heap no bigger)."""
         ops = self.code.chunk.ops
-        return any(Op(ops[offset]) in _CALLS or self.allocates(offset, strict=True)
-                   for offset in range(start, back_edge))
+        return any((Op(ops[offset]) in _CALLS and not self.calls_quiet_function(offset)) or
+                   self.allocates(offset, strict=True) for offset in range(start, back_edge))
+
+    def calls_quiet_function(self, offset: int) -> bool:
+        """Whether the call at ``offset`` is guarded on known functions (or methods) that are all *quiet*:
+        no call, no loop and nothing that may make an object in their bytecode (``ADD`` counts: it may
+        join strings). Such a callee reaches no safepoint in any tier: the interpreter stops only at its
+        own calls and back-edges, compiled code only at polls, which a quiet function has none of. So the
+        call needs no spill (``add(mul(x, 3), 7)`` in a loop), and a loop calling it no poll on its
+        account; a guard that fails deopts before the call, and the interpreter then holds the frame."""
+        plan = self.analysis.plans[offset]
+        if plan is None or plan.how is not How.GUARD or plan.case not in ("targets", "shapes"):
+            return False
+        cache = self.speculator.cache(offset)
+        if cache is None or not cache.cases:
+            return False
+        heap = self.runtime.heap
+        for case in cache.cases:
+            if not isinstance(case, (CallTarget, MethodHit, SuperHit)):
+                return False
+            record = self.vm.records[heap.field(case.prototype, FUNCTION, "id")]
+            if any(Op(op) in _NOT_QUIET for op in record.code.chunk.ops):
+                return False
+        return True
 
     _may_allocate: bool | None = None
 
@@ -217,6 +242,9 @@ class FrameRoots(SpeculativeCompiler):
                 return False
         return op in _ALLOCATING
 
+
+#: What keeps a function from being quiet (see ``calls_quiet_function``), judged from its bytecode alone.
+_NOT_QUIET = _CALLS | _ALLOCATING | {Op.LOOP, Op.ADD}
 
 #: Shape-cached cases whose fast path makes no object: a field read, a store that needs no bigger
 #: overflow store, a method called directly (its callee polls for itself).
