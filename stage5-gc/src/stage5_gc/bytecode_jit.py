@@ -202,14 +202,21 @@ class FrameRoots(SpeculativeCompiler):
         cache = self.speculator.cache(offset)
         if cache is None or not cache.cases:
             return False
-        heap = self.runtime.heap
-        for case in cache.cases:
-            if not isinstance(case, (CallTarget, MethodHit, SuperHit)):
-                return False
-            record = self.vm.records[heap.field(case.prototype, FUNCTION, "id")]
-            if any(Op(op) in _NOT_QUIET for op in record.code.chunk.ops):
-                return False
-        return True
+        return all(isinstance(case, (CallTarget, MethodHit, SuperHit)) and self.quiet(case.prototype)
+                   for case in cache.cases)
+
+    _quiet: dict[int, bool] | None = None
+
+    def quiet(self, prototype: int) -> bool:
+        """Whether a function's bytecode has no call, loop or allocation (asked once per prototype per
+        compile: every call site and every loop around it asks)."""
+        if self._quiet is None:
+            self._quiet = {}
+        answer = self._quiet.get(prototype)
+        if answer is None:
+            record = self.vm.records[self.runtime.heap.field(prototype, FUNCTION, "id")]
+            answer = self._quiet[prototype] = not any(Op(op) in _NOT_QUIET for op in record.code.chunk.ops)
+        return answer
 
     _may_allocate: bool | None = None
 

@@ -140,7 +140,7 @@ class Collector:
         self.full_floor = settings.full_gc_floor_mb << 20
         self.next_full_at = self.full_floor
         self.registered_floor = settings.full_gc_registered
-        self.next_full_registered = heap.registered_limit = self.registered_floor
+        heap.registered_limit = self.registered_floor      # past it the heap asks for a full collection
         self.verify = vm.options_gc_verify
         self.random: Random | None = None
         if settings.gc_random_interval:
@@ -169,7 +169,7 @@ class Collector:
             heap.words[heap.SAFEPOINT] = 0
             return
         over = self.old_bytes + heap.handed_out > heap.limit
-        classes = heap.registered_count > self.next_full_registered
+        classes = heap.registered_count > heap.registered_limit
         full = self.full_pending or over or classes
         reason = "heap limit" if over else "old generation grew" if self.full_pending else \
             "classes and shapes grew" if classes else \
@@ -218,8 +218,7 @@ class Collector:
         record.free_runs = runs
         if full:
             self.next_full_at = max(self.full_floor, int(self.old_bytes * self.growth))
-            self.next_full_registered = max(self.registered_floor, int(heap.registered_count * self.growth))
-            heap.registered_limit = self.next_full_registered
+            heap.registered_limit = max(self.registered_floor, int(heap.registered_count * self.growth))
             self.full_pending = False
         elif self.old_bytes > self.next_full_at:
             self.full_pending = True

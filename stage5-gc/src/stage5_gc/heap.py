@@ -27,6 +27,7 @@ other object: their lines come free when they die.
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Callable
 
 from stage0_jit import values
 from stage0_jit.heap import Heap, NativeRegion, OutOfMemory
@@ -60,6 +61,10 @@ class ManagedHeap(Heap):
         self.registered = NativeRegion(reserve >> 4)       # registered objects, as object values
         self.registered_count = 0
         self.registered_limit = 1 << 62      # set by the collector
+        # Kind -> what happens to a new object of it: kept for good (Python holds functions, globals and
+        # natives by address) or registered (the runtime adds the kinds its registries hold).
+        self.holders: dict[int, Callable[[int], object]] = {
+            Kind.FUNCTION: self.keep, Kind.GLOBAL: self.keep, Kind.NATIVE: self.keep}
         self.frontier = self.base + round_up_line(self.START)
         # The free runs found by the last sweep: (start line, end line) pairs, used in order.
         self.runs = NativeRegion(8 + (reserve >> LINE_SHIFT) * 8)
@@ -82,8 +87,8 @@ class ManagedHeap(Heap):
         self.run_start = self.frontier
 
     def allocate(self, layout: Layout, tail_bytes: int = 0) -> int:
-        """Stage 0's bump allocation, with the slow path when the run is used up; kinds Python holds for
-        good (functions, globals, natives, and the kinds ``pinned_kinds`` adds) are kept."""
+        """Stage 0's bump allocation, with the slow path when the run is used up; the kinds in ``holders``
+        are kept for good or registered as they are made."""
         size = round_up(layout.fixed_size + tail_bytes)
         words = self.words
         top = words[self.TOP]
@@ -92,17 +97,10 @@ class ManagedHeap(Heap):
         else:
             words[self.TOP] = top + size
         words[(top - self.base) >> 3] = int(layout.kind)
-        if layout.kind in self.held_kinds:
-            if layout.kind in self.pinned_kinds:
-                self.keep(top)
-            else:
-                self.register(top)
+        hold = self.holders.get(layout.kind)
+        if hold is not None:
+            hold(top)
         return top
-
-    #: Kinds Python holds for good (kept), and kinds held in registries the runtime forgets (registered).
-    pinned_kinds: frozenset[int] = frozenset({Kind.FUNCTION, Kind.GLOBAL, Kind.NATIVE})
-    registered_kinds: frozenset[int] = frozenset()
-    held_kinds: frozenset[int] = pinned_kinds
 
     def allocate_slow(self, size: int) -> int:
         """``size`` bytes from the next free run that fits (or the frontier); makes it the current run.

@@ -78,8 +78,7 @@ class GCRuntime(ObjectRuntime):
         heap = ManagedHeap(s.heap_reserve_mb << 20, s.heap_limit_mb << 20, s.nursery_kb << 10, s.chunk_kb << 10,
                            s.large_object_kb << 10, s.min_run_lines)
         # Classes and shapes are held by the object model's registries, which forget dead ones (``weak.py``).
-        heap.registered_kinds = frozenset({ObjectKind.CLASS, ObjectKind.SHAPE})
-        heap.held_kinds = heap.pinned_kinds | heap.registered_kinds
+        heap.holders.update({ObjectKind.CLASS: heap.register, ObjectKind.SHAPE: heap.register})
         if s.gc_stress:
             heap.stress_interval = heap.stress_countdown = s.gc_interval
         return heap

@@ -43,13 +43,12 @@ import ctypes
 
 from stage0_jit import values
 from stage2_ic.feedback import Case
-from stage4_shapes.caches import ShapeCache
 from stage4_shapes.objects import SHAPE_SHIFT
 from stage4_shapes.runtime import ObjectRuntime
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Hashable, Iterable, Iterator
+    from collections.abc import Hashable, Iterator
 
     from .vm import GCVM
 
@@ -86,10 +85,7 @@ class WeakTables:
             for held in (cache.closure, cache.last_value):
                 if held is not None and values.is_obj(held):
                     words.append(held)
-            cases: Iterable[Hashable] = cache.cases
-            if isinstance(cache, ShapeCache) and cache.by_key:
-                cases = [*cases, *(case for case, _ in cache.by_key.values())]
-            for case in cases:
+            for case in cache.cases:          # a shape cache's by_key only indexes these
                 words.extend(case_objects(case, low, high))
         return words
 
