@@ -33,7 +33,7 @@ from llvmlite import ir
 from stage0_jit.frames import ROOTS
 from stage0_jit.irvalues import ERROR, I64, const, load_word, pointer
 from stage0_jit.layout import FUNCTION
-from stage1_interp.bytecode import Op, invoke_argc
+from stage1_interp.bytecode import Op, invoke_argc, stack_depths
 from stage2_ic.feedback import CallTarget
 from stage3_deopt.analysis import Const, How, NothingKnown, is_number as proven_number
 from stage3_deopt.bytecode_jit import OSREntryCompiler, SpeculativeCompiler
@@ -69,15 +69,16 @@ class FrameRoots(SpeculativeCompiler):
     root_area: ir.Value | None = None
 
     def frame_roots(self, builder: ir.IRBuilder, roots_pointer: ir.Value) -> None:
-        """The prologue: a root area in this frame, published in the frame record by the first spill that
-        stores something (until then the record says "no roots", as in stage 4, so a frame that never
-        holds a reference across a call pays one alloca LLVM removes). A big frame, whose slots live in
-        the area, publishes it at once."""
+        """The prologue: a root area in this frame, published in the frame record when some spill of the
+        frame may store something (``spills_anything``; the record otherwise says "no roots", as in stage
+        4, so a frame that never holds a reference across a call, like ``fib``'s, pays nothing but one
+        alloca LLVM removes). Publishing once here, not at every spill, keeps one store and its address
+        arithmetic out of every call site."""
         entry = self.function.entry_basic_block
         eb = ir.IRBuilder(entry)
         eb.position_before(entry.terminator)
         self.root_area = self.new_area(eb)
-        if self.frame_in_area():
+        if self.frame_in_area() or self.spills_anything():
             builder.store(const(0), pointer(builder, self.root_area))
             builder.store(self.root_area, roots_pointer)
         else:
@@ -115,45 +116,80 @@ class FrameRoots(SpeculativeCompiler):
         """An alloca for ``[count, value...]``, room for every slot and stack entry; returns its address."""
         words = 1 + self.code.slot_count + self.code.max_stack
         self.root_array = builder.alloca(ir.ArrayType(I64, words), name="roots")
+        self.area_builder = builder
         address: ir.Value = builder.ptrtoint(self.root_array, I64, name="roots_address")
         return address
 
-    def root_locations(self, offset: int, consumed: int) -> list[ir.Value]:
-        """The allocas of every slot and stack entry that may hold a reference before instruction ``offset``,
-        except the top ``consumed`` stack entries."""
+    def root_entries(self, offset: int, consumed: int, depth: int) -> tuple[list[int], list[int]]:
+        """Which slots and which stack entries (below ``depth`` less the top ``consumed``) may hold a
+        reference before instruction ``offset``: live, and neither a constant nor a proven number."""
         state = self.analysis.before[offset]
-        depth = max(self.depths[offset], 0) - consumed
+        depth = max(depth, 0) - consumed
         if state is None:
-            return [*self.slots, *self.stack[:depth]]
+            return list(range(self.code.slot_count)), list(range(depth))
         live = self.analysis.live[offset]
         if not self.code.is_method:
             live &= ~1      # slot 0 is the frame's own closure, which its frame record already holds
-        locations = [self.slots[k] for k, t in enumerate(state.slots)
-                     if live >> k & 1 and not isinstance(t, Const) and not proven_number(t)]
-        locations += [self.stack[k] for k, (t, _) in enumerate(state.stack[:depth])
-                      if not isinstance(t, Const) and not proven_number(t)]
-        return locations
+        slots = [k for k, t in enumerate(state.slots)
+                 if live >> k & 1 and not isinstance(t, Const) and not proven_number(t)]
+        stack = [k for k, (t, _) in enumerate(state.stack[:depth])
+                 if not isinstance(t, Const) and not proven_number(t)]
+        return slots, stack
+
+    _spills: bool | None = None
+
+    def spills_anything(self) -> bool:
+        """Whether some spill of this frame may store a reference: at the entry poll, at a call that is
+        not quiet, or at the poll of a loop that may allocate (asked before the body is emitted, so from
+        the bytecode and the analysis alone; counting a call's own operands errs on the safe side)."""
+        if self._spills is None:
+            chunk = self.code.chunk
+            depths = stack_depths(chunk)
+
+            def holds(offset: int) -> bool:
+                slots, stack = self.root_entries(offset, 0, depths[offset])
+                return bool(slots or stack)
+
+            self._spills = (self.may_allocate() and holds(0)) or any(
+                holds(i) for i, op in enumerate(chunk.ops)
+                if (op in _CALLS and not self.calls_quiet_function(i)) or
+                (op == Op.LOOP and self.loop_may_allocate(chunk.args[i], i)))
+        return self._spills
 
     def spill(self, b: ir.IRBuilder, offset: int, consumed: int = 0) -> None:
-        """Store the frame's possible references into its root area (see ``root_locations``)."""
+        """Store the frame's possible references into its root area (see ``root_entries``)."""
         assert self.root_area is not None
         if self.frame_in_area():        # the values are in the area already: only how many are live
             depth = max(self.depths[offset], 0) - consumed
             b.store(const(self.code.slot_count + depth), pointer(b, self.root_area))
             return
-        locations = self.root_locations(offset, consumed)
+        slots, stack = self.root_entries(offset, consumed, self.depths[offset])
+        locations = [self.slots[k] for k in slots] + [self.stack[k] for k in stack]
         if not locations:
             # Nothing to add: whatever an earlier spill of this frame left stays a root until the next one
-            # (or, with no earlier spill, the record still says "no roots"). Those objects were live then
-            # and have been roots since, so they are still objects: keeping them a little longer is safe,
-            # and a frame that never holds a reference across a call (fib) pays nothing at its calls.
+            # (or, with no earlier spill, the area is still empty). Those objects were live then and have
+            # been roots since, so they are still objects: keeping them a little longer is safe, and a
+            # frame that never holds a reference across a call (fib) pays nothing at its calls.
             return
-        area = self.root_array
-        assert area is not None
-        for i, location in enumerate(locations, start=1):      # GEPs into the alloca: plain stack stores
-            b.store(b.load(location), b.gep(area, [const(0), const(i)]))
-        b.store(const(len(locations)), b.gep(area, [const(0), const(0)]))
-        b.store(self.root_area, pointer(b, self.frame_record, ROOTS * 8))     # published (see frame_roots)
+        assert self.spills_anything(), "a spill that stores must find the area published by the prologue"
+        for i, location in enumerate(locations, start=1):      # plain stack stores into the alloca
+            b.store(b.load(location), self.area_word(i))
+        b.store(const(len(locations)), self.area_word(0))
+
+    def area_word(self, index: int) -> ir.Value:
+        """An ``i64*`` to word ``index`` of the root area, made once in the entry block (one GEP per word
+        per function rather than one per spill: less IR for LLVM to fold)."""
+        words = self._area_words
+        if words is None:
+            words = self._area_words = {}
+        word = words.get(index)
+        if word is None:
+            assert self.root_array is not None and self.area_builder is not None
+            word = words[index] = self.area_builder.gep(self.root_array, [const(0), const(index)])
+        return word
+
+    _area_words: dict[int, ir.Value] | None = None
+    area_builder: ir.IRBuilder | None = None
 
     def poll(self, line: int, spill_at: int | None = None) -> None:
         """A safepoint: when the heap's safepoint word is set, (spill and) let the runtime collect."""
