@@ -25,31 +25,22 @@ if TYPE_CHECKING:
     from typing import TextIO
 
 
-class JitEngine:
-    """Owns the target machine and the LLJIT instance; compiles modules into callable code."""
+class ObjectCompiler:
+    """The target machines and the pipeline from IR text to an object image (verify, optimise, emit):
+    everything but linking, so a process with no JIT of its own (stage 6's compile worker) can use it."""
 
-    def __init__(self, runtime: Runtime, stats: Stats, dumps: frozenset[str] = frozenset(),
-                 dump_stream: TextIO | None = None, opt_level: int = 2) -> None:
+    def __init__(self, stats: Stats, dumps: frozenset[str] = frozenset(), dump_stream: TextIO | None = None,
+                 opt_level: int = 2) -> None:
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
         target = llvm.Target.from_triple(llvm.get_process_triple())
         self.target_machine = target.create_target_machine(jit=True, opt=min(opt_level, 3))
         # Unoptimised code generation (fast instruction selection, fast register allocation).
         self.quick_target_machine = target.create_target_machine(jit=True, opt=0)
-        self.lljit = llvm.create_lljit_compiler(self.target_machine)
-        self.runtime = runtime
         self.stats = stats
         self.dumps = dumps
         self.dump_stream = dump_stream or sys.stderr
         self.opt_level = opt_level
-        self.trackers: list[llvm.ResourceTracker] = []
-        self.libraries = 0
-        self.shared: dict[str, int] = {}     # shared helpers compiled so far (see ModuleContext.shared_helper)
-
-    def new_module(self) -> ModuleContext:
-        """A fresh module set up for this target, with the runtime helpers in it."""
-        return ModuleContext(self.runtime, llvm.get_process_triple(), str(self.target_machine.target_data),
-                             self.shared)
 
     def dump(self, kind: str, title: str, text: Callable[[], str]) -> None:
         """Write one dump section to the dump stream if ``kind`` was asked for (text made only then)."""
@@ -83,19 +74,6 @@ class JitEngine:
         else:
             builder.getModulePassManager().run(module, builder)
 
-    def compile(self, ctx: ModuleContext, exports: list[str], title: str, optimise: bool = True,
-                level: int | None = None) -> dict[str, int]:
-        """Verify, optimise (unless told not to; at ``level``, default the engine's) and link a module;
-        returns each exported symbol's address."""
-        started = time.perf_counter()
-        image = self.object_image(str(ctx.module), title, optimise, level)
-        addresses = self.link_image(image, [*exports, *ctx.defines], title, ctx.imports)
-        for name in ctx.defines:
-            self.shared[name] = addresses[name]
-        self.stats.add("compile.functions", len(exports))
-        self.stats.add_time("compile.total_s", time.perf_counter() - started)
-        return {name: addresses[name] for name in exports}
-
     def object_image(self, text: str, title: str, optimise: bool = True, level: int | None = None) -> bytes:
         """Parse, verify, optimise and compile a module's IR text to an object image (nothing linked)."""
         started = time.perf_counter()
@@ -120,6 +98,50 @@ class JitEngine:
         self.stats.add_time("compile.codegen_link_s", time.perf_counter() - optimised)
         return image
 
+    def machine_key(self) -> str:
+        """What an object image compiled here depends on besides its IR: llvmlite's version and the target
+        (triple, CPU, features), for a cache of images kept between runs."""
+        import llvmlite
+        return "|".join((llvmlite.__version__, llvm.get_process_triple(), llvm.get_host_cpu_name(),
+                         llvm.get_host_cpu_features().flatten()))
+
+
+class JitEngine(ObjectCompiler):
+    """Owns the target machine and the LLJIT instance; compiles modules into callable code."""
+
+    def __init__(self, runtime: Runtime, stats: Stats, dumps: frozenset[str] = frozenset(),
+                 dump_stream: TextIO | None = None, opt_level: int = 2) -> None:
+        super().__init__(stats, dumps, dump_stream, opt_level)
+        self.lljit = llvm.create_lljit_compiler(self.target_machine)
+        self.runtime = runtime
+        self.trackers: list[llvm.ResourceTracker] = []
+        self.libraries = 0
+        self.shared: dict[str, int] = {}     # shared helpers compiled so far (see ModuleContext.shared_helper)
+
+    def new_module(self) -> ModuleContext:
+        """A fresh module set up for this target, with the runtime helpers in it."""
+        return ModuleContext(self.runtime, llvm.get_process_triple(), str(self.target_machine.target_data),
+                             self.shared)
+
+    def compile(self, ctx: ModuleContext, exports: list[str], title: str, optimise: bool = True,
+                level: int | None = None) -> dict[str, int]:
+        """Verify, optimise (unless told not to; at ``level``, default the engine's) and link a module;
+        returns each exported symbol's address."""
+        started = time.perf_counter()
+        image = self.object_image(str(ctx.module), title, optimise, level)
+        addresses = self.link_module(ctx, image, exports, title)
+        self.stats.add_time("compile.total_s", time.perf_counter() - started)
+        return addresses
+
+    def link_module(self, ctx: ModuleContext, image: bytes, exports: list[str], title: str) -> dict[str, int]:
+        """Link the object image of ``ctx``'s module (compiled here or by stage 6's worker); its shared
+        helpers become available to later modules. Returns each exported symbol's address."""
+        addresses = self.link_image(image, [*exports, *ctx.defines], title, ctx.imports)
+        for name in ctx.defines:
+            self.shared[name] = addresses[name]
+        self.stats.add("compile.functions", len(exports))
+        return {name: addresses[name] for name in exports}
+
     def link_image(self, image: bytes, exports: list[str], title: str,
                    imports: dict[str, int] | None = None) -> dict[str, int]:
         """Link an object image into LLJIT as a new library, the runtime's callbacks (and ``imports``)
@@ -138,10 +160,3 @@ class JitEngine:
         self.stats.add("compile.modules", 1)
         self.stats.add_time("compile.codegen_link_s", time.perf_counter() - started)
         return {name: tracker[name] for name in exports}
-
-    def machine_key(self) -> str:
-        """What an object image compiled here depends on besides its IR: llvmlite's version and the target
-        (triple, CPU, features), for a cache of images kept between runs."""
-        import llvmlite
-        return "|".join((llvmlite.__version__, llvm.get_process_triple(), llvm.get_host_cpu_name(),
-                         llvm.get_host_cpu_features().flatten()))

@@ -3,8 +3,9 @@
 A function is *hot* when its calls plus loop back-edges reach the threshold;
 functions a quarter of the way there (*warm*) are queued with it, so that
 functions that get hot together share one module (one fixed cost, code placed
-together). Stage 1 drains the queue synchronously at that moment (stage 6 moves the
-drain to a background thread). Installing compiled code means writing its
+together). Stage 1 drains the queue synchronously at that moment (stage 6 hands
+LLVM's part of each module to a worker process and installs at a later safepoint:
+``drain`` is ``build``, ``compile_module``, ``install_module`` for that). Installing compiled code means writing its
 address into the prototype's entry slot: compiled callers jump through the
 slot, so they switch at once; the interpreter checks ``native_entry`` at every
 call. An activation already running interpreted stays interpreted (no OSR
@@ -106,6 +107,19 @@ class CompileJob:
         tiering.install(self.record, address, seconds)
 
 
+class BuiltModule:
+    """A module's IR, built on the main thread, and the jobs whose code it holds (job, LLVM symbol)."""
+
+    def __init__(self, ctx: "ModuleContext", jobs: "list[tuple[CompileJob, str]]", optimise: bool,
+                 started: float, started_us: float) -> None:
+        self.ctx = ctx
+        self.jobs = jobs
+        self.optimise = optimise
+        self.started = started          # perf_counter when building began
+        self.started_us = started_us    # the same on the timeline's clock
+        self.title = ", ".join(job.title for job, _ in jobs)
+
+
 class Tiering:
     """Counters' consumer: queues hot functions, compiles the queue, installs the code."""
 
@@ -153,44 +167,52 @@ class Tiering:
                                  f"back-edges): queued with {hot.name}")
 
     def drain(self) -> None:
-        """Compile every queued entry into one module and install each one's code."""
+        """Compile every queued entry (one module, plus one per huge function) and install each one's code."""
         if not self.queue:
             return
-        vm = self.vm
         batch = list(self.queue)
         self.queue.clear()
-        started_us = vm.timeline.now()
-        started = time.perf_counter()
-        engine = vm.engine
+        for module in self.build(batch):
+            self.compile_module(module)
+
+    def build(self, batch: "list[CompileJob]") -> "list[BuiltModule]":
+        """The IR of a batch of jobs. Normal functions share one module (so calls between them can be
+        direct); a huge one (a long script under --jit=eager) gets its own, compiled unoptimised."""
+        vm = self.vm
         limit = vm.settings.max_optimised_size
-        # Normal functions share one module (so calls between them can be direct);
-        # a huge one (a long script under --jit=eager) gets its own, compiled unoptimised.
         groups = [([job for job in batch if job.size <= limit], True)] + \
                  [([job], False) for job in batch if job.size > limit]
-        addresses: dict[str, int] = {}
-        symbols: list[tuple[CompileJob, str]] = []
+        built = []
         for group, optimise in groups:
             if not group:
                 continue
-            ctx = engine.new_module()
+            started_us = vm.timeline.now()
+            started = time.perf_counter()
+            ctx = vm.engine.new_module()
             ops = vm.operations(ctx)
-            compilers = []
-            for job in group:
-                compiler = job.compiler(ctx, ops, vm, ctx.symbol(job.symbol_name()))
-                compilers.append(compiler)
-                symbols.append((job, compiler.function.name))
+            compilers = [job.compiler(ctx, ops, vm, ctx.symbol(job.symbol_name())) for job in group]
             for compiler in compilers:
                 compiler.compile()
             ops.finish_module()
-            addresses.update(engine.compile(ctx, [c.function.name for c in compilers],
-                                            ", ".join(job.title for job in group), optimise=optimise))
-        names = ", ".join(job.title for job in batch)
-        elapsed = time.perf_counter() - started
-        for job, symbol in symbols:
-            job.install(self, addresses[symbol], elapsed / len(batch))
-        vm.timeline.span(f"compile: {names}", "compile", COMPILER_TRACK, started_us,
-                         {"functions": [job.title for job in batch]})
-        vm.trace("compile", f"compiled {names} in {elapsed * 1000:.1f} ms")
+            built.append(BuiltModule(ctx, [(job, c.function.name) for job, c in zip(group, compilers)],
+                                     optimise, started, started_us))
+        return built
+
+    def compile_module(self, module: "BuiltModule") -> None:
+        """Hook: compile a built module and install its code (here at once, on this thread; stage 6 hands
+        the LLVM part to a worker process and installs at a later safepoint)."""
+        addresses = self.vm.engine.compile(module.ctx, [symbol for _, symbol in module.jobs], module.title,
+                                           optimise=module.optimise)
+        self.install_module(module, addresses, time.perf_counter() - module.started)
+
+    def install_module(self, module: "BuiltModule", addresses: dict[str, int], elapsed: float) -> None:
+        """Install each job's code from a compiled module; put the compile on the timeline and the trace."""
+        vm = self.vm
+        for job, symbol in module.jobs:
+            job.install(self, addresses[symbol], elapsed / len(module.jobs))
+        vm.timeline.span(f"compile: {module.title}", "compile", COMPILER_TRACK, module.started_us,
+                         {"functions": [job.title for job, _ in module.jobs]})
+        vm.trace("compile", f"compiled {module.title} in {elapsed * 1000:.1f} ms")
 
     def install(self, record: FunctionRecord, address: int, seconds: float) -> None:
         """Point the function's entry slot (and the interpreter) at its compiled code."""

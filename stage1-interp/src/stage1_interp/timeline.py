@@ -32,20 +32,23 @@ class Timeline:
         self.dropped = 0
         self.origin = time.perf_counter()
         self.pid = os.getpid()
+        self.tracks: dict[int, str] = {}     # more tracks (stage 6's compile workers), by id
 
     def now(self) -> float:
         """Microseconds since the run started."""
         return (time.perf_counter() - self.origin) * 1e6
 
-    def span(self, name: str, category: str, track: int, start_us: float, args: dict[str, Any] | None = None) -> None:
-        """Record a finished span that began at ``start_us``."""
+    def span(self, name: str, category: str, track: int, start_us: float, args: dict[str, Any] | None = None,
+             end_us: float | None = None) -> None:
+        """Record a finished span that began at ``start_us`` (and ended now, or at ``end_us``)."""
         if not self.enabled:
             return
         if category == "interpret" and len(self.events) >= self.limit:
             self.dropped += 1
             return
         self.events.append({"name": name, "cat": category, "ph": "X", "ts": start_us,
-                            "dur": max(self.now() - start_us, 0.01), "pid": self.pid, "tid": track,
+                            "dur": max((self.now() if end_us is None else end_us) - start_us, 0.01),
+                            "pid": self.pid, "tid": track,
                             "args": args or {}})
 
     def instant(self, name: str, category: str, args: dict[str, Any] | None = None) -> None:
@@ -62,6 +65,8 @@ class Timeline:
                   "args": {"name": f"main: interpreter ({threading.current_thread().name})"}},
                  {"name": "thread_name", "ph": "M", "pid": self.pid, "tid": COMPILER_TRACK,
                   "args": {"name": "main: compiling (synchronous in stage 1)"}}]
+        names += [{"name": "thread_name", "ph": "M", "pid": self.pid, "tid": track, "args": {"name": name}}
+                  for track, name in self.tracks.items()]
         document = {"traceEvents": names + self.events, "displayTimeUnit": "ms",
                     "otherData": {"interpreter_spans_dropped": self.dropped}}
         with open(self.path, "w", encoding="utf-8") as handle:

@@ -26,6 +26,7 @@ from .settings import Settings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import BinaryIO
 
     from .collector import Collector
@@ -41,6 +42,9 @@ class GCRuntime(ObjectRuntime):
         self.gc_settings = settings
         super().__init__(settings, stdout, stdin)
         self.collector: Collector | None = None
+        #: What a stop at a safepoint does (the VM's ``safepoint``: collect, and in stage 6 also install
+        #: finished compiles); compiled code and the interpreter both stop through it.
+        self.safepoint_handler: Callable[[], None] | None = None
         heap = self.heap
         assert isinstance(heap, ManagedHeap)
         rt = self
@@ -58,8 +62,8 @@ class GCRuntime(ObjectRuntime):
 
         def safepoint(line: int) -> int:
             try:
-                assert rt.collector is not None
-                rt.collector.safepoint()
+                assert rt.safepoint_handler is not None
+                rt.safepoint_handler()
                 return 0
             except OutOfMemory:
                 return values.to_signed(rt.raise_error(ErrorCode.OUT_OF_MEMORY, line))

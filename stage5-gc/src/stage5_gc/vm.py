@@ -48,6 +48,7 @@ class GCVM(ShapesVM):
         self.weak_tables = WeakTables(self)
         self.collector = Collector(self, heap)
         runtime.collector = self.collector
+        runtime.safepoint_handler = self.safepoint
 
     def make_runtime(self) -> Runtime:
         """The runtime with the managed heap."""

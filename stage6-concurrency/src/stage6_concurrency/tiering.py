@@ -1,0 +1,242 @@
+"""Stage 6's tiering: stage 3's queue and jobs, with LLVM's part of each compile in a worker process.
+
+The main thread still builds each module's IR (from the live feedback, at
+the moment the function gets hot: that is the snapshot, taken in one go and
+never revisited); the module's text goes to a compile worker, and the main
+thread goes back to interpreting. The object image comes back through
+``workers.py``; at its next safepoint the main thread checks the result is
+still wanted and links and installs it: one 8-byte store into the
+function's entry slot (``Tiering.install``), or an OSR entry into the table
+the interpreter reads at back-edges.
+
+Still wanted means (JavaScriptCore checks its watchpoints the same way):
+the job's code version was not invalidated meanwhile (a deopt of that
+function discards its versions, in flight or not) and a normal entry's
+function is still waiting for it. A stale result is dropped and counted;
+the function counts towards hot again. Requests are not duplicated: a
+function already queued, or an OSR entry already in flight, is not asked for
+twice. At most ``compile_queue_limit`` modules are in flight; the rest wait,
+hottest first.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from stage1_interp.functions import FunctionRecord
+from stage1_interp.tiering import BuiltModule, CompileJob
+from stage3_deopt.tiering import DeoptTiering
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from stage3_deopt.sidetables import CodeVersion
+
+    from .vm import ConcurrentVM
+    from .workers import WorkerPool
+
+#: Timeline tracks of the compile workers: worker n is track WORKER_TRACKS + n.
+WORKER_TRACKS = 10
+
+
+class InFlight:
+    """A module sent to a worker: its IR text (to compile here if the worker fails) and each job's code
+    version as it was when the IR was built."""
+
+    def __init__(self, number: int, module: BuiltModule, text: str, versions: "list[CodeVersion]") -> None:
+        self.number = number
+        self.module = module
+        self.text = text
+        self.versions = versions
+        self.submitted = time.perf_counter()
+
+
+class BackgroundTiering(DeoptTiering):
+    """Stage 3's tiering with compiles sent to worker processes and installed at safepoints."""
+
+    def __init__(self, vm: "ConcurrentVM") -> None:
+        super().__init__(vm)
+        self.cvm = vm
+        self.pool: WorkerPool | None = None
+        self.in_process = False         # after every worker died (or for dumps): compile here, as stage 5
+        self.in_flight: dict[int, InFlight] = {}
+        self.osr_requested: set[tuple[int, int]] = set()
+        self.numbers = 0
+
+    # ------------------------------------------------------------ requests
+    def enqueue(self, record: FunctionRecord) -> None:
+        """Stage 1's enqueue, unless the function is already queued or in flight (merged)."""
+        if record.state == FunctionRecord.QUEUED:
+            self.vm.stats.add("compile.merged")
+            return
+        super().enqueue(record)
+
+    def request_osr(self, record: FunctionRecord, header: int, slots: list[int], stack: list[int]) -> None:
+        """Stage 3's request, once per loop until its entry is installed or dropped (the interpreter goes
+        on meanwhile: the back-edge finds no entry and keeps interpreting)."""
+        key = (record.prototype, header)
+        if key in self.osr_requested:
+            return
+        self.osr_requested.add(key)
+        super().request_osr(record, header, slots, stack)
+
+    def drain(self) -> None:
+        """Stage 1's drain, hottest first, holding back what would pass the in-flight limit."""
+        if self.background():
+            room = self.cvm.settings.compile_queue_limit - len(self.in_flight)
+            if room <= 0:
+                return
+            self.queue = type(self.queue)(sorted(self.queue, key=_heat, reverse=True))
+        started = time.perf_counter()
+        super().drain()
+        self.vm.stats.add_time("compile.main_thread_s", time.perf_counter() - started)
+
+    def background(self) -> bool:
+        """Whether compiles go to workers now."""
+        return self.cvm.settings.compile_threads > 0 and not self.in_process
+
+    # ------------------------------------------------------------ to the worker
+    def compile_module(self, module: BuiltModule) -> None:
+        """Send the module to a worker (or, with no workers, compile it here as stage 5 does)."""
+        vm = self.cvm
+        if not self.background():
+            super().compile_module(module)
+            return
+        self.numbers += 1
+        text = str(module.ctx.module)
+        vm.engine.dump("ir", module.title, lambda: text)
+        flight = InFlight(self.numbers, module, text, [self.version(job) for job, _ in module.jobs])
+        pool = self.workers()
+        started = len(pool.workers)
+        worker = pool.submit({"job": flight.number, "title": module.title, "text": text,
+                              "optimise": module.optimise, "level": vm.engine.opt_level})
+        for new in pool.workers[started:]:
+            vm.trace("compile", f"started compile worker {new.number} (pid {new.pid})")
+        self.report_deaths()
+        if worker is None:
+            self.in_process = True
+            super().compile_module(module)
+            return
+        self.in_flight[flight.number] = flight
+        vm.stats.add("compile.background_jobs")
+        vm.trace("compile", f"queued {module.title} for compile worker {worker.number} "
+                            f"({len(self.in_flight)} in flight)")
+        if vm.settings.compile_deterministic:
+            self.finish(self.workers().wait_for(flight.number))
+
+    def version(self, job: CompileJob) -> "CodeVersion":
+        """The code version a job's IR was built as (an OSR job carries its own)."""
+        version = getattr(job, "version", None)
+        if version is None:
+            version = self.cvm.compiling[job.record.prototype].version
+        return version
+
+    def workers(self) -> "WorkerPool":
+        """The pool, started at the first compile (a program that never gets hot never starts one)."""
+        if self.pool is None:
+            from .workers import WorkerPool
+            s = self.cvm.settings
+            self.pool = WorkerPool(s.compile_threads, self.cvm.engine.opt_level, s.compile_timeout_s,
+                                   s.compile_worker_crash_after, s.compile_worker_hang_after,
+                                   self.cvm.request_install)
+        return self.pool
+
+    # ------------------------------------------------------------ back on the main thread
+    def install_ready(self) -> None:
+        """At a safepoint: link and install every result that came back, then send what was held back."""
+        pool = self.pool
+        if pool is None or not (pool.results or pool.deaths):
+            return
+        started = time.perf_counter()
+        for message in pool.take():
+            self.finish(message)
+        self.report_deaths()
+        self.vm.stats.add_time("compile.main_thread_s", time.perf_counter() - started)
+        if self.queue:
+            self.drain()
+
+    def finish(self, message: dict[str, Any]) -> None:
+        """One result: drop it if stale, else link and install it (compiling here if the worker failed)."""
+        vm = self.cvm
+        flight = self.in_flight.pop(message["job"], None)
+        if flight is None:
+            return
+        module = flight.module
+        for job, _ in module.jobs:
+            if hasattr(job, "header"):
+                self.osr_requested.discard((job.record.prototype, getattr(job, "header")))
+        image = message["image"]
+        engine = vm.engine
+        if image is None:
+            if message["error"] is not None:      # LLVM rejected the IR: the same error as in process
+                from stage0_jit.errors import InternalCompilerError
+                raise InternalCompilerError(message["error"])
+            vm.stats.add("compile.worker_failures")
+            vm.trace("compile", f"compile worker {message['worker']} failed on {module.title}: "
+                                f"compiling it in process")
+            image = engine.object_image(flight.text, module.title, module.optimise)
+        else:
+            self.record_worker_time(message, flight)
+        wanted = []
+        for entry, version in zip(module.jobs, flight.versions):
+            if self.still_wanted(entry[0], version):
+                wanted.append(entry)
+                continue
+            vm.stats.add("compile.stale_dropped")
+            why = "its code version was invalidated (a deopt)" if not version.valid else "no longer queued"
+            vm.trace("compile", f"dropped stale code for {entry[0].title}: {why}")
+        addresses = engine.link_module(module.ctx, image, [symbol for _, symbol in module.jobs], module.title)
+        if wanted:
+            self.install_module(BuiltModule(module.ctx, wanted, module.optimise, module.started,
+                                            module.started_us),
+                                addresses, time.perf_counter() - flight.submitted)
+
+    def still_wanted(self, job: CompileJob, version: "CodeVersion") -> bool:
+        """The validity check at install: the version is still valid, and a normal entry's function is
+        still waiting for code (not discarded and queued again meanwhile)."""
+        if not version.valid:
+            return False
+        if hasattr(job, "header"):
+            return True
+        record = job.record
+        return record.state == FunctionRecord.QUEUED and self.cvm.compiling.get(record.prototype) is not None \
+            and self.cvm.compiling[record.prototype].version is version
+
+    def record_worker_time(self, message: dict[str, Any], flight: InFlight) -> None:
+        """Queue wait and compile time of a finished job: stats, trace and the worker's timeline track."""
+        vm = self.cvm
+        waited = message["started"] - flight.submitted
+        compiled = message["finished"] - message["started"]
+        vm.stats.add_time("compile.worker_s", compiled)
+        vm.stats.add_time("compile.queue_wait_s", max(waited, 0.0))
+        vm.trace("compile", f"compiled {flight.module.title} in worker {message['worker']}: waited "
+                            f"{waited * 1000:.1f} ms, compiled in {compiled * 1000:.1f} ms, installed "
+                            f"{(time.perf_counter() - flight.submitted) * 1000:.1f} ms after it was queued")
+        timeline = vm.timeline
+        if timeline.enabled:
+            track = WORKER_TRACKS + message["worker"]
+            timeline.tracks[track] = f"compile worker {message['worker']}"
+            timeline.span(f"compile: {flight.module.title}", "compile", track,
+                          (message["started"] - timeline.origin) * 1e6, {"waited_ms": waited * 1000},
+                          end_us=(message["finished"] - timeline.origin) * 1e6)
+
+    def report_deaths(self) -> None:
+        """One trace line per worker that died; with none left, compile in process from now on."""
+        pool = self.pool
+        if pool is None:
+            return
+        while pool.deaths:
+            self.vm.trace("compile", pool.deaths.pop(0) + "; its jobs are compiled in process")
+        if pool.workers and not any(worker.alive for worker in pool.workers) and not self.in_process:
+            self.in_process = True
+            self.vm.trace("compile", "no compile worker left: compiling in process from now on")
+
+    def close(self) -> None:
+        """Stop the workers (at exit)."""
+        if self.pool is not None:
+            self.pool.close()
+
+
+def _heat(job: CompileJob) -> int:
+    """How hot a waiting job's function is (the queue sends the hottest first)."""
+    return job.record.calls + job.record.back_edges

@@ -1,0 +1,80 @@
+"""Shared by stage 6's tests: build a ConcurrentVM in-process, and run ``python -m stage6_concurrency`` as a
+user would."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from types import ModuleType
+
+import lox_frontend
+import stage0_jit
+import stage1_interp
+import stage2_ic
+import stage3_deopt
+import stage4_shapes
+import stage5_gc
+import stage6_concurrency
+from stage0_jit.vm import Options
+from stage6_concurrency.settings import Settings
+from stage6_concurrency.vm import ConcurrentVM
+
+from lox_testing import process
+from lox_testing.process import Run, assert_clean
+from lox_testing.reports import stats_counter, trace_lines
+
+VM = "stage6_concurrency"
+
+__all__ = ["Run", "assert_clean", "make_vm", "run_program", "run_everywhere", "MODES", "stats_counter",
+           "trace_lines", "lox_env", "worker_pids", "gone"]
+
+MODULES: tuple[ModuleType, ...] = (stage6_concurrency, stage5_gc, stage4_shapes, stage3_deopt, stage2_ic,
+                                   stage1_interp, stage0_jit, lox_frontend)
+
+#: Background compilation as users get it, made deterministic, with two workers, and under the collector's
+#: stress mode; the first three are what programs must agree across.
+MODES: dict[str, tuple[str, ...]] = {
+    "in-process": ("--compile-threads=0",),
+    "background": (),
+    "deterministic-eager": ("--compile-deterministic", "--jit=eager"),
+    "two-workers-eager": ("--compile-threads=2", "--jit=eager"),
+    "background-threshold3-gc-stress": ("--threshold=3", "--gc-stress", "--gc-verify"),
+}
+
+STAGE = process.Stage(VM, MODULES, MODES)
+lox_env = STAGE.lox_env
+run_program = STAGE.run_program
+run_everywhere = STAGE.run_everywhere
+
+
+def make_vm(**settings: object) -> ConcurrentVM:
+    """A ConcurrentVM with a small heap whose program output goes to a buffer; ``settings`` override
+    :class:`stage6_concurrency.settings.Settings` fields."""
+    chosen = Settings(heap_reserve_mb=64, heap_limit_mb=48)
+    for name, value in settings.items():
+        assert hasattr(chosen, name), name
+        setattr(chosen, name, value)
+    vm = ConcurrentVM(Options(settings=chosen, diagnostics=io.StringIO()))
+    vm.runtime.out = io.BytesIO()
+    return vm
+
+
+def worker_pids(run: Run) -> list[int]:
+    """The pids of the compile workers a run started (from ``--trace=compile``)."""
+    return [int(line.rsplit("pid ", 1)[1].rstrip(")")) for line in trace_lines(run.stderr, "compile")
+            if line.startswith("started compile worker")]
+
+
+def gone(pid: int, within: float = 5.0) -> bool:
+    """Whether process ``pid`` has exited (or is a zombie about to be reaped) within ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+                if handle.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return not os.path.exists(f"/proc/{pid}")
