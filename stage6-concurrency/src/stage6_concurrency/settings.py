@@ -10,6 +10,7 @@ class Settings(Stage5Settings):
 
     compile_threads: int = 1
     compile_deterministic: bool = False
+    compile_quick_first: bool = True
     compile_queue_limit: int = 4
     compile_timeout_s: float = 60.0
     compile_worker_crash_after: int = 0
@@ -26,6 +27,12 @@ class Settings(Stage5Settings):
         "compile_deterministic":
             "each compile completes in its worker before the program goes on (the main thread waits): "
             "what runs compiled, and when, no longer depends on timing. For tests",
+        "compile_quick_first":
+            "a module sent to a worker is also compiled at once on the main thread without optimisation "
+            "(LLVM's fast code generator: about a quarter of the optimising compile), and its normal "
+            "entries run that code until the worker's optimised code replaces it. Without it the program "
+            "interprets for the whole time the worker takes, which on the benchmarks costs what the main "
+            "thread saved",
         "compile_queue_limit":
             "modules in flight at once; more hot functions wait on the queue (hottest sent first), so a "
             "burst of hot functions does not bury the hottest behind a long backlog",

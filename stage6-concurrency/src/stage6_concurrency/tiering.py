@@ -1,22 +1,22 @@
-"""Stage 6's tiering: stage 3's queue and jobs, with LLVM's part of each compile in a worker process.
+"""Stage 6's tiering: stage 3's queue and jobs, with the optimising compile of hot functions in a worker.
 
-The main thread still builds each module's IR (from the live feedback, at
-the moment the function gets hot: that is the snapshot, taken in one go and
-never revisited); the module's text goes to a compile worker, and the main
-thread goes back to interpreting. The object image comes back through
-``workers.py``; at its next safepoint the main thread checks the result is
-still wanted and links and installs it: one 8-byte store into the
-function's entry slot (``Tiering.install``), or an OSR entry into the table
-the interpreter reads at back-edges.
+A hot function's module is built on the main thread (from the live
+feedback, at the moment it gets hot: that is the job's snapshot, taken in
+one go and never revisited); its text goes to a compile worker, which runs
+LLVM's optimiser and code generator while the program goes on. Meanwhile
+the main thread compiles the same text *quickly* (no optimiser, LLVM's fast
+code generator) and installs that, so the program runs compiled code at
+once (``compile_quick``). When the worker's image comes back, at the next
+safepoint the main thread checks it is still wanted, links it and installs
+it: one 8-byte store into the function's entry slot (``Tiering.install``).
 
 Still wanted means (JavaScriptCore checks its watchpoints the same way):
-the job's code version was not invalidated meanwhile (a deopt of that
-function discards its versions, in flight or not) and a normal entry's
-function is still waiting for it. A stale result is dropped and counted;
-the function counts towards hot again. Requests are not duplicated: a
-function already queued, or an OSR entry already in flight, is not asked for
-twice. At most ``compile_queue_limit`` modules are in flight; the rest wait,
-hottest first.
+the job's code version was not invalidated meanwhile (a deopt of the quick
+code discards the function's versions) and is still the function's newest.
+A stale result is dropped and counted. A function already queued or in
+flight is not queued again; at most ``compile_queue_limit`` modules are in
+flight, the rest wait, hottest first. OSR entries are compiled on the main
+thread, optimised, as in stage 5 (see ``compile_module``).
 """
 
 from __future__ import annotations
@@ -60,7 +60,6 @@ class BackgroundTiering(DeoptTiering):
         self.pool: WorkerPool | None = None
         self.in_process = False         # after every worker died (or for dumps): compile here, as stage 5
         self.in_flight: dict[int, InFlight] = {}
-        self.osr_requested: set[tuple[int, int]] = set()
         self.numbers = 0
 
     # ------------------------------------------------------------ requests
@@ -71,20 +70,11 @@ class BackgroundTiering(DeoptTiering):
             return
         super().enqueue(record)
 
-    def request_osr(self, record: FunctionRecord, header: int, slots: list[int], stack: list[int]) -> None:
-        """Stage 3's request, once per loop until its entry is installed or dropped (the interpreter goes
-        on meanwhile: the back-edge finds no entry and keeps interpreting)."""
-        key = (record.prototype, header)
-        if key in self.osr_requested:
-            return
-        self.osr_requested.add(key)
-        super().request_osr(record, header, slots, stack)
-
     def drain(self) -> None:
         """Stage 1's drain, hottest first, holding back what would pass the in-flight limit."""
         if self.background():
             room = self.cvm.settings.compile_queue_limit - len(self.in_flight)
-            if room <= 0:
+            if room <= 0 and not any(_is_osr(job) for job in self.queue):
                 return
             self.queue = type(self.queue)(sorted(self.queue, key=_heat, reverse=True))
         started = time.perf_counter()
@@ -95,34 +85,86 @@ class BackgroundTiering(DeoptTiering):
         """Whether compiles go to workers now."""
         return self.cvm.settings.compile_threads > 0 and not self.in_process
 
+    def build(self, batch: list[CompileJob]) -> list[BuiltModule]:
+        """Stage 1's build, with OSR entries in a module of their own, built first (see
+        ``compile_module``)."""
+        if not self.background():
+            return super().build(batch)
+        osr = [job for job in batch if _is_osr(job)]
+        normal = [job for job in batch if not _is_osr(job)]
+        return (super().build(osr) if osr else []) + (super().build(normal) if normal else [])
+
     # ------------------------------------------------------------ to the worker
     def compile_module(self, module: BuiltModule) -> None:
-        """Send the module to a worker (or, with no workers, compile it here as stage 5 does)."""
+        """Send the module to a worker; compile it here as stage 5 does when there are no workers, or
+        while they are still loading LLVM (about 0.15 s after the first hot function: compiling the first
+        module here costs less than leaving it interpreted that long)."""
         vm = self.cvm
         if not self.background():
+            super().compile_module(module)
+            return
+        if any(_is_osr(job) for job, _ in module.jobs):
+            # An OSR entry is compiled here, optimised, as in stage 5: a hot loop (often the script's own,
+            # entered once) runs the code it enters to its end, so waiting for a worker means interpreting
+            # the loop meanwhile, and quick code would be kept for good (bench/trees.lox: 0.35 s here,
+            # 0.41 s with its OSR entries sent to the worker).
+            vm.stats.add("compile.osr_in_process")
+            super().compile_module(module)
+            return
+        pool = self.workers()
+        started = len(pool.workers)
+        pool.start()
+        for new in pool.workers[started:]:
+            vm.trace("compile", f"started compile worker {new.number} (pid {new.pid})")
+        if vm.settings.compile_deterministic:
+            pool.wait_ready()
+        self.report_deaths()
+        if not pool.has_ready():
+            vm.stats.add("compile.in_process" if pool.alive() else "compile.no_worker")
+            vm.trace("compile", f"compiling {module.title} in process: "
+                                f"{'the workers are still starting' if pool.alive() else 'no worker left'}")
             super().compile_module(module)
             return
         self.numbers += 1
         text = str(module.ctx.module)
         vm.engine.dump("ir", module.title, lambda: text)
         flight = InFlight(self.numbers, module, text, [self.version(job) for job, _ in module.jobs])
-        pool = self.workers()
-        started = len(pool.workers)
         worker = pool.submit({"job": flight.number, "title": module.title, "text": text,
                               "optimise": module.optimise, "level": vm.engine.opt_level})
-        for new in pool.workers[started:]:
-            vm.trace("compile", f"started compile worker {new.number} (pid {new.pid})")
-        self.report_deaths()
-        if worker is None:
-            self.in_process = True
-            super().compile_module(module)
+        if worker is None:          # the last ready worker died just now
+            self.compile_here(module, text)
             return
         self.in_flight[flight.number] = flight
         vm.stats.add("compile.background_jobs")
         vm.trace("compile", f"queued {module.title} for compile worker {worker.number} "
                             f"({len(self.in_flight)} in flight)")
+        if vm.settings.compile_quick_first:
+            self.compile_quick(module, text)
         if vm.settings.compile_deterministic:
-            self.finish(self.workers().wait_for(flight.number))
+            self.finish(pool.wait_for(flight.number))
+
+    def compile_quick(self, module: BuiltModule, text: str) -> None:
+        """While the worker optimises the module, compile it here unoptimised (LLVM's fast code generator,
+        no optimiser: about a quarter of the time) and install its normal entries, so the program runs
+        compiled code at once; the optimised code replaces them when it arrives. OSR entries are not
+        installed from it: an activation that entered quick code would stay in it to its end."""
+        quick = [entry for entry in module.jobs if not _is_osr(entry[0])]
+        if not quick:
+            return
+        engine = self.cvm.engine
+        started = time.perf_counter()
+        image = engine.object_image(text, module.title, optimise=False)
+        addresses = engine.link_module(module.ctx, image, [symbol for _, symbol in quick], module.title)
+        self.cvm.stats.add("compile.quick_modules")
+        self.install_module(BuiltModule(module.ctx, quick, False, module.started, module.started_us),
+                            addresses, time.perf_counter() - started)
+
+    def compile_here(self, module: BuiltModule, text: str) -> None:
+        """Compile a module whose text is made on this thread, as stage 5 would, and install it."""
+        engine = self.cvm.engine
+        image = engine.object_image(text, module.title, module.optimise)
+        addresses = engine.link_module(module.ctx, image, [symbol for _, symbol in module.jobs], module.title)
+        self.install_module(module, addresses, time.perf_counter() - module.started)
 
     def version(self, job: CompileJob) -> "CodeVersion":
         """The code version a job's IR was built as (an OSR job carries its own)."""
@@ -162,9 +204,6 @@ class BackgroundTiering(DeoptTiering):
         if flight is None:
             return
         module = flight.module
-        for job, _ in module.jobs:
-            if hasattr(job, "header"):
-                self.osr_requested.discard((job.record.prototype, getattr(job, "header")))
         image = message["image"]
         engine = vm.engine
         if image is None:
@@ -196,11 +235,10 @@ class BackgroundTiering(DeoptTiering):
         still waiting for code (not discarded and queued again meanwhile)."""
         if not version.valid:
             return False
-        if hasattr(job, "header"):
+        if _is_osr(job):
             return True
-        record = job.record
-        return record.state == FunctionRecord.QUEUED and self.cvm.compiling.get(record.prototype) is not None \
-            and self.cvm.compiling[record.prototype].version is version
+        compiler = self.cvm.compiling.get(job.record.prototype)
+        return compiler is not None and compiler.version is version
 
     def record_worker_time(self, message: dict[str, Any], flight: InFlight) -> None:
         """Queue wait and compile time of a finished job: stats, trace and the worker's timeline track."""
@@ -235,6 +273,11 @@ class BackgroundTiering(DeoptTiering):
         """Stop the workers (at exit)."""
         if self.pool is not None:
             self.pool.close()
+
+
+def _is_osr(job: CompileJob) -> bool:
+    """Whether a job is an OSR entry (stage 3's ``OSRJob``: it has a loop header)."""
+    return hasattr(job, "header")
 
 
 def _heat(job: CompileJob) -> int:

@@ -3,15 +3,13 @@
 Hooks it plugs into: ``TieredVM.tiering`` (``tiering.BackgroundTiering``),
 ``GCVM.safepoint`` (where the interpreter and compiled code stop when the
 heap's safepoint word is set: a finished compile sets it too, so code is
-installed at the next call or back-edge check), ``DeoptVM.enter_loop`` (a
-hot loop whose OSR entry is in flight keeps interpreting without asking
-again) and ``VM.finish`` (workers stopped at exit).
+installed at the next call or back-edge check) and ``VM.finish`` (workers
+stopped at exit).
 """
 
 from __future__ import annotations
 
 from stage0_jit.vm import Options
-from stage1_interp.functions import FunctionRecord
 from stage5_gc.vm import GCVM
 
 from .settings import Settings
@@ -36,13 +34,6 @@ class ConcurrentVM(GCVM):
         """A compile finished (called on a worker's reader thread): stop at the next safepoint. One store;
         the main thread clears the word when it stops, after which a later result sets it again."""
         self.gc_heap.words[self.gc_heap.SAFEPOINT] = 1
-
-    def enter_loop(self, record: FunctionRecord, closure_address: int, header: int, slots: list[int],
-                   stack: list[int], depth: int) -> int | None:
-        """Stage 3's OSR hook, except while this loop's entry is being compiled: then keep interpreting."""
-        if (record.prototype, header) in self.tiering.osr_requested:
-            return None
-        return super().enter_loop(record, closure_address, header, slots, stack, depth)
 
     def finish(self) -> None:
         """Stop the workers, then stage 5's report."""

@@ -45,6 +45,7 @@ def serve(opt_level: int, crash_after: int, hang_after: int) -> None:
     make the worker exit or hang on that request, as a crashed or stuck LLVM would."""
     compiler = ObjectCompiler(Stats(), opt_level=opt_level)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    write_frame(stdout, {"job": 0, "ready": True})     # LLVM is loaded: send work
     served = 0
     while True:
         request = read_frame(stdin)

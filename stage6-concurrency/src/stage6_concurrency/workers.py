@@ -39,6 +39,7 @@ class CompileWorker:
         self.pid = self.process.pid
         self.pending: dict[int, float] = {}      # job -> when it was sent (perf_counter)
         self.alive = True
+        self.ready = False                       # set when the worker says LLVM is loaded
         self.outbox: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
         self.writer = threading.Thread(target=self._write, name=f"compile-worker-{number}-writer", daemon=True)
         self.reader = threading.Thread(target=self._read, name=f"compile-worker-{number}-reader", daemon=True)
@@ -75,6 +76,11 @@ class CompileWorker:
             message = read_frame(stdout)
             if message is None:
                 break
+            if message.get("ready"):
+                self.ready = True
+                with self.pool.ready:
+                    self.pool.ready.notify_all()
+                continue
             self.pending.pop(message["job"], None)
             self.pool.deliver(message, self)
         self.alive = False
@@ -105,22 +111,41 @@ class WorkerPool:
         self.deaths: list[str] = []         # one line per worker that died, for the main thread to trace
         self.ready = threading.Condition()
 
-    def submit(self, message: dict[str, Any]) -> CompileWorker | None:
-        """Send a request to the least busy live worker, starting one if fewer than ``count`` ever ran;
-        None when every worker has died (the caller compiles in process)."""
-        if len(self.workers) < self.count:
+    def start(self) -> None:
+        """Start the workers not started yet (each loads LLVM on its own core meanwhile)."""
+        while len(self.workers) < self.count:
             try:
                 self.workers.append(CompileWorker(len(self.workers) + 1, self, self.command))
             except OSError as problem:
                 self.count = len(self.workers)
                 self.deaths.append(f"compile worker could not start ({problem})")
-        live = [w for w in self.workers if w.alive]
-        if not live:
+
+    def alive(self) -> bool:
+        """Whether any worker is alive (started or still starting)."""
+        return any(worker.alive for worker in self.workers)
+
+    def has_ready(self) -> bool:
+        """Whether some live worker has loaded LLVM."""
+        return any(worker.alive and worker.ready for worker in self.workers)
+
+    def submit(self, message: dict[str, Any]) -> CompileWorker | None:
+        """Send a request to the least busy ready worker; None when no worker is ready (still loading
+        LLVM, or all dead: ``alive`` tells which)."""
+        self.start()
+        ready = [w for w in self.workers if w.alive and w.ready]
+        if not ready:
             return None
-        worker = min(live, key=lambda w: len(w.pending))
+        worker = min(ready, key=lambda w: len(w.pending))
         message["worker"] = worker.number
         worker.send(message)
         return worker
+
+    def wait_ready(self) -> None:
+        """Block until some worker is ready or none is alive (the deterministic mode)."""
+        self.start()
+        with self.ready:
+            while self.alive() and not any(w.ready for w in self.workers if w.alive):
+                self.ready.wait(0.5)
 
     def deliver(self, message: dict[str, Any], worker: CompileWorker) -> None:
         """A result arrived (reader thread): keep it and wake the main thread."""
