@@ -26,20 +26,23 @@ from lox_testing.reports import stats_counter, trace_lines
 
 VM = "stage6_concurrency"
 
-__all__ = ["Run", "assert_clean", "make_vm", "run_program", "run_everywhere", "MODES", "stats_counter",
+__all__ = ["EVERY_MODULE", "Run", "assert_clean", "make_vm", "run_program", "run_everywhere", "MODES", "stats_counter",
            "trace_lines", "lox_env", "worker_pids", "gone"]
 
 MODULES: tuple[ModuleType, ...] = (stage6_concurrency, stage5_gc, stage4_shapes, stage3_deopt, stage2_ic,
                                    stage1_interp, stage0_jit, lox_frontend)
+
+#: Every module goes to a worker, however small (by default small ones are compiled on the main thread).
+EVERY_MODULE = ("--set", "compile_worker_min_size=0")
 
 #: Background compilation as users get it, made deterministic, with two workers, and under the collector's
 #: stress mode; the first three are what programs must agree across.
 MODES: dict[str, tuple[str, ...]] = {
     "in-process": ("--compile-threads=0",),
     "background": (),
-    "deterministic-eager": ("--compile-deterministic", "--jit=eager"),
-    "two-workers-eager": ("--compile-threads=2", "--jit=eager"),
-    "background-threshold3-gc-stress": ("--threshold=3", "--gc-stress", "--gc-verify"),
+    "deterministic-eager": ("--compile-deterministic", "--jit=eager", *EVERY_MODULE),
+    "two-workers-eager": ("--compile-threads=2", "--jit=eager", *EVERY_MODULE),
+    "background-threshold3-gc-stress": ("--threshold=3", "--gc-stress", "--gc-verify", *EVERY_MODULE),
 }
 
 STAGE = process.Stage(VM, MODULES, MODES)

@@ -17,15 +17,15 @@ pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
 from lox_testing.programs import differential_check, lox_programs  # noqa: E402
-from stage6_helpers import VM, lox_env  # noqa: E402
+from stage6_helpers import EVERY_MODULE, VM, lox_env  # noqa: E402
 
 EXAMPLES = int(os.environ.get("LOX_DIFF_EXAMPLES", "10"))
 
 MODES: dict[str, tuple[str, ...]] = {
     "in-process": ("--compile-threads=0", "--threshold=3"),
-    "background": ("--threshold=3",),
-    "background-again": ("--threshold=3",),
-    "two-workers": ("--compile-threads=2", "--threshold=3"),
+    "background": ("--threshold=3", *EVERY_MODULE),
+    "background-again": ("--threshold=3", *EVERY_MODULE),
+    "two-workers": ("--compile-threads=2", "--threshold=3", *EVERY_MODULE),
 }
 
 

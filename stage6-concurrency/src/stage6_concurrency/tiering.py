@@ -111,6 +111,10 @@ class BackgroundTiering(DeoptTiering):
             vm.stats.add("compile.osr_in_process")
             super().compile_module(module)
             return
+        if sum(job.size for job, _ in module.jobs) < vm.settings.compile_worker_min_size:
+            vm.stats.add("compile.small_in_process")
+            super().compile_module(module)
+            return
         pool = self.workers()
         started = len(pool.workers)
         pool.start()
