@@ -4,6 +4,7 @@ main thread's share of compiling is reported."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -123,6 +124,17 @@ def test_main_thread_time_is_reported(tmp_path: Path) -> None:
     assert_clean(run, 0)
     assert "compile.main_thread_s" in run.stderr and "compile.worker_s" in run.stderr, run.stderr
     assert stats_counter(run.stderr, "compile.background_jobs") >= 1
+
+
+def test_workers_are_tracks_on_the_timeline(tmp_path: Path) -> None:
+    """``--trace-file``: each worker is a named track, with its compiles as spans on it."""
+    trace = tmp_path / "trace.json"
+    run = run_program(tmp_path, HOT, "--compile-deterministic", *EVERY_MODULE, "--trace-file", str(trace))
+    assert_clean(run, 0)
+    events = json.loads(trace.read_text())["traceEvents"]
+    tracks = {e["tid"] for e in events if e["ph"] == "M" and e["args"]["name"] == "compile worker 1"}
+    assert len(tracks) == 1
+    assert any(e["ph"] == "X" and e["tid"] in tracks and e["name"].startswith("compile: ") for e in events)
 
 
 def test_a_result_made_stale_by_a_deopt_is_dropped() -> None:

@@ -21,10 +21,11 @@ class Cli(Stage5Cli):
     """Stage 6's flags on top of stage 5's."""
 
     prog = "python -m stage6_concurrency"
-    description = ("Stage 6 of the Lox VM: stage 5 with compilation off the main thread. A hot function's "
-                   "IR is built on the main thread and compiled by LLVM in a worker process while the "
-                   "program keeps running; the code is linked and installed at the next call or loop "
-                   "check, unless a deopt made it stale meanwhile.")
+    description = ("Stage 6 of the Lox VM: stage 5 with LLVM's optimising work off the main thread. A big "
+                   "hot module's IR is built on the main thread, compiled quickly there (no optimiser) "
+                   "and run, while a worker process optimises it; the optimised code is linked and "
+                   "installed at the next call or loop check, unless a deopt made it stale meanwhile. "
+                   "Small modules and loop (OSR) entries compile on the main thread, as in stage 5.")
     vm_class: type[VM] = ConcurrentVM
 
     def settings(self) -> Stage0Settings:
@@ -34,8 +35,9 @@ class Cli(Stage5Cli):
     def add_arguments(self, table: FlagTable) -> None:
         """Stage 5's flags plus the compile workers'."""
         super().add_arguments(table)
-        table.add(Flag("--compile-threads", "compile worker processes: 0 compiles on the main thread "
-                                            "(default 1)", metavar="N", convert=int))
+        table.add(Flag("--compile-threads", "compile worker processes for big modules: 0 compiles "
+                                            "everything on the main thread (default 1)", metavar="N",
+                       convert=int))
         table.add(Flag("--compile-deterministic", "every compile finishes (in its worker) before the "
                                                   "program goes on: timing changes nothing", switch=True))
 

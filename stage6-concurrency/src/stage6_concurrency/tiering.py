@@ -82,8 +82,10 @@ class BackgroundTiering(DeoptTiering):
         self.vm.stats.add_time("compile.main_thread_s", time.perf_counter() - started)
 
     def background(self) -> bool:
-        """Whether compiles go to workers now."""
-        return self.cvm.settings.compile_threads > 0 and not self.in_process
+        """Whether compiles go to workers now (not when ``--dump`` asks for optimised IR or assembly: a
+        worker has no dump stream, so those runs compile in process)."""
+        return self.cvm.settings.compile_threads > 0 and not self.in_process and \
+            not self.cvm.engine.dumps & {"opt-ir", "asm"}
 
     def build(self, batch: list[CompileJob]) -> list[BuiltModule]:
         """Stage 1's build, with OSR entries in a module of their own, built first (see
