@@ -129,6 +129,27 @@ def test_an_object_held_only_by_a_suspended_frame_survives(jit: str) -> None:
     assert len(vm.collector.history) > 100
 
 
+# A value only a compiled frame's parameter holds: `keep` is passed straight into g (the caller keeps no
+# copy) and g never assigns it, so g's prologue stores it in its root area once (``fixed_slots``).
+ONLY_A_PARAMETER = """\
+class Node { init(x) { this.x = x; } }
+fun churn() { var s = 0; for (var i = 0; i < 300; i = i + 1) { var n = Node(i); s = s + n.x; } return s; }
+fun g(keep, other) { var s = churn(); return keep.x + s + other; }
+fun f(k) { return g(Node(k), 1); }
+var t = 0;
+for (var j = 0; j < 30; j = j + 1) t = t + f(j);
+print t == 1345965;
+"""
+
+
+@pytest.mark.parametrize("jit", ["eager", "tiered"])
+def test_an_object_held_only_by_an_unassigned_parameter_survives(jit: str) -> None:
+    """A parameter the body never assigns is a root for the whole activation, stored by the prologue."""
+    vm = make_vm(jit=jit, gc_stress=True, gc_verify=True, threshold=3)
+    assert run_source(vm, ONLY_A_PARAMETER) == "true\n"
+    assert len(vm.collector.history) > 100
+
+
 def broken_run(vm: object) -> tuple[int, str]:
     """Run ONLY_IN_A_FRAME; (status, output)."""
     import io
@@ -142,9 +163,11 @@ def broken_run(vm: object) -> tuple[int, str]:
 
 
 def test_without_compiled_frames_root_areas_objects_are_lost(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Compiled code that never spills loses its frame's objects: the program goes wrong. (The verifier
+    """Compiled code that never spills (and stores no parameters in its prologue) loses its frame's
+    objects: the program goes wrong. (The verifier
     cannot see a missing root, since it starts from the same roots; the stress test sees its effects.)"""
     monkeypatch.setattr(FrameRoots, "spill", lambda self, b, offset, consumed=0: None)
+    monkeypatch.setattr(FrameRoots, "fixed_slots", lambda self: [])     # nor the prologue's parameters
     status, output = broken_run(make_vm(jit="eager", gc_stress=True))
     assert status != 0 or output != "true\n"
 

@@ -3,9 +3,12 @@
 LLVM keeps a compiled function's slots and operand stack in registers, where
 no collector can find them. So each compiled frame has a **root area**, an
 array in its own native stack frame, ``[count, value...]``, whose address
-its prologue stores in its frame record (``frames.py``'s third word). The
-collector walks the frame records and reads every area (``tracer.py``:
-``gc_visit_frames``).
+its prologue stores in its frame record (``frames.py``'s third word) when
+some spill of the frame may store a reference. The collector walks the frame
+records and reads every area (``tracer.py``: ``gc_visit_frames``). The
+area's first words hold a method's receiver and the parameters the body
+never assigns, stored once by the prologue (``fixed_slots``); spills write
+the words after them.
 
 The area is written only where a collection can happen while the frame is
 live: before every call (the callee may stop at a safepoint) except calls of
@@ -79,7 +82,15 @@ class FrameRoots(SpeculativeCompiler):
         eb.position_before(entry.terminator)
         self.root_area = self.new_area(eb)
         if self.frame_in_area() or self.spills_anything():
-            builder.store(const(0), pointer(builder, self.root_area))
+            # The receiver and the parameters the body never assigns go into the area's first words
+            # here, once, and are left out of every spill (``fixed_slots``).
+            fixed = self.fixed_slots()
+            values = self.arguments if self.code.is_method else [None, *self.arguments]
+            for i, k in enumerate(fixed, start=1):
+                value = values[k]
+                assert value is not None
+                builder.store(value, builder.gep(self.root_array, [const(0), const(i)]))
+            builder.store(const(len(fixed)), pointer(builder, self.root_area))
             builder.store(self.root_area, roots_pointer)
         else:
             builder.store(const(0), roots_pointer)
@@ -120,16 +131,38 @@ class FrameRoots(SpeculativeCompiler):
         address: ir.Value = builder.ptrtoint(self.root_array, I64, name="roots_address")
         return address
 
+    _fixed: list[int] | None = None
+
+    def fixed_slots(self) -> list[int]:
+        """A method's receiver and the parameters the body never assigns (no ``SET_LOCAL`` or
+        ``MAKE_CELL`` names their slot): they hold the same value for the whole activation, so the
+        prologue stores them into the area's first words once, and no spill stores them again. (Like
+        the interpreter's activation, the frame then keeps them until it returns.) None in an OSR
+        entry, whose prologue has no arguments, and in a frame that lives in its area."""
+        if self._fixed is None:
+            if isinstance(self, OSREntryCompiler) or self.frame_in_area():
+                self._fixed = []
+            else:
+                chunk = self.code.chunk
+                written = {chunk.args[i] for i, op in enumerate(chunk.ops) if op in _WRITES_SLOT}
+                first = 0 if self.code.is_method else 1     # a function's slot 0 is its closure
+                self._fixed = [k for k in range(first, 1 + self.code.arity) if k not in written]
+        return self._fixed
+
     def root_entries(self, offset: int, consumed: int, depth: int) -> tuple[list[int], list[int]]:
         """Which slots and which stack entries (below ``depth`` less the top ``consumed``) may hold a
-        reference before instruction ``offset``: live, and neither a constant nor a proven number."""
+        reference before instruction ``offset``: live, neither a constant nor a proven number, and
+        (for slots) not one of the ``fixed_slots`` the prologue stored."""
         state = self.analysis.before[offset]
         depth = max(depth, 0) - consumed
+        fixed = self.fixed_slots()
         if state is None:
-            return list(range(self.code.slot_count)), list(range(depth))
+            return [k for k in range(self.code.slot_count) if k not in fixed], list(range(depth))
         live = self.analysis.live[offset]
         if not self.code.is_method:
             live &= ~1      # slot 0 is the frame's own closure, which its frame record already holds
+        for k in fixed:
+            live &= ~(1 << k)
         slots = [k for k, t in enumerate(state.slots)
                  if live >> k & 1 and not isinstance(t, Const) and not proven_number(t)]
         stack = [k for k, (t, _) in enumerate(state.stack[:depth])
@@ -148,7 +181,7 @@ class FrameRoots(SpeculativeCompiler):
 
             def holds(offset: int) -> bool:
                 slots, stack = self.root_entries(offset, 0, depths[offset])
-                return bool(slots or stack)
+                return bool(slots or stack or self.fixed_slots())
 
             self._spills = (self.may_allocate() and holds(0)) or any(
                 holds(i) for i, op in enumerate(chunk.ops)
@@ -172,9 +205,10 @@ class FrameRoots(SpeculativeCompiler):
             # frame that never holds a reference across a call (fib) pays nothing at its calls.
             return
         assert self.spills_anything(), "a spill that stores must find the area published by the prologue"
-        for i, location in enumerate(locations, start=1):      # plain stack stores into the alloca
+        first = 1 + len(self.fixed_slots())
+        for i, location in enumerate(locations, start=first):  # plain stack stores into the alloca
             b.store(b.load(location), self.area_word(i))
-        b.store(const(len(locations)), self.area_word(0))
+        b.store(const(first - 1 + len(locations)), self.area_word(0))
 
     def area_word(self, index: int) -> ir.Value:
         """An ``i64*`` to word ``index`` of the root area, made once in the entry block (one GEP per word
@@ -285,6 +319,9 @@ class FrameRoots(SpeculativeCompiler):
                 return False
         return op in _ALLOCATING
 
+
+#: Instructions that write a local slot (see ``fixed_slots``).
+_WRITES_SLOT = frozenset({Op.SET_LOCAL, Op.MAKE_CELL})
 
 #: What keeps a function from being quiet (see ``calls_quiet_function``), judged from its bytecode alone.
 _NOT_QUIET = _CALLS | _ALLOCATING | {Op.LOOP, Op.ADD}
