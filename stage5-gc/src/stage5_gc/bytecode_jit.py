@@ -3,12 +3,12 @@
 LLVM keeps a compiled function's slots and operand stack in registers, where
 no collector can find them. So each compiled frame has a **root area**, an
 array in its own native stack frame, ``[count, value...]``, whose address
-its prologue stores in its frame record (``frames.py``'s third word) when
-some spill of the frame may store a reference. The collector walks the frame
-records and reads every area (``tracer.py``: ``gc_visit_frames``). The
-area's first words hold a method's receiver and the parameters the body
-never assigns, stored once by the prologue (``fixed_slots``); spills write
-the words after them.
+goes into its frame record (``frames.py``'s third word). The collector walks
+the frame records and reads every area (``tracer.py``: ``gc_visit_frames``).
+The area's first words hold a method's receiver and the parameters the body
+never assigns, stored once by the prologue, which then publishes the area
+(``fixed_slots``); spills write the words after them, and in a frame with no
+such parameters the first spill that stores something publishes the area.
 
 The area is written only where a collection can happen while the frame is
 live: before every call (the callee may stop at a safepoint) except calls of
@@ -72,19 +72,20 @@ class FrameRoots(SpeculativeCompiler):
     root_area: ir.Value | None = None
 
     def frame_roots(self, builder: ir.IRBuilder, roots_pointer: ir.Value) -> None:
-        """The prologue: a root area in this frame, published in the frame record when some spill of the
-        frame may store something (``spills_anything``; the record otherwise says "no roots", as in stage
-        4, so a frame that never holds a reference across a call, like ``fib``'s, pays nothing but one
-        alloca LLVM removes). Publishing once here, not at every spill, keeps one store and its address
-        arithmetic out of every call site."""
+        """The prologue: a root area in this frame. When the frame has ``fixed_slots`` (or lives in its
+        area) the prologue stores them and publishes the area in the frame record at once; otherwise the
+        record says "no roots", as in stage 4, and the first spill that stores something publishes the
+        area (one store through ``roots_pointer``, made here). So a frame that spills only on some paths
+        (``fib``: half its calls are leaves, which return before calling) pays only on those."""
         entry = self.function.entry_basic_block
         eb = ir.IRBuilder(entry)
         eb.position_before(entry.terminator)
         self.root_area = self.new_area(eb)
-        if self.frame_in_area() or self.spills_anything():
+        self.roots_pointer = roots_pointer
+        fixed = self.fixed_slots()
+        if self.frame_in_area() or fixed:
             # The receiver and the parameters the body never assigns go into the area's first words
-            # here, once, and are left out of every spill (``fixed_slots``).
-            fixed = self.fixed_slots()
+            # here, once, and are left out of every spill.
             values = self.arguments if self.code.is_method else [None, *self.arguments]
             for i, k in enumerate(fixed, start=1):
                 value = values[k]
@@ -92,8 +93,12 @@ class FrameRoots(SpeculativeCompiler):
                 builder.store(value, builder.gep(self.root_array, [const(0), const(i)]))
             builder.store(const(len(fixed)), pointer(builder, self.root_area))
             builder.store(self.root_area, roots_pointer)
+            self.published = True
         else:
             builder.store(const(0), roots_pointer)
+
+    roots_pointer: ir.Value | None = None
+    published = False       # whether the prologue published the area (else each storing spill does)
 
     def allocate_frame(self) -> None:
         """Stage 1's allocas, or for a big frame its slots and stack inside the root area itself. An OSR
@@ -104,6 +109,7 @@ class FrameRoots(SpeculativeCompiler):
             self.root_area = self.new_area(b)
             b.store(const(0), pointer(b, self.root_area))
             b.store(self.root_area, pointer(b, self.frame_record, ROOTS * 8))
+            self.published = True
         if not self.frame_in_area():
             super().allocate_frame()
             return
@@ -135,59 +141,60 @@ class FrameRoots(SpeculativeCompiler):
 
     def fixed_slots(self) -> list[int]:
         """A method's receiver and the parameters the body never assigns (no ``SET_LOCAL`` or
-        ``MAKE_CELL`` names their slot): they hold the same value for the whole activation, so the
-        prologue stores them into the area's first words once, and no spill stores them again. (Like
-        the interpreter's activation, the frame then keeps them until it returns.) None in an OSR
-        entry, whose prologue has no arguments, and in a frame that lives in its area."""
+        ``MAKE_CELL`` names their slot) that some spill would store: they hold the same value for the
+        whole activation, so the prologue stores them into the area's first words once, and no spill
+        stores them again. (Like the interpreter's activation, the frame then keeps them until it
+        returns.) A parameter no spill would store (``fib``'s ``n``, a proven number wherever it calls)
+        costs nothing, as before. None in an OSR entry, whose prologue has no arguments, and in a frame
+        that lives in its area."""
         if self._fixed is None:
-            if isinstance(self, OSREntryCompiler) or self.frame_in_area():
-                self._fixed = []
-            else:
+            self._fixed = []
+            if not isinstance(self, OSREntryCompiler) and not self.frame_in_area():
                 chunk = self.code.chunk
                 written = {chunk.args[i] for i, op in enumerate(chunk.ops) if op in _WRITES_SLOT}
                 first = 0 if self.code.is_method else 1     # a function's slot 0 is its closure
-                self._fixed = [k for k in range(first, 1 + self.code.arity) if k not in written]
+                spilled = {k for offset in self.spill_sites()
+                           for k in self.possible_references(offset, 0, self.site_depths[offset])[0]}
+                self._fixed = [k for k in range(first, 1 + self.code.arity) if k not in written and k in spilled]
         return self._fixed
 
     def root_entries(self, offset: int, consumed: int, depth: int) -> tuple[list[int], list[int]]:
+        """What a spill before instruction ``offset`` stores: its ``possible_references`` but the
+        ``fixed_slots`` the prologue stored."""
+        slots, stack = self.possible_references(offset, consumed, depth)
+        fixed = self.fixed_slots()
+        return [k for k in slots if k not in fixed], stack
+
+    def possible_references(self, offset: int, consumed: int, depth: int) -> tuple[list[int], list[int]]:
         """Which slots and which stack entries (below ``depth`` less the top ``consumed``) may hold a
-        reference before instruction ``offset``: live, neither a constant nor a proven number, and
-        (for slots) not one of the ``fixed_slots`` the prologue stored."""
+        reference before instruction ``offset``: live, and neither a constant nor a proven number."""
         state = self.analysis.before[offset]
         depth = max(depth, 0) - consumed
-        fixed = self.fixed_slots()
         if state is None:
-            return [k for k in range(self.code.slot_count) if k not in fixed], list(range(depth))
+            return list(range(self.code.slot_count)), list(range(depth))
         live = self.analysis.live[offset]
         if not self.code.is_method:
             live &= ~1      # slot 0 is the frame's own closure, which its frame record already holds
-        for k in fixed:
-            live &= ~(1 << k)
         slots = [k for k, t in enumerate(state.slots)
                  if live >> k & 1 and not isinstance(t, Const) and not proven_number(t)]
         stack = [k for k, (t, _) in enumerate(state.stack[:depth])
                  if not isinstance(t, Const) and not proven_number(t)]
         return slots, stack
 
-    _spills: bool | None = None
+    _sites: list[int] | None = None
+    site_depths: list[int] = []
 
-    def spills_anything(self) -> bool:
-        """Whether some spill of this frame may store a reference: at the entry poll, at a call that is
-        not quiet, or at the poll of a loop that may allocate (asked before the body is emitted, so from
-        the bytecode and the analysis alone; counting a call's own operands errs on the safe side)."""
-        if self._spills is None:
+    def spill_sites(self) -> list[int]:
+        """Where this frame may spill: the entry poll, calls that are not quiet, and the polls of loops
+        that may allocate (known before the body is emitted, from the bytecode and the analysis)."""
+        if self._sites is None:
             chunk = self.code.chunk
-            depths = stack_depths(chunk)
-
-            def holds(offset: int) -> bool:
-                slots, stack = self.root_entries(offset, 0, depths[offset])
-                return bool(slots or stack or self.fixed_slots())
-
-            self._spills = (self.may_allocate() and holds(0)) or any(
-                holds(i) for i, op in enumerate(chunk.ops)
+            self.site_depths = stack_depths(chunk)
+            self._sites = ([0] if self.may_allocate() else []) + [
+                i for i, op in enumerate(chunk.ops)
                 if (op in _CALLS and not self.calls_quiet_function(i)) or
-                (op == Op.LOOP and self.loop_may_allocate(chunk.args[i], i)))
-        return self._spills
+                (op == Op.LOOP and self.loop_may_allocate(chunk.args[i], i))]
+        return self._sites
 
     def spill(self, b: ir.IRBuilder, offset: int, consumed: int = 0) -> None:
         """Store the frame's possible references into its root area (see ``root_entries``)."""
@@ -204,11 +211,13 @@ class FrameRoots(SpeculativeCompiler):
             # been roots since, so they are still objects: keeping them a little longer is safe, and a
             # frame that never holds a reference across a call (fib) pays nothing at its calls.
             return
-        assert self.spills_anything(), "a spill that stores must find the area published by the prologue"
         first = 1 + len(self.fixed_slots())
         for i, location in enumerate(locations, start=first):  # plain stack stores into the alloca
             b.store(b.load(location), self.area_word(i))
         b.store(const(first - 1 + len(locations)), self.area_word(0))
+        if not self.published:
+            assert self.roots_pointer is not None
+            b.store(self.root_area, self.roots_pointer)       # published (see frame_roots)
 
     def area_word(self, index: int) -> ir.Value:
         """An ``i64*`` to word ``index`` of the root area, made once in the entry block (one GEP per word
