@@ -90,8 +90,8 @@ class FrameRoots(SpeculativeCompiler):
             for i, k in enumerate(fixed, start=1):
                 value = values[k]
                 assert value is not None
-                builder.store(value, builder.gep(self.root_array, [const(0), const(i)]))
-            builder.store(const(len(fixed)), pointer(builder, self.root_area))
+                builder.store(value, self.area_word(i))
+            builder.store(const(len(fixed)), self.area_word(0))
             builder.store(self.root_area, roots_pointer)
             self.published = True
         else:
@@ -145,16 +145,16 @@ class FrameRoots(SpeculativeCompiler):
         whole activation, so the prologue stores them into the area's first words once, and no spill
         stores them again. (Like the interpreter's activation, the frame then keeps them until it
         returns.) A parameter no spill would store (``fib``'s ``n``, a proven number wherever it calls)
-        costs nothing, as before. None in an OSR entry, whose prologue has no arguments, and in a frame
-        that lives in its area."""
+        costs nothing, as before. None in a frame that lives in its area (and in an OSR entry, whose
+        prologue has no arguments: ``RootedOSRCompiler``)."""
         if self._fixed is None:
             self._fixed = []
-            if not isinstance(self, OSREntryCompiler) and not self.frame_in_area():
+            if not self.frame_in_area():
                 chunk = self.code.chunk
                 written = {chunk.args[i] for i, op in enumerate(chunk.ops) if op in _WRITES_SLOT}
                 first = 0 if self.code.is_method else 1     # a function's slot 0 is its closure
                 spilled = {k for offset in self.spill_sites()
-                           for k in self.possible_references(offset, 0, self.site_depths[offset])[0]}
+                           for k in self.possible_references(offset, 0, self.depths[offset])[0]}
                 self._fixed = [k for k in range(first, 1 + self.code.arity) if k not in written and k in spilled]
         return self._fixed
 
@@ -182,18 +182,18 @@ class FrameRoots(SpeculativeCompiler):
         return slots, stack
 
     _sites: list[int] | None = None
-    site_depths: list[int] = []
 
     def spill_sites(self) -> list[int]:
-        """Where this frame may spill: the entry poll, calls that are not quiet, and the polls of loops
-        that may allocate (known before the body is emitted, from the bytecode and the analysis)."""
+        """Where this frame may spill, as ``enter`` decides it: the entry poll, calls that may stop, and the
+        polls of loops that may allocate (asked by the prologue, before the body is emitted, so the stack
+        depths are computed here if need be: ``emit_body`` computes the same)."""
         if self._sites is None:
             chunk = self.code.chunk
-            self.site_depths = stack_depths(chunk)
+            if not self.depths:
+                self.depths = stack_depths(chunk)
             self._sites = ([0] if self.may_allocate() else []) + [
                 i for i, op in enumerate(chunk.ops)
-                if (op in _CALLS and not self.calls_quiet_function(i)) or
-                (op == Op.LOOP and self.loop_may_allocate(chunk.args[i], i))]
+                if self.call_may_stop(i) or (op == Op.LOOP and self.loop_may_allocate(chunk.args[i], i))]
         return self._sites
 
     def spill(self, b: ir.IRBuilder, offset: int, consumed: int = 0) -> None:
@@ -254,7 +254,7 @@ class FrameRoots(SpeculativeCompiler):
             return False
         if site.offset == 0 and self.may_allocate():
             self.poll(site.line, spill_at=0)
-        if site.op in _CALLS and not self.calls_quiet_function(site.offset):
+        if self.call_may_stop(site.offset):
             self.spill(self.state.builder, site.offset, consumed(site.op, site.arg))
         elif site.op == Op.LOOP and self.loop_may_allocate(site.arg, site.offset):
             self.poll(site.line, spill_at=site.offset)
@@ -264,9 +264,13 @@ class FrameRoots(SpeculativeCompiler):
         """Whether the loop from ``start`` to its ``back_edge`` may allocate or call. One that does neither
         needs no poll: only allocating asks for a collection, so none can be asked for while it runs (one
         asked for before it waits until the next safepoint after it, with the heap no bigger)."""
-        ops = self.code.chunk.ops
-        return any((Op(ops[offset]) in _CALLS and not self.calls_quiet_function(offset)) or
-                   self.allocates(offset, strict=True) for offset in range(start, back_edge))
+        return any(self.call_may_stop(offset) or self.allocates(offset, strict=True)
+                   for offset in range(start, back_edge))
+
+    def call_may_stop(self, offset: int) -> bool:
+        """Whether instruction ``offset`` is a call that may reach a safepoint (any call but one of quiet
+        functions): the frame spills before it, and a loop holding it polls."""
+        return self.code.chunk.ops[offset] in _CALLS and not self.calls_quiet_function(offset)
 
     def calls_quiet_function(self, offset: int) -> bool:
         """Whether the call at ``offset`` is guarded on known functions (or methods) that are all *quiet*:
@@ -351,3 +355,7 @@ class RootedCompiler(FrameRoots):
 
 class RootedOSRCompiler(FrameRoots, OSREntryCompiler):
     """An OSR entry with a root area."""
+
+    def fixed_slots(self) -> list[int]:
+        """None: an OSR entry's prologue has no arguments (its values come from the OSR buffer)."""
+        return []

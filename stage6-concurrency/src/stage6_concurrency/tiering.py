@@ -22,6 +22,7 @@ thread, optimised, as in stage 5 (see ``compile_module``).
 from __future__ import annotations
 
 import time
+from collections import deque
 from typing import Any
 
 from stage1_interp.functions import FunctionRecord
@@ -58,7 +59,7 @@ class BackgroundTiering(DeoptTiering):
         super().__init__(vm)
         self.cvm = vm
         self.pool: WorkerPool | None = None
-        self.in_process = False         # after every worker died (or for dumps): compile here, as stage 5
+        self.in_process = False         # after every worker died: compile here, as stage 5
         self.in_flight: dict[int, InFlight] = {}
         self.numbers = 0
 
@@ -76,7 +77,7 @@ class BackgroundTiering(DeoptTiering):
             room = self.cvm.settings.compile_queue_limit - len(self.in_flight)
             if room <= 0 and not any(_is_osr(job) for job in self.queue):
                 return
-            self.queue = type(self.queue)(sorted(self.queue, key=_heat, reverse=True))
+            self.queue = deque(sorted(self.queue, key=_heat, reverse=True))
         started = time.perf_counter()
         super().drain()
         self.vm.stats.add_time("compile.main_thread_s", time.perf_counter() - started)
@@ -138,7 +139,8 @@ class BackgroundTiering(DeoptTiering):
         worker = pool.submit({"job": flight.number, "title": module.title, "text": text,
                               "optimise": module.optimise, "level": vm.engine.opt_level})
         if worker is None:          # the last ready worker died just now
-            self.compile_here(module, text)
+            self.install_image(module, vm.engine.object_image(text, module.title, module.optimise),
+                               module.jobs, module.started)
             return
         self.in_flight[flight.number] = flight
         vm.stats.add("compile.background_jobs")
@@ -151,33 +153,27 @@ class BackgroundTiering(DeoptTiering):
 
     def compile_quick(self, module: BuiltModule, text: str) -> None:
         """While the worker optimises the module, compile it here unoptimised (LLVM's fast code generator,
-        no optimiser: about a quarter of the time) and install its normal entries, so the program runs
-        compiled code at once; the optimised code replaces them when it arrives. OSR entries are not
-        installed from it: an activation that entered quick code would stay in it to its end."""
-        quick = [entry for entry in module.jobs if not _is_osr(entry[0])]
-        if not quick:
-            return
-        engine = self.cvm.engine
+        no optimiser: about a quarter of the time) and install it, so the program runs compiled code at
+        once; the optimised code replaces it when it arrives. (No OSR entry is ever here: an activation
+        that entered quick code would stay in it to its end, so they are compiled optimised at once.)"""
         started = time.perf_counter()
-        image = engine.object_image(text, module.title, optimise=False)
-        addresses = engine.link_module(module.ctx, image, [symbol for _, symbol in quick], module.title)
+        image = self.cvm.engine.object_image(text, module.title, optimise=False)
         self.cvm.stats.add("compile.quick_modules")
-        self.install_module(BuiltModule(module.ctx, quick, False, module.started, module.started_us),
-                            addresses, time.perf_counter() - started)
+        self.install_image(module, image, module.jobs, started)
 
-    def compile_here(self, module: BuiltModule, text: str) -> None:
-        """Compile a module whose text is made on this thread, as stage 5 would, and install it."""
-        engine = self.cvm.engine
-        image = engine.object_image(text, module.title, module.optimise)
-        addresses = engine.link_module(module.ctx, image, [symbol for _, symbol in module.jobs], module.title)
-        self.install_module(module, addresses, time.perf_counter() - module.started)
+    def install_image(self, module: BuiltModule, image: bytes, jobs: "list[tuple[CompileJob, str]]",
+                      since: float) -> None:
+        """Link a module's object image (made here or by a worker) and install the code of ``jobs``, some
+        or all of the module's (none: nothing to link)."""
+        if not jobs:
+            return
+        addresses = self.cvm.engine.link_module(module.ctx, image, [symbol for _, symbol in jobs], module.title)
+        self.install_module(BuiltModule(module.ctx, jobs, module.optimise, module.started, module.started_us),
+                            addresses, time.perf_counter() - since)
 
     def version(self, job: CompileJob) -> "CodeVersion":
-        """The code version a job's IR was built as (an OSR job carries its own)."""
-        version = getattr(job, "version", None)
-        if version is None:
-            version = self.cvm.compiling[job.record.prototype].version
-        return version
+        """The code version a job's IR was built as."""
+        return self.cvm.compiling[job.record.prototype].version
 
     def workers(self) -> "WorkerPool":
         """The pool, started at the first compile (a program that never gets hot never starts one)."""
@@ -228,21 +224,15 @@ class BackgroundTiering(DeoptTiering):
                 wanted.append(entry)
                 continue
             vm.stats.add("compile.stale_dropped")
-            why = "its code version was invalidated (a deopt)" if not version.valid else "no longer queued"
+            why = "its code version was invalidated (a deopt)" if not version.valid else "a newer one exists"
             vm.trace("compile", f"dropped stale code for {entry[0].title}: {why}")
-        addresses = engine.link_module(module.ctx, image, [symbol for _, symbol in module.jobs], module.title)
-        if wanted:
-            self.install_module(BuiltModule(module.ctx, wanted, module.optimise, module.started,
-                                            module.started_us),
-                                addresses, time.perf_counter() - flight.submitted)
+        self.install_image(module, image, wanted, flight.submitted)
 
     def still_wanted(self, job: CompileJob, version: "CodeVersion") -> bool:
-        """The validity check at install: the version is still valid, and a normal entry's function is
-        still waiting for code (not discarded and queued again meanwhile)."""
+        """The validity check at install: the version is still valid and still the function's newest
+        (not discarded and compiled again meanwhile)."""
         if not version.valid:
             return False
-        if _is_osr(job):
-            return True
         compiler = self.cvm.compiling.get(job.record.prototype)
         return compiler is not None and compiler.version is version
 

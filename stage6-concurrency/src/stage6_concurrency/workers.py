@@ -90,7 +90,7 @@ class CompileWorker:
         self.pool.died(self, how, list(self.pending))
 
     def close(self) -> None:
-        """Stop the worker (its stdin closes; it is killed if it does not go at once)."""
+        """Stop the worker: end its writer, and kill it (nothing it could still send is wanted)."""
         self.outbox.put(None)
         if self.alive:
             self.process.kill()
@@ -131,20 +131,19 @@ class WorkerPool:
     def submit(self, message: dict[str, Any]) -> CompileWorker | None:
         """Send a request to the least busy ready worker; None when no worker is ready (still loading
         LLVM, or all dead: ``alive`` tells which)."""
-        self.start()
         ready = [w for w in self.workers if w.alive and w.ready]
         if not ready:
             return None
         worker = min(ready, key=lambda w: len(w.pending))
-        message["worker"] = worker.number
         worker.send(message)
         return worker
 
     def wait_ready(self) -> None:
-        """Block until some worker is ready or none is alive (the deterministic mode)."""
+        """Start the workers if need be and block until one is ready or none is alive (the deterministic
+        mode)."""
         self.start()
         with self.ready:
-            while self.alive() and not any(w.ready for w in self.workers if w.alive):
+            while self.alive() and not self.has_ready():
                 self.ready.wait(0.5)
 
     def deliver(self, message: dict[str, Any], worker: CompileWorker) -> None:
