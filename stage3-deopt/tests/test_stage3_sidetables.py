@@ -137,6 +137,21 @@ def test_cases_as_traces_show_them() -> None:
     assert show_case(CallTarget(0x1000, "fib", 1)) == "<fn fib>"
 
 
+def test_side_tables_reserve_a_block_for_points_numbered_elsewhere() -> None:
+    tables = SideTables()
+    record = function_record("f")
+    version = CodeVersion(record, None)
+    tables.add(Guard(GuardKind.NUMBERS), "ADD", FRAME, version, None)
+    first = tables.reserve(10)
+    here = tables.add(Guard(GuardKind.NUMBERS), "LESS", FRAME, version, None)
+    elsewhere = SideTables(next_id=first)       # a compile in another process numbers inside the block
+    made = [elsewhere.add(Guard(GuardKind.NUMBERS), "SUBTRACT", FRAME, version, None) for _ in range(2)]
+    tables.merge(made)
+    assert (first, here.id) == (1, 11)
+    assert sorted(tables.points) == [0, 1, 2, 11]
+    assert tables.points[2].operation == "SUBTRACT"
+
+
 def test_side_tables_number_points_in_order_and_dump_one_code_version_at_a_time() -> None:
     tables = SideTables()
     record = function_record("f")
@@ -144,7 +159,7 @@ def test_side_tables_number_points_in_order_and_dump_one_code_version_at_a_time(
     first = tables.add(Guard(GuardKind.NUMBERS, trusted=((NUMBERS, 3),)), "ADD", FRAME, normal, None)
     second = tables.add(Guard(GuardKind.NEGATED_NUMBER, trusted=((("number",), 1),)), "NEGATE", FRAME, osr, None)
     third = tables.add(Guard(GuardKind.NUMBERS), "LESS", FRAME, normal, "f")
-    assert [p.id for p in tables.points] == [0, 1, 2]
+    assert list(tables.points) == [0, 1, 2]
     assert (first.code, second.code, third.code) == (normal, osr, normal)
     assert third.inlined_into == "f"
     entry = FrameMap("f", 3, 9, 4, slot_count=3, stack_depth=0, locations=(loc("slot", 0, Stored.BOXED, 1),

@@ -27,21 +27,22 @@ from lox_testing.reports import stats_counter, trace_lines
 VM = "stage6_concurrency"
 
 __all__ = ["EVERY_MODULE", "Run", "assert_clean", "make_vm", "run_program", "run_everywhere", "MODES", "stats_counter",
-           "trace_lines", "lox_env", "worker_pids", "gone"]
+           "trace_lines", "lox_env", "process_pids", "gone"]
 
 MODULES: tuple[ModuleType, ...] = (stage6_concurrency, stage5_gc, stage4_shapes, stage3_deopt, stage2_ic,
                                    stage1_interp, stage0_jit, lox_frontend)
 
-#: Every module goes to a worker, however small (by default small ones are compiled on the main thread).
-EVERY_MODULE = ("--set", "compile_worker_min_size=0")
+#: Every module goes to a compile process, however small (by default small ones are compiled on the main
+#: thread).
+EVERY_MODULE = ("--set", "compile_fork_min_size=0", "--set", "compile_fork_osr=true")
 
-#: Background compilation as users get it, made deterministic, with two workers, and under the collector's
-#: stress mode; the first three are what programs must agree across.
+#: Background compilation as users get it, made deterministic, with two processes at once, and under the
+#: collector's stress mode.
 MODES: dict[str, tuple[str, ...]] = {
     "in-process": ("--compile-threads=0",),
     "background": (),
     "deterministic-eager": ("--compile-deterministic", "--jit=eager", *EVERY_MODULE),
-    "two-workers-eager": ("--compile-threads=2", "--jit=eager", *EVERY_MODULE),
+    "two-processes-eager": ("--compile-threads=2", "--jit=eager", *EVERY_MODULE),
     "background-threshold3-gc-stress": ("--threshold=3", "--gc-stress", "--gc-verify", *EVERY_MODULE),
 }
 
@@ -51,22 +52,22 @@ run_program = STAGE.run_program
 run_everywhere = STAGE.run_everywhere
 
 
-def make_vm(**settings: object) -> ConcurrentVM:
-    """A ConcurrentVM with a small heap whose program output goes to a buffer; ``settings`` override
-    :class:`stage6_concurrency.settings.Settings` fields."""
+def make_vm(trace: frozenset[str] = frozenset(), **settings: object) -> ConcurrentVM:
+    """A ConcurrentVM with a small heap whose program output and ``trace`` lines go to buffers (``vm.runtime.out``,
+    ``vm.options.diagnostics``); ``settings`` override :class:`stage6_concurrency.settings.Settings` fields."""
     chosen = Settings(heap_reserve_mb=64, heap_limit_mb=48)
     for name, value in settings.items():
         assert hasattr(chosen, name), name
         setattr(chosen, name, value)
-    vm = ConcurrentVM(Options(settings=chosen, diagnostics=io.StringIO()))
+    vm = ConcurrentVM(Options(settings=chosen, trace=trace, diagnostics=io.StringIO()))
     vm.runtime.out = io.BytesIO()
     return vm
 
 
-def worker_pids(run: Run) -> list[int]:
-    """The pids of the compile workers a run started (from ``--trace=compile``)."""
-    return [int(line.rsplit("pid ", 1)[1].rstrip(")")) for line in trace_lines(run.stderr, "compile")
-            if line.startswith("started compile worker")]
+def process_pids(run: Run) -> list[int]:
+    """The pids of the compile processes a run forked (from ``--trace=compile``)."""
+    return [int(line.split("(pid ", 1)[1].split(")", 1)[0]) for line in trace_lines(run.stderr, "compile")
+            if line.startswith("forked compile process")]
 
 
 def gone(pid: int, within: float = 5.0) -> bool:

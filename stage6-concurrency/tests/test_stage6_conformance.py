@@ -11,12 +11,12 @@ import pytest
 from lox_testing import Case, corpus_cases, run_case
 
 #: Every module goes to a worker, however small (by default small ones are compiled on the main thread).
-EVERY_MODULE = ["--set", "compile_worker_min_size=0"]
+EVERY_MODULE = ["--set", "compile_fork_min_size=0", "--set", "compile_fork_osr=true"]
 
 MODES: dict[str, list[str]] = {
     "background": [],
     "deterministic-eager": ["--compile-deterministic", "--jit=eager", *EVERY_MODULE],
-    "two-workers-eager-gc-stress": ["--compile-threads=2", "--jit=eager", "--gc-stress", "--gc-verify",
+    "two-processes-eager-gc-stress": ["--compile-threads=2", "--jit=eager", "--gc-stress", "--gc-verify",
                                     *EVERY_MODULE],
 }
 

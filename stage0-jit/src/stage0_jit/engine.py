@@ -136,8 +136,14 @@ class JitEngine(ObjectCompiler):
     def link_module(self, ctx: ModuleContext, image: bytes, exports: list[str], title: str) -> dict[str, int]:
         """Link the object image of ``ctx``'s module (compiled here or by stage 6's worker); its shared
         helpers become available to later modules. Returns each exported symbol's address."""
-        addresses = self.link_image(image, [*exports, *ctx.defines], title, ctx.imports)
-        for name in ctx.defines:
+        return self.link_with_helpers(image, exports, ctx.defines, ctx.imports, title)
+
+    def link_with_helpers(self, image: bytes, exports: list[str], defines: list[str], imports: dict[str, int],
+                          title: str) -> dict[str, int]:
+        """``link_module`` given what the module's context knew: the shared helpers it defines (exported
+        for later modules) and those it imports (by address)."""
+        addresses = self.link_image(image, [*exports, *defines], title, imports)
+        for name in defines:
             self.shared[name] = addresses[name]
         self.stats.add("compile.functions", len(exports))
         return {name: addresses[name] for name in exports}

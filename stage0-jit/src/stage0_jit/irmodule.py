@@ -24,6 +24,13 @@ from .runtime import Runtime
 _module_numbers = itertools.count()
 
 
+def number_modules_from(start: int) -> None:
+    """Number the modules made from now on from ``start`` (stage 6's compile processes each take their own
+    range, so the symbols of modules made in different processes never clash when linked here)."""
+    global _module_numbers
+    _module_numbers = itertools.count(start)
+
+
 class ModuleContext:
     """An ``ir.Module`` plus the declarations and helpers every function in it uses."""
 

@@ -69,11 +69,16 @@ class StressFlags:
     def arm(self, point: int) -> int:
         """Arm ``point``'s flag; returns the flag's address, which the compiled guard reads."""
         chunk, index = divmod(point, self.CHUNK)
-        while len(self.chunks) <= chunk:
-            self.chunks.append(NativeRegion(self.CHUNK * WORD))
+        self.make_room(point)
         region = self.chunks[chunk]
         region.words[index] = 1
         return region.base + index * WORD
+
+    def make_room(self, point: int) -> None:
+        """Make the flags up to ``point``'s (stage 6 makes them before a forked process numbers points in a
+        reserved block: the flags' addresses it compiles in must exist in this process too)."""
+        while len(self.chunks) <= point // self.CHUNK:
+            self.chunks.append(NativeRegion(self.CHUNK * WORD))
 
     def fired(self, point: int) -> bool:
         """Whether ``point`` fired because its flag was armed (then cleared: it fails only once)."""

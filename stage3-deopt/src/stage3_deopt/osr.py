@@ -96,14 +96,19 @@ class OSRJob(CompileJob):
 
     def install(self, tiering: Tiering, address: int, seconds: float) -> None:
         """Record the entry so the interpreter finds it at this loop header."""
+        assert self.built is not None
+        self.install_entry(tiering, address, self.built.entry_map, len(self.built.speculated))
+
+    def install_entry(self, tiering: Tiering, address: int, entry_map: FrameMap, speculated: int) -> None:
+        """Install the entry's code given what its compiler made (stage 6 gets these from the process that
+        compiled it)."""
         from .vm import DeoptVM
         vm = tiering.vm
-        assert isinstance(vm, DeoptVM) and self.built is not None
+        assert isinstance(vm, DeoptVM)
         self.version.address = address
-        vm.deopt.tables.osr_maps.append((self.version, self.built.entry_map))
-        vm.osr_entries.install(self.record, self.header,
-                               OSREntry(self.version, self.built.entry_map, len(self.built.speculated),
-                                        OSR_ENTRY(address)))
+        vm.deopt.tables.osr_maps.append((self.version, entry_map))
+        vm.osr_entries.install(self.record, self.header, OSREntry(self.version, entry_map, speculated,
+                                                                  OSR_ENTRY(address)))
         vm.dump_side_tables(self.version)
 
 
@@ -140,10 +145,6 @@ class OSR:
             return None
         entry = self.entries.get((vm.index_of(record), header))
         if entry is None or not entry.version.valid:
-            vm.trace("osr", f"loop at line {record.code.chunk.lines[header]} (bytecode {header}) in {record.name} "
-                            f"is hot ({record.back_edges} back-edges, {record.calls} calls): "
-                            f"compiling an OSR entry")
-            vm.timeline.instant(f"hot loop: {record.name} bytecode {header}", "osr")
             vm.tiering.request_osr(record, header, slots, stack)
             entry = self.entries.get((vm.index_of(record), header))
             if entry is None:

@@ -264,24 +264,43 @@ def show_case(case: Hashable) -> str:
 
 
 class SideTables(Record):
-    """Every deopt point and OSR entry map the compiler has written, by id."""
+    """Every deopt point and OSR entry map the compiler has written, by id.
 
-    __slots__ = ("points", "osr_maps")
+    Ids are handed out in order; ``reserve`` sets a block aside for a compile
+    that runs elsewhere (stage 6 compiles in a forked process, which numbers
+    its points inside the block and hands them back with the code: ``merge``).
+    """
 
-    points: list[DeoptPoint]
+    __slots__ = ("points", "osr_maps", "next_id")
+
+    points: dict[int, DeoptPoint]
     osr_maps: list[tuple[CodeVersion, FrameMap]]
+    next_id: int
 
-    def __init__(self, points: list[DeoptPoint] | None = None,
-                 osr_maps: list[tuple[CodeVersion, FrameMap]] | None = None) -> None:
-        self.points = [] if points is None else points
+    def __init__(self, points: dict[int, DeoptPoint] | None = None,
+                 osr_maps: list[tuple[CodeVersion, FrameMap]] | None = None, next_id: int = 0) -> None:
+        self.points = {} if points is None else points
         self.osr_maps = [] if osr_maps is None else osr_maps
+        self.next_id = next_id
 
     def add(self, guard: Guard, operation: str, frame: FrameMap, code: CodeVersion,
             inlined_into: str | None) -> DeoptPoint:
         """Register a deopt point; its id is what the compiled exit passes to the runtime."""
-        point = DeoptPoint(len(self.points), guard, operation, frame, code, inlined_into)
-        self.points.append(point)
+        point = DeoptPoint(self.next_id, guard, operation, frame, code, inlined_into)
+        self.points[point.id] = point
+        self.next_id += 1
         return point
+
+    def reserve(self, count: int) -> int:
+        """Set ``count`` ids aside (numbered elsewhere); returns the first."""
+        first = self.next_id
+        self.next_id += count
+        return first
+
+    def merge(self, points: list[DeoptPoint]) -> None:
+        """Register points numbered elsewhere, in a block ``reserve`` set aside."""
+        for point in points:
+            self.points[point.id] = point
 
     def dump(self, code: CodeVersion, show: ShowCase | None = None) -> str:
         """``--dump=deopt`` text for one compiled entry (``show``: how its stage shows a feedback case)."""
@@ -290,7 +309,7 @@ class SideTables(Record):
             if version is code:
                 lines.append("  OSR entry: loads from the OSR buffer:")
                 lines.extend(entry.describe())
-        points = [p for p in self.points if p.code is code]
+        points = [p for p in self.points.values() if p.code is code]
         lines.extend(line for p in points for line in p.describe(show))
         if not points:
             lines.append("  no deopt points (nothing speculated)")

@@ -37,10 +37,10 @@ class DeoptTiering(Tiering):
         super().install(record, address, seconds)
         vm = self.vm
         assert isinstance(vm, DeoptVM)
-        compiler = vm.compiling.get(record.prototype)
-        if compiler is not None:
-            compiler.version.address = address
-            vm.dump_side_tables(compiler.version)
+        version = vm.newest.get(record.prototype)
+        if version is not None:
+            version.address = address
+            vm.dump_side_tables(version)
 
     def request_osr(self, record: FunctionRecord, header: int, slots: list[int], stack: list[int]) -> None:
         """Compile an OSR entry at ``header`` now (with whatever else is queued)."""
@@ -48,6 +48,9 @@ class DeoptTiering(Tiering):
         from .vm import DeoptVM
         vm = self.vm
         assert isinstance(vm, DeoptVM)
+        vm.trace("osr", f"loop at line {record.code.chunk.lines[header]} (bytecode {header}) in {record.name} "
+                        f"is hot ({record.back_edges} back-edges, {record.calls} calls): compiling an OSR entry")
+        vm.timeline.instant(f"hot loop: {record.name} bytecode {header}", "osr")
         version = vm.new_version(record, header)
         self.queue.append(OSRJob(record, header, slots, stack, version))
         self.drain()

@@ -54,7 +54,7 @@ class DeoptVM(ICVM):
         self.tiering: DeoptTiering = DeoptTiering(self)
         self.osr = self.enter_loop if self.settings.osr else None
         self.versions: dict[int, list[CodeVersion]] = defaultdict(list)
-        self.compiling: dict[int, SpeculativeCompiler] = {}     # prototype -> its normal entry being compiled
+        self.newest: dict[int, CodeVersion] = {}      # prototype -> its newest normal entry (made or being made)
 
     @cached_property
     def deopt(self) -> Deoptimizer:
@@ -82,6 +82,8 @@ class DeoptVM(ICVM):
         from .sidetables import CodeVersion
         version = CodeVersion(record, header)
         self.versions[self.index_of(record)].append(version)
+        if header is None:
+            self.newest[record.prototype] = version
         return version
 
     # ------------------------------------------------------------ hooks
@@ -95,9 +97,7 @@ class DeoptVM(ICVM):
     def function_compiler(self, ctx: "ModuleContext", ops: "Operations", record: FunctionRecord,
                           symbol: str) -> "BytecodeFunctionCompiler":
         """A normal entry with deopt exits and the stale-code check, as a new code version."""
-        compiler = self.compiler_classes()[0](ctx, ops, self, record, symbol, self.new_version(record, None))
-        self.compiling[record.prototype] = compiler
-        return compiler
+        return self.compiler_classes()[0](ctx, ops, self, record, symbol, self.new_version(record, None))
 
     def compiler_classes(self) -> "tuple[type[SpeculativeCompiler], type[OSREntryCompiler]]":
         """Hook: the compilers of normal entries (and inline copies) and of OSR entries (stage 5 adds root
@@ -114,8 +114,7 @@ class DeoptVM(ICVM):
     def inline_copy_compiler(self, ctx: "ModuleContext", ops: "Operations", record: FunctionRecord,
                              symbol: str) -> "BytecodeFunctionCompiler":
         """The inline copy shares the real function's code version: discarding one discards both."""
-        real = self.compiling[record.prototype]
-        copy = self.compiler_classes()[0](ctx, ops, self, record, symbol, real.version)
+        copy = self.compiler_classes()[0](ctx, ops, self, record, symbol, self.newest[record.prototype])
         copy.inlined_into = record.name
         return copy
 

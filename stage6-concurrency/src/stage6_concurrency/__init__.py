@@ -1,4 +1,4 @@
-"""Stage 6 of the Lox VM: stage 5 with LLVM's work in compile worker processes, installed at safepoints."""
+"""Stage 6 of the Lox VM: stage 5 with hot functions compiled in forked processes, installed at safepoints."""
 
 import time
 

@@ -21,11 +21,12 @@ class Cli(Stage5Cli):
     """Stage 6's flags on top of stage 5's."""
 
     prog = "python -m stage6_concurrency"
-    description = ("Stage 6 of the Lox VM: stage 5 with LLVM's optimising work off the main thread. A big "
-                   "hot module's IR is built on the main thread, compiled quickly there (no optimiser) "
-                   "and run, while a worker process optimises it; the optimised code is linked and "
-                   "installed at the next call or loop check, unless a deopt made it stale meanwhile. "
-                   "Small modules and loop (OSR) entries compile on the main thread, as in stage 5.")
+    description = ("Stage 6 of the Lox VM: stage 5 with compilation off the main thread. When functions get "
+                   "hot, the VM forks a compile process (a copy-on-write snapshot of the VM) that builds "
+                   "their IR and compiles it, quick code first, then optimised, while the program runs; "
+                   "each is linked and installed at the next call or loop check, unless a deopt made it "
+                   "stale meanwhile. Small modules and loop (OSR) entries compile on the main thread, as "
+                   "in stage 5.")
     vm_class: type[VM] = ConcurrentVM
 
     def settings(self) -> Stage0Settings:
@@ -33,13 +34,13 @@ class Cli(Stage5Cli):
         return Settings()
 
     def add_arguments(self, table: FlagTable) -> None:
-        """Stage 5's flags plus the compile workers'."""
+        """Stage 5's flags plus the compile processes'."""
         super().add_arguments(table)
-        table.add(Flag("--compile-threads", "compile worker processes for big modules: 0 compiles "
-                                            "everything on the main thread (default 1)", metavar="N",
-                       convert=int))
-        table.add(Flag("--compile-deterministic", "every compile finishes (in its worker) before the "
-                                                  "program goes on: timing changes nothing", switch=True))
+        table.add(Flag("--compile-threads", "compile processes running at once: 0 compiles everything "
+                                            "on the main thread (default 1)", metavar="N", convert=int))
+        table.add(Flag("--compile-deterministic", "every compile finishes (in its process) and is installed "
+                                                  "before the program goes on: timing changes nothing",
+                       switch=True))
 
     def options(self, args: Arguments, settings: Stage0Settings) -> Options:
         """Apply the stage-6 flags."""

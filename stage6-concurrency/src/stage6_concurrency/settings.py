@@ -1,4 +1,4 @@
-"""Stage 6's tunables: stage 5's plus the compile workers'."""
+"""Stage 6's tunables: stage 5's plus the compile processes'."""
 
 from __future__ import annotations
 
@@ -11,57 +11,57 @@ class Settings(Stage5Settings):
     compile_threads: int = 1
     compile_deterministic: bool = False
     compile_quick_first: bool = True
-    compile_queue_limit: int = 4
-    compile_worker_min_size: int = 150
+    compile_quick_min_size: int = 150
+    compile_fork_min_size: int = 150
+    compile_fork_osr: bool = False
     compile_timeout_s: float = 60.0
-    compile_worker_crash_after: int = 0
-    compile_worker_hang_after: int = 0
+    compile_process_crash_at: int = 0
+    compile_process_hang_at: int = 0
 
     WHY: dict[str, str] = {
         **Stage5Settings.WHY,
         "compile_threads":
-            "compile worker processes (0: compile on the main thread, as stage 5). A worker runs LLVM's "
-            "optimising compile of a big module while the program runs quick code; the main thread still "
-            "builds the IR and links the image. One is the default: this machine class has two cores, "
-            "one for the program and one for LLVM; two made the interpreter benchmark slower (1.07 s "
-            "against 0.92 s), the second worker competing with the program for a core",
+            "compile processes running at once (0: compile on the main thread, as stage 5). Each is a fork "
+            "of the VM that builds a hot module's IR and compiles it while the program runs. One is the "
+            "default: this machine class has two cores, one for the program and one for the compiler",
         "compile_deterministic":
-            "each compile completes in its worker before the program goes on (the main thread waits): "
-            "what runs compiled, and when, no longer depends on timing. For tests",
+            "each compile process finishes, and its code is installed, before the program goes on (the "
+            "main thread waits): what runs compiled, and when, no longer depends on timing. For tests",
         "compile_quick_first":
-            "a module sent to a worker is also compiled at once on the main thread without optimisation "
-            "(LLVM's fast code generator: about a quarter of the optimising compile), and its normal "
-            "entries run that code until the worker's optimised code replaces it. Without it the program "
-            "interprets for the whole time the worker takes, which on the benchmarks costs what the main "
-            "thread saved",
-        "compile_worker_min_size":
+            "a compile process sends the module compiled without optimisation first (LLVM's fast code "
+            "generator: about a quarter of the optimising compile), which runs until the optimised code "
+            "replaces it; without it the program interprets for the whole optimising compile",
+        "compile_quick_min_size":
+            "modules with fewer bytecode instructions than this get no quick code: they are optimised at once "
+            "(20-50 ms). Quick code of a small recursive function (fib) runs the whole call tree, since its "
+            "self-calls are direct and code that never allocates never stops at a safepoint, so the "
+            "optimised code never takes over (bench/fib.lox's timed section: 0.016 -> 0.027 s)",
+        "compile_fork_osr":
+            "OSR entries are compiled in a process too (default: on the main thread, optimised, as in stage "
+            "5). A hot loop goes on interpreted while its entry is compiled elsewhere, and the compile takes "
+            "longer there (the fork, pages copied, a core shared): PLACEHOLDER",
+        "compile_fork_min_size":
             "modules with fewer bytecode instructions than this are compiled on the main thread, as in "
-            "stage 5, and the workers start at the first bigger one. A small module compiles in 20-50 ms; "
-            "starting a worker beside the program slowed short benchmarks by 5-15% on two cores "
-            "(many_functions: 0.085 -> 0.098 s) while saving them nothing",
-        "compile_queue_limit":
-            "modules in flight at once; more hot functions wait on the queue (hottest sent first), so a "
-            "burst of hot functions does not bury the hottest behind a long backlog",
+            "stage 5: a small module compiles in 20-50 ms, and waiting for it interpreted costs more",
         "compile_timeout_s":
-            "a job a worker has not answered in this long means the worker hung: it is killed and its "
-            "jobs are compiled on the main thread (an O2 compile of the biggest benchmark module takes "
-            "about 0.3 s, so a minute is far past any real compile)",
-        "compile_worker_crash_after":
-            "test hook: the worker exits on its N-th job (0: never), as a crashed LLVM would",
-        "compile_worker_hang_after":
-            "test hook: the worker hangs on its N-th job (0: never), as a stuck LLVM would",
+            "a compile process that sends nothing for this long is taken as hung: it is killed and its "
+            "jobs are compiled on the main thread (the biggest benchmark module compiles in about 0.3 s, "
+            "so a minute is far past any real compile)",
+        "compile_process_crash_at":
+            "test hook: the N-th compile process (0: none) exits before sending anything, as a crashed "
+            "LLVM would",
+        "compile_process_hang_at":
+            "test hook: the N-th compile process (0: none) hangs, as a stuck LLVM would",
     }
 
     def validate(self) -> None:
-        """Stage 5's checks plus the workers'."""
+        """Stage 5's checks plus the compile processes'."""
         super().validate()
         if not 0 <= self.compile_threads <= 16:
             raise ValueError("compile_threads must be between 0 and 16")
-        if self.compile_worker_min_size < 0:
-            raise ValueError("compile_worker_min_size must be at least 0")
-        if self.compile_queue_limit < 1:
-            raise ValueError("compile_queue_limit must be at least 1")
+        if self.compile_fork_min_size < 0 or self.compile_quick_min_size < 0:
+            raise ValueError("compile_fork_min_size and compile_quick_min_size must be at least 0")
         if self.compile_timeout_s <= 0:
             raise ValueError("compile_timeout_s must be positive")
-        if self.compile_worker_crash_after < 0 or self.compile_worker_hang_after < 0:
-            raise ValueError("compile worker test hooks must be at least 0")
+        if self.compile_process_crash_at < 0 or self.compile_process_hang_at < 0:
+            raise ValueError("compile process test hooks must be at least 0")

@@ -1,279 +1,363 @@
-"""Stage 6's tiering: stage 3's queue and jobs, with the optimising compile of hot functions in a worker.
+"""Stage 6's tiering: stage 3's queue and jobs, with hot functions built and compiled in a forked process.
 
-A hot function's module is built on the main thread (from the live
-feedback, at the moment it gets hot: that is the job's snapshot, taken in
-one go and never revisited); its text goes to a compile worker, which runs
-LLVM's optimiser and code generator while the program goes on. Meanwhile
-the main thread compiles the same text *quickly* (no optimiser, LLVM's fast
-code generator) and installs that, so the program runs compiled code at
-once (``compile_quick``). When the worker's image comes back, at the next
-safepoint the main thread checks it is still wanted, links it and installs
-it: one 8-byte store into the function's entry slot (``Tiering.install``).
+When functions get hot, the main thread forks a compile process
+(``snapshot.py``): the fork is the job's snapshot, and the process builds
+the module's IR from it and compiles it while the program goes on. Before
+forking, the main thread makes what the compiled code will be installed
+as (a code version per function, a block of deopt ids), so that what the
+process sends back names the VM's own objects. Each image comes back at a
+safepoint, where the main thread checks it is still wanted, links it and
+installs it: one 8-byte store into the function's entry slot
+(``Tiering.install``). Quick code (no optimiser) comes first, so the
+program leaves the interpreter early; the optimised code replaces it.
 
 Still wanted means (JavaScriptCore checks its watchpoints the same way):
 the job's code version was not invalidated meanwhile (a deopt of the quick
-code discards the function's versions) and is still the function's newest.
-A stale result is dropped and counted. A function already queued or in
-flight is not queued again; at most ``compile_queue_limit`` modules are in
-flight, the rest wait, hottest first. OSR entries are compiled on the main
-thread, optimised, as in stage 5 (see ``compile_module``).
+code discards the function's versions) and is still the function's newest;
+and, when the code names cached objects, no full collection ran since the
+fork (one could have freed an object the snapshot still saw in a cache;
+a young collection cannot, see ``stage5_gc/weak.py``). A stale result is
+dropped and counted. A function already queued or in flight is not queued
+again; at most ``compile_threads`` processes run at once, and the rest
+wait on the queue, hottest first. OSR entries and small modules are
+compiled on the main thread, as in stage 5 (see ``drain``).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections import deque
 from typing import Any
 
 from stage1_interp.functions import FunctionRecord
-from stage1_interp.tiering import BuiltModule, CompileJob
+from stage1_interp.tiering import CompileJob
+from stage3_deopt.osr import OSRJob
 from stage3_deopt.tiering import DeoptTiering
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from stage3_deopt.sidetables import CodeVersion
+    from stage3_deopt.sidetables import CodeVersion, FrameMap
 
+    from .forks import CompileProcess, CompileProcesses
     from .vm import ConcurrentVM
-    from .workers import WorkerPool
 
-#: Timeline tracks of the compile workers: worker n is track WORKER_TRACKS + n.
-WORKER_TRACKS = 10
+#: Timeline tracks of the compile processes: the one in slot n is track PROCESS_TRACKS + n.
+PROCESS_TRACKS = 10
+#: Deopt ids set aside per bytecode instruction of a flight (a site makes a few guards; an inline copy
+#: doubles a self-recursive function's): far more than any module has needed, and ids cost nothing.
+POINT_IDS_PER_INSTRUCTION = 16
 
 
-class InFlight:
-    """A module sent to a worker: its IR text (to compile here if the worker fails) and each job's code
-    version as it was when the IR was built."""
+class Flight:
+    """Jobs being compiled in one forked process, and what the VM made for them before the fork."""
 
-    def __init__(self, number: int, module: BuiltModule, text: str, versions: "list[CodeVersion]") -> None:
+    def __init__(self, number: int, jobs: list[CompileJob], versions: "dict[int, CodeVersion]",
+                 first_point: int, point_ids: int, pin_count: int, full_collections: int) -> None:
         self.number = number
-        self.module = module
-        self.text = text
-        self.versions = versions
-        self.submitted = time.perf_counter()
+        self.jobs = jobs
+        self.versions = versions            # prototype -> the code version its job will be installed as
+        self.by_id = {id(version): version for version in versions.values()}
+        self.by_id.update((id(job.version), job.version) for job in jobs if isinstance(job, OSRJob))
+        self.first_point = first_point
+        self.point_ids = point_ids
+        self.pin_count = pin_count          # the heap's pins at the fork (the process reports what it adds)
+        self.full_collections = full_collections
+        self.parent_pid = os.getpid()
+        self.title = ", ".join(job.title for job in jobs)
+        self.slot = 0
+        self.forked = 0.0                   # perf_counter at the fork
+        self.process: CompileProcess | None = None
+        self.final: set[int] = set()        # indices of jobs whose final code arrived
+        self.abandoned: set[int] = set()    # modules whose results are ignored (compiled here instead)
+        self.entries: dict[int, tuple[FrameMap, int]] = {}     # OSR job index -> its frame map, speculated
+
+    def version(self, job: CompileJob) -> "CodeVersion":
+        """The code version ``job``'s code is installed as."""
+        return job.version if isinstance(job, OSRJob) else self.versions[job.record.prototype]
 
 
 class BackgroundTiering(DeoptTiering):
-    """Stage 3's tiering with compiles sent to worker processes and installed at safepoints."""
+    """Stage 3's tiering with normal entries compiled in forked processes and installed at safepoints."""
 
     def __init__(self, vm: "ConcurrentVM") -> None:
         super().__init__(vm)
         self.cvm = vm
-        self.pool: WorkerPool | None = None
-        self.in_process = False         # after every worker died: compile here, as stage 5
-        self.in_flight: dict[int, InFlight] = {}
-        self.numbers = 0
+        self.processes: CompileProcesses | None = None
+        self.in_process = False         # fork failed: compile here from now on, as stage 5
+        self.flights: dict[int, Flight] = {}
+        self.flight_numbers = 0
+        self.queued_at: dict[int, float] = {}      # prototype -> when its normal entry was queued
+        self.osr_pending: set[tuple[int, int]] = set()     # (prototype, loop header) queued or in flight
 
     # ------------------------------------------------------------ requests
     def enqueue(self, record: FunctionRecord) -> None:
-        """Stage 1's enqueue, unless the function is already queued or in flight (merged)."""
-        if record.state == FunctionRecord.QUEUED:
+        """Stage 1's enqueue, unless the function is already queued or in flight (merged). A function whose
+        OSR code deopted while its normal entry waited for a process is back to ``INTERPRETED`` with that
+        job still queued, hence the look at the queue."""
+        if record.state == FunctionRecord.QUEUED or \
+                any(job.record is record and not isinstance(job, OSRJob) for job in self.queue):
             self.vm.stats.add("compile.merged")
             return
         super().enqueue(record)
-
-    def drain(self) -> None:
-        """Stage 1's drain, hottest first, holding back what would pass the in-flight limit."""
-        if self.background():
-            room = self.cvm.settings.compile_queue_limit - len(self.in_flight)
-            if room <= 0 and not any(_is_osr(job) for job in self.queue):
-                return
-            self.queue = deque(sorted(self.queue, key=_heat, reverse=True))
-        started = time.perf_counter()
-        super().drain()
-        self.vm.stats.add_time("compile.main_thread_s", time.perf_counter() - started)
+        self.queued_at[record.prototype] = time.perf_counter()
 
     def background(self) -> bool:
-        """Whether compiles go to workers now (not when ``--dump`` asks for optimised IR or assembly: a
-        worker has no dump stream, so those runs compile in process)."""
-        return self.cvm.settings.compile_threads > 0 and not self.in_process and \
-            not self.cvm.engine.dumps & {"opt-ir", "asm"}
+        """Whether compiles go to forked processes now: not with ``--compile-threads=0``, nor where there is
+        no ``fork``, nor when ``--dump`` asks for IR, assembly or side tables (dumps come out on this
+        process's stream, in compile order)."""
+        return self.cvm.settings.compile_threads > 0 and not self.in_process and hasattr(os, "fork") and \
+            not self.cvm.engine.dumps and not self.cvm.options.dumps & {"deopt"}
 
-    def build(self, batch: list[CompileJob]) -> list[BuiltModule]:
-        """Stage 1's build, with OSR entries in a module of their own, built first (see
-        ``compile_module``)."""
-        if not self.background():
-            return super().build(batch)
-        osr = [job for job in batch if _is_osr(job)]
-        normal = [job for job in batch if not _is_osr(job)]
-        return (super().build(osr) if osr else []) + (super().build(normal) if normal else [])
-
-    # ------------------------------------------------------------ to the worker
-    def compile_module(self, module: BuiltModule) -> None:
-        """Send the module to a worker; compile it here as stage 5 does when there are no workers, or
-        while they are still loading LLVM (about 0.15 s after the first hot function: compiling the first
-        module here costs less than leaving it interpreted that long)."""
-        vm = self.cvm
-        if not self.background():
-            super().compile_module(module)
-            return
-        if any(_is_osr(job) for job, _ in module.jobs):
-            # An OSR entry is compiled here, optimised, as in stage 5: a hot loop (often the script's own,
-            # entered once) runs the code it enters to its end, so waiting for a worker means interpreting
-            # the loop meanwhile, and quick code would be kept for good (bench/trees.lox: 0.35 s here,
-            # 0.41 s with its OSR entries sent to the worker).
-            vm.stats.add("compile.osr_in_process")
-            super().compile_module(module)
-            return
-        if sum(job.size for job, _ in module.jobs) < vm.settings.compile_worker_min_size:
-            vm.stats.add("compile.small_in_process")
-            super().compile_module(module)
-            return
-        pool = self.workers()
-        started = len(pool.workers)
-        pool.start()
-        for new in pool.workers[started:]:
-            vm.trace("compile", f"started compile worker {new.number} (pid {new.pid})")
-        if vm.settings.compile_deterministic:
-            pool.wait_ready()
-        self.report_deaths()
-        if not pool.has_ready():
-            vm.stats.add("compile.in_process" if pool.alive() else "compile.no_worker")
-            vm.trace("compile", f"compiling {module.title} in process: "
-                                f"{'the workers are still starting' if pool.alive() else 'no worker left'}")
-            super().compile_module(module)
-            return
-        self.numbers += 1
-        text = str(module.ctx.module)
-        vm.engine.dump("ir", module.title, lambda: text)
-        flight = InFlight(self.numbers, module, text, [self.version(job) for job, _ in module.jobs])
-        worker = pool.submit({"job": flight.number, "title": module.title, "text": text,
-                              "optimise": module.optimise, "level": vm.engine.opt_level})
-        if worker is None:          # the last ready worker died just now
-            self.install_image(module, vm.engine.object_image(text, module.title, module.optimise),
-                               module.jobs, module.started)
-            return
-        self.in_flight[flight.number] = flight
-        vm.stats.add("compile.background_jobs")
-        vm.trace("compile", f"queued {module.title} for compile worker {worker.number} "
-                            f"({len(self.in_flight)} in flight)")
-        if vm.settings.compile_quick_first:
-            self.compile_quick(module, text)
-        if vm.settings.compile_deterministic:
-            self.finish(pool.wait_for(flight.number))
-
-    def compile_quick(self, module: BuiltModule, text: str) -> None:
-        """While the worker optimises the module, compile it here unoptimised (LLVM's fast code generator,
-        no optimiser: about a quarter of the time) and install it, so the program runs compiled code at
-        once; the optimised code replaces it when it arrives. (No OSR entry is ever here: an activation
-        that entered quick code would stay in it to its end, so they are compiled optimised at once.)"""
+    def drain(self) -> None:
+        """Compile the queue: OSR entries and small modules here, at once; the rest in a forked process when
+        one may start (else they wait, hottest first)."""
         started = time.perf_counter()
-        image = self.cvm.engine.object_image(text, module.title, optimise=False)
-        self.cvm.stats.add("compile.quick_modules")
-        self.install_image(module, image, module.jobs, started)
+        if not self.background():
+            super().drain()
+        elif self.queue:
+            settings = self.cvm.settings
+            jobs = sorted(self.queue, key=_heat, reverse=True)
+            self.queue.clear()
+            if not settings.compile_fork_osr and any(isinstance(job, OSRJob) for job in jobs):
+                # An OSR entry is compiled here, optimised, as in stage 5: a hot loop (often the script's own,
+                # entered once) runs the code it enters to its end, so waiting means interpreting the loop
+                # meanwhile (see the setting's WHY for what that cost).
+                self.vm.stats.add("compile.osr_in_process")
+                self.compile_here([job for job in jobs if isinstance(job, OSRJob)])
+                jobs = [job for job in jobs if not isinstance(job, OSRJob)]
+            if not jobs:
+                pass
+            elif sum(job.size for job in jobs) < settings.compile_fork_min_size:
+                self.vm.stats.add("compile.small_in_process")
+                self.compile_here(jobs)
+            elif self.forks().room():
+                self.fork(jobs)
+            else:
+                self.queue.extend(jobs)
+        self.vm.stats.add_time("compile.main_thread_s", time.perf_counter() - started)
 
-    def install_image(self, module: BuiltModule, image: bytes, jobs: "list[tuple[CompileJob, str]]",
-                      since: float) -> None:
-        """Link a module's object image (made here or by a worker) and install the code of ``jobs``, some
-        or all of the module's (none: nothing to link)."""
-        if not jobs:
+    def request_osr(self, record: FunctionRecord, header: int, slots: list[int], stack: list[int]) -> None:
+        """Stage 3's request, unless that entry is already queued or in flight: the loop's back-edges keep
+        asking while it is compiled elsewhere, and the activation goes on interpreted meanwhile."""
+        key = (record.prototype, header)
+        if key in self.osr_pending:
             return
-        addresses = self.cvm.engine.link_module(module.ctx, image, [symbol for _, symbol in jobs], module.title)
-        self.install_module(BuiltModule(module.ctx, jobs, module.optimise, module.started, module.started_us),
-                            addresses, time.perf_counter() - since)
+        if self.background():
+            self.osr_pending.add(key)
+        super().request_osr(record, header, slots, stack)
 
-    def version(self, job: CompileJob) -> "CodeVersion":
-        """The code version a job's IR was built as."""
-        return self.cvm.compiling[job.record.prototype].version
+    def forget_pending(self, jobs: list[CompileJob]) -> None:
+        """The OSR entries among ``jobs`` are no longer in flight (installed, dropped, or compiled here)."""
+        for job in jobs:
+            if isinstance(job, OSRJob):
+                self.osr_pending.discard((job.record.prototype, job.header))
 
-    def workers(self) -> "WorkerPool":
-        """The pool, started at the first compile (a program that never gets hot never starts one)."""
-        if self.pool is None:
-            from .workers import WorkerPool
+    def compile_here(self, jobs: list[CompileJob]) -> None:
+        """Build and compile ``jobs`` on this thread and install them at once (stage 5's way)."""
+        for module in self.build(jobs):
+            self.compile_module(module)
+
+    # ------------------------------------------------------------ to a compile process
+    def forks(self) -> "CompileProcesses":
+        """The compile processes (the machinery is made at the first compile: a program that never gets hot
+        pays nothing for it)."""
+        if self.processes is None:
+            from .forks import CompileProcesses
             s = self.cvm.settings
-            self.pool = WorkerPool(s.compile_threads, self.cvm.engine.opt_level, s.compile_timeout_s,
-                                   s.compile_worker_crash_after, s.compile_worker_hang_after,
-                                   self.cvm.request_install)
-        return self.pool
+            self.processes = CompileProcesses(s.compile_threads, s.compile_timeout_s, self.cvm.request_install)
+        return self.processes
+
+    def fork(self, jobs: list[CompileJob]) -> None:
+        """Make the jobs' code versions and a block of deopt ids, then fork a process that compiles them."""
+        from . import snapshot
+        vm = self.cvm
+        self.make_what_compiling_makes(jobs)
+        tables = vm.deopt.tables
+        size = sum(job.size for job in jobs)
+        point_ids = size * POINT_IDS_PER_INSTRUCTION + 64
+        first_point = tables.reserve(point_ids)
+        if vm.deopt.stress is not None:
+            vm.deopt.stress.make_room(first_point + point_ids)
+        self.flight_numbers += 1
+        flight = Flight(self.flight_numbers, jobs, {job.record.prototype: vm.new_version(job.record, None)
+                                                    for job in jobs if not isinstance(job, OSRJob)},
+                        first_point, point_ids, vm.gc_heap.pin_count, vm.full_collections)
+        processes = self.forks()
+        busy = {other.slot for other in self.flights.values()}
+        flight.slot = min(n for n in range(1, len(busy) + 2) if n not in busy)
+        flight.forked = time.perf_counter()
+        try:
+            flight.process = processes.fork(lambda fd: snapshot.run(self, flight, fd))
+        except OSError as problem:
+            self.in_process = True
+            vm.trace("compile", f"cannot fork a compile process ({problem}): compiling in process from now on")
+            self.compile_here(jobs)
+            return
+        forked = time.perf_counter() - flight.forked
+        self.flights[flight.process.number] = flight
+        waited = flight.forked - min(self.queued_at.pop(job.record.prototype, flight.forked) for job in jobs)
+        vm.stats.add("compile.forks")
+        vm.stats.add_time("compile.fork_s", forked)
+        vm.stats.add_time("compile.queue_wait_s", waited)
+        vm.trace("compile", f"forked compile process {flight.process.number} (pid {flight.process.pid}) for "
+                            f"{flight.title}: {size} bytecode instructions, waited {waited * 1000:.1f} ms "
+                            f"in the queue, fork took {forked * 1000:.1f} ms")
+        if vm.settings.compile_deterministic:
+            processes.wait_until_done(flight.process)
+            self.receive_all()
+
+    def make_what_compiling_makes(self, jobs: list[CompileJob]) -> None:
+        """Make here, before the fork, what compiling ``jobs`` would make on first use, since the snapshot
+        cannot (``snapshot.refuse_new_native_state``): the JIT engine, the prototypes of the functions they
+        create closures of, the one-character strings table. Each is made once per VM, and stage 5 would make
+        it at the same moment, while compiling."""
+        vm = self.cvm
+        vm.engine
+        vm.runtime.character_table()
+        for job in jobs:
+            for nested in job.record.code.functions:
+                vm.record_for(nested)
 
     # ------------------------------------------------------------ back on the main thread
     def install_ready(self) -> None:
-        """At a safepoint: link and install every result that came back, then send what was held back."""
-        pool = self.pool
-        if pool is None or not (pool.results or pool.deaths):
+        """At a safepoint: install every result that came back, then start what waited for a process."""
+        processes = self.processes
+        if processes is None or not processes.messages:
             return
         started = time.perf_counter()
-        for message in pool.take():
-            self.finish(message)
-        self.report_deaths()
+        self.receive_all()
         self.vm.stats.add_time("compile.main_thread_s", time.perf_counter() - started)
-        if self.queue:
+        if self.queue and processes.room():
             self.drain()
 
-    def finish(self, message: dict[str, Any]) -> None:
-        """One result: drop it if stale, else link and install it (compiling here if the worker failed)."""
+    def receive_all(self) -> None:
+        """Handle every message that came back, in arrival order."""
+        assert self.processes is not None
+        for message in self.processes.take():
+            self.receive(message)
+
+    def receive(self, message: dict[str, Any]) -> None:
+        """One message from a compile process."""
         vm = self.cvm
-        flight = self.in_flight.pop(message["job"], None)
-        if flight is None:
+        flight = self.flights.get(message["process"])
+        if flight is None:      # its "end" came already: this is the process's "exit"
             return
-        module = flight.module
-        image = message["image"]
-        engine = vm.engine
-        if image is None:
-            if message["error"] is not None:      # LLVM rejected the IR: the same error as in process
+        if message.get("trace"):
+            vm.options.diagnostics.write(message["trace"])
+        kind = message["kind"]
+        if kind in ("quick", "final"):
+            self.install_image(flight, message)
+        elif kind in ("optimising", "exit"):
+            return              # a slot is free: ``install_ready`` starts what waits
+        elif kind == "end":
+            self.flights.pop(message["process"])
+            for name, count in message["counters"].items():
+                vm.stats.add(name, count)
+            for name, seconds in message["timers"].items():
+                vm.stats.add_time(name, seconds)
+            self.record_process_time(flight, message)
+        else:
+            self.flights.pop(message["process"])
+            if kind == "error" and message["llvm"]:         # LLVM rejected the IR: as it would here
                 from stage0_jit.errors import InternalCompilerError
                 raise InternalCompilerError(message["error"])
-            vm.stats.add("compile.worker_failures")
-            vm.trace("compile", f"compile worker {message['worker']} failed on {module.title}: "
-                                f"compiling it in process")
-            image = engine.object_image(flight.text, module.title, module.optimise)
-        else:
-            self.record_worker_time(message, flight)
+            why = message["error"] if kind == "error" else message["how"]
+            vm.stats.add("compile.process_failures")
+            self.retry_here(flight, f"compile process {flight.number} failed ({why})")
+
+    def install_image(self, flight: Flight, message: dict[str, Any]) -> None:
+        """Install a module's quick or final code from ``flight``: the jobs still wanted, after the checks."""
+        from .snapshot import load_points
+        vm = self.cvm
+        if message["module"] in flight.abandoned:
+            return
+        deopt = vm.deopt
+        points, entries = load_points(message["points"], flight.by_id)
+        flight.entries.update(entries)
+        deopt.tables.merge(points)
+        if deopt.stress is not None:
+            for point in points:
+                deopt.stress.arm(point.id)
+        jobs = [flight.jobs[index] for index in message["jobs"]]
+        if message["kind"] == "final":
+            flight.final.update(message["jobs"])
+        if message["pins"]:
+            if vm.full_collections != flight.full_collections:
+                # An object the snapshot saw in a cache may have died since: build this module again here.
+                flight.abandoned.add(message["module"])
+                vm.stats.add("compile.dropped_after_full_gc")
+                vm.trace("compile", f"dropped code for {message['title']}: a full collection ran since the "
+                                    f"fork; compiling it in process")
+                self.forget_pending(jobs)
+                self.compile_here([job for job in jobs if self.still_wanted(job, flight)])
+                return
+            for value in message["pins"]:
+                vm.gc_heap.keep(value)
+        quick = message["kind"] == "quick"
         wanted = []
-        for entry, version in zip(module.jobs, flight.versions):
-            if self.still_wanted(entry[0], version):
-                wanted.append(entry)
+        for job, symbol in zip(jobs, message["symbols"]):
+            if isinstance(job, OSRJob):
+                if quick:       # an activation that entered quick code would stay in it: wait for the final
+                    continue
+                self.forget_pending([job])
+            if self.still_wanted(job, flight):
+                wanted.append((job, symbol))
                 continue
             vm.stats.add("compile.stale_dropped")
+            version = flight.version(job)
             why = "its code version was invalidated (a deopt)" if not version.valid else "a newer one exists"
-            vm.trace("compile", f"dropped stale code for {entry[0].title}: {why}")
-        self.install_image(module, image, wanted, flight.submitted)
+            vm.trace("compile", f"dropped stale {message['kind']} code for {job.title}: {why}")
+        if not wanted:
+            return
+        started = time.perf_counter()
+        addresses = vm.engine.link_with_helpers(message["image"], [symbol for _, symbol in wanted],
+                                                message["defines"], message["imports"], message["title"])
+        elapsed = time.perf_counter() - flight.forked
+        for job, symbol in wanted:
+            if isinstance(job, OSRJob):
+                entry_map, speculated = flight.entries[flight.jobs.index(job)]
+                job.install_entry(self, addresses[symbol], entry_map, speculated)
+            else:
+                job.install(self, addresses[symbol], elapsed / len(wanted))
+        vm.stats.add("compile.quick_modules" if quick else "compile.background_modules")
+        vm.trace("compile", f"installed {'quick' if quick else 'optimised' if message['optimise'] else 'unoptimised'}"
+                            f" code for {', '.join(job.title for job, _ in wanted)} from process {flight.number}: "
+                            f"built in {(message['built'] - message['started']) * 1000:.1f} ms, ready "
+                            f"{(message['finished'] - flight.forked) * 1000:.1f} ms after the fork, linked in "
+                            f"{(time.perf_counter() - started) * 1000:.2f} ms")
 
-    def still_wanted(self, job: CompileJob, version: "CodeVersion") -> bool:
-        """The validity check at install: the version is still valid and still the function's newest
-        (not discarded and compiled again meanwhile)."""
-        if not version.valid:
-            return False
-        compiler = self.cvm.compiling.get(job.record.prototype)
-        return compiler is not None and compiler.version is version
+    def still_wanted(self, job: CompileJob, flight: Flight) -> bool:
+        """The validity check at install: the job's version is still valid and, for a normal entry, still the
+        function's newest (not discarded and compiled again meanwhile)."""
+        version = flight.version(job)
+        return version.valid and (isinstance(job, OSRJob) or self.cvm.newest.get(job.record.prototype) is version)
 
-    def record_worker_time(self, message: dict[str, Any], flight: InFlight) -> None:
-        """Queue wait and compile time of a finished job: stats, trace and the worker's timeline track."""
+    def retry_here(self, flight: Flight, why: str) -> None:
+        """A process failed: compile here the jobs whose final code never came and that are still wanted."""
+        retry = [job for index, job in enumerate(flight.jobs)
+                 if index not in flight.final and self.still_wanted(job, flight)]
+        self.forget_pending(flight.jobs)
+        self.vm.trace("compile", f"{why}; compiling {', '.join(job.title for job in retry) or 'nothing'} "
+                                 f"in process")
+        if retry:
+            self.compile_here(retry)
+
+    def record_process_time(self, flight: Flight, message: dict[str, Any]) -> None:
+        """A finished process's time: stats and its slot's track on the timeline."""
         vm = self.cvm
-        waited = message["started"] - flight.submitted
-        compiled = message["finished"] - message["started"]
-        vm.stats.add_time("compile.worker_s", compiled)
-        vm.stats.add_time("compile.queue_wait_s", max(waited, 0.0))
-        vm.trace("compile", f"compiled {flight.module.title} in worker {message['worker']}: waited "
-                            f"{waited * 1000:.1f} ms, compiled in {compiled * 1000:.1f} ms, installed "
-                            f"{(time.perf_counter() - flight.submitted) * 1000:.1f} ms after it was queued")
+        vm.stats.add_time("compile.process_s", message["finished"] - flight.forked)
         timeline = vm.timeline
         if timeline.enabled:
-            track = WORKER_TRACKS + message["worker"]
-            timeline.tracks[track] = f"compile worker {message['worker']}"
-            timeline.span(f"compile: {flight.module.title}", "compile", track,
-                          (message["started"] - timeline.origin) * 1e6, {"waited_ms": waited * 1000},
-                          end_us=(message["finished"] - timeline.origin) * 1e6)
-
-    def report_deaths(self) -> None:
-        """One trace line per worker that died; with none left, compile in process from now on."""
-        pool = self.pool
-        if pool is None:
-            return
-        while pool.deaths:
-            self.vm.trace("compile", pool.deaths.pop(0) + "; its jobs are compiled in process")
-        if pool.workers and not any(worker.alive for worker in pool.workers) and not self.in_process:
-            self.in_process = True
-            self.vm.trace("compile", "no compile worker left: compiling in process from now on")
+            track = PROCESS_TRACKS + flight.slot
+            timeline.tracks[track] = f"compile process {flight.slot}"
+            timeline.span(f"compile: {flight.title}", "compile", track, (flight.forked - timeline.origin) * 1e6,
+                          {"process": flight.number}, end_us=(message["finished"] - timeline.origin) * 1e6)
 
     def close(self) -> None:
-        """Stop the workers (at exit)."""
-        if self.pool is not None:
-            self.pool.close()
-
-
-def _is_osr(job: CompileJob) -> bool:
-    """Whether a job is an OSR entry (stage 3's ``OSRJob``: it has a loop header)."""
-    return hasattr(job, "header")
+        """Stop the compile processes still running (at exit)."""
+        if self.processes is not None:
+            self.processes.close()
 
 
 def _heat(job: CompileJob) -> int:

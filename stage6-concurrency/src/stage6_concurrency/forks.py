@@ -1,0 +1,171 @@
+"""Compile processes as the VM sees them: fork one, read what it sends back, notice when it dies or hangs.
+
+A compile process is a ``fork()`` of the VM (``snapshot.py`` is what it
+runs). It answers on a pipe with length-prefixed pickles (``frames.py``);
+here one reader thread per process waits on that pipe (a blocking read
+releases the GIL), keeps each message for the main thread and sets the
+heap's safepoint word, so the main thread installs the code at its next
+call or back-edge check, as V8 installs background results at an interrupt
+check. A process that sends nothing for ``timeout`` seconds is killed; one
+that ends without its last message (``end``) comes back as a failure, and
+the VM compiles its jobs itself.
+
+``limit`` processes may be building IR or compiling quick code at once (the
+latency that keeps the program interpreted); a process that has sent its
+quick code says so (``optimising``) and lowers its priority, so the next
+hot functions' process starts at once and takes the core before it.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import threading
+import time
+from collections import deque
+from typing import Any, NoReturn
+
+from .frames import read_frame
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+#: Compile processes that may run at once per slot, counting those optimising at low priority.
+BACKLOG = 4
+
+
+class CompileProcess:
+    """One forked compile process: its pid, the pipe it answers on, and the thread reading that pipe."""
+
+    def __init__(self, number: int, pid: int, fd: int, processes: "CompileProcesses") -> None:
+        self.number = number
+        self.pid = pid
+        self.processes = processes
+        self.stream = os.fdopen(fd, "rb", buffering=0)
+        self.alive = True
+        self.optimising = False         # past its quick code: running at low priority, not holding a slot
+        self.reader = threading.Thread(target=self._read, name=f"compile-process-{number}", daemon=True)
+
+    def _read(self) -> None:
+        timeout = self.processes.timeout
+        last = time.perf_counter()
+        ended = False
+        how = ""
+        while True:
+            ready, _, _ = select.select([self.stream], [], [], 0.25)
+            if not ready:
+                if time.perf_counter() - last > timeout:
+                    how = f"hung (nothing for {timeout:g} s): killed"
+                    self.kill()
+                continue
+            message = read_frame(self.stream)
+            if message is None:
+                break
+            last = time.perf_counter()
+            ended = ended or message["kind"] in ("end", "error")
+            self.optimising = self.optimising or message["kind"] == "optimising"
+            self.processes.deliver(self, message)
+        self.stream.close()
+        status = _reap(self.pid)
+        self.alive = False
+        self.processes.done(self)       # first, so that the main thread sees room for the next process
+        self.processes.deliver(self, {"kind": "exit"} if ended else
+                               {"kind": "died", "how": how or f"exited with status {status} before it finished"})
+
+    def kill(self) -> None:
+        """Stop the process (nothing it could still send is wanted)."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _reap(pid: int) -> int:
+    """Wait for the process to end; its exit status (negative: killed by that signal)."""
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return 0
+    return os.waitstatus_to_exitcode(status)
+
+
+class CompileProcesses:
+    """The compile processes running now (at most ``limit``) and the messages the main thread has not taken."""
+
+    def __init__(self, limit: int, timeout: float, on_message: "Callable[[], None]") -> None:
+        self.limit = limit
+        self.timeout = timeout
+        self.on_message = on_message
+        self.running: dict[int, CompileProcess] = {}
+        self.numbers = 0
+        self.messages: deque[dict[str, Any]] = deque()
+        self.changed = threading.Condition()
+
+    def room(self) -> bool:
+        """Whether another process may start now: fewer than ``limit`` are building or compiling quick code
+        (optimising ones run at low priority and hold no slot), and fewer than ``BACKLOG`` times that run
+        at all (each holds the pages it copied)."""
+        building = sum(1 for process in self.running.values() if not process.optimising)
+        return building < self.limit and len(self.running) < self.limit * BACKLOG
+
+    def fork(self, child: "Callable[[int], NoReturn]") -> CompileProcess:
+        """Fork a compile process that runs ``child(fd)`` (it writes its messages to ``fd`` and never
+        returns); returns it, its reader started. Raises ``OSError`` when the system cannot fork."""
+        read_end, write_end = os.pipe()
+        self.numbers += 1
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            raise
+        if pid == 0:                # the compile process
+            try:
+                os.close(read_end)
+                child(write_end)
+            finally:
+                os._exit(70)        # never back into the VM's code: child() exits itself
+        os.close(write_end)
+        process = CompileProcess(self.numbers, pid, read_end, self)
+        with self.changed:
+            self.running[process.number] = process
+        process.reader.start()      # after it is in ``running``: its end removes it from there
+        return process
+
+    def deliver(self, process: CompileProcess, message: dict[str, Any]) -> None:
+        """A message arrived (reader thread): keep it and wake the main thread."""
+        message["process"] = process.number
+        with self.changed:
+            self.messages.append(message)
+            self.changed.notify_all()
+        self.on_message()
+
+    def done(self, process: CompileProcess) -> None:
+        """A process has ended and been reaped (reader thread)."""
+        with self.changed:
+            self.running.pop(process.number, None)
+            self.changed.notify_all()
+
+    def take(self) -> list[dict[str, Any]]:
+        """Every message not taken yet, in arrival order (main thread)."""
+        with self.changed:
+            taken = list(self.messages)
+            self.messages.clear()
+        return taken
+
+    def wait_until_done(self, process: CompileProcess) -> None:
+        """Block until ``process`` has ended and everything it sent is here (the determinism mode)."""
+        with self.changed:
+            while process.number in self.running:
+                self.changed.wait(0.5)
+
+    def close(self) -> None:
+        """Kill every process still running and wait for their readers (at exit: no orphan)."""
+        running = list(self.running.values())
+        for process in running:
+            process.kill()
+        for process in running:
+            process.reader.join(timeout=5)
