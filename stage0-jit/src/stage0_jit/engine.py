@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 class ObjectCompiler:
     """The target machines and the pipeline from IR text to an object image (verify, optimise, emit):
-    everything but linking, so a process with no JIT of its own (stage 6's compile worker) can use it."""
+    everything but linking (stage 6's compile process uses only this part of the engine it inherits)."""
 
     def __init__(self, stats: Stats, dumps: frozenset[str] = frozenset(), dump_stream: TextIO | None = None,
                  opt_level: int = 2) -> None:

@@ -32,7 +32,7 @@ class Timeline:
         self.dropped = 0
         self.origin = time.perf_counter()
         self.pid = os.getpid()
-        self.tracks: dict[int, str] = {}     # more tracks (stage 6's compile workers), by id
+        self.tracks: dict[int, str] = {}     # more tracks (stage 6's compile processes), by id
 
     def now(self) -> float:
         """Microseconds since the run started."""

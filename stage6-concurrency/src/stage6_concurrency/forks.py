@@ -23,6 +23,7 @@ import select
 import signal
 import threading
 import time
+import warnings
 from collections import deque
 from typing import Any, NoReturn
 
@@ -117,7 +118,12 @@ class CompileProcesses:
         read_end, write_end = os.pipe()
         self.numbers += 1
         try:
-            pid = os.fork()
+            with warnings.catch_warnings():
+                # Python 3.12+ warns that forking with threads running may deadlock the child: a lock another
+                # thread holds stays held there. The child runs only this thread's code, and the other threads
+                # here (readers like the one below) hold no lock that code takes.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
         except OSError:
             os.close(read_end)
             os.close(write_end)

@@ -1,4 +1,4 @@
-"""Length-prefixed pickled messages between the VM and its compile workers (both ends are this code)."""
+"""Length-prefixed pickled messages from a compile process to the VM (both ends are this code)."""
 
 from __future__ import annotations
 

@@ -152,16 +152,19 @@ class Compile:
                                         f"{flight.point_ids} ids set aside")
             texts = [str(module.ctx.module) for module in modules]
             shared = [self.module_facts(index, module, started, built) for index, module in enumerate(modules)]
-            if settings.compile_quick_first:
-                for facts, module, text in zip(shared, modules, texts):
-                    if module.optimise and sum(job.size for job, _ in module.jobs) >= settings.compile_quick_min_size:
-                        image = vm.engine.object_image(text, module.title, optimise=False)
-                        self.send({**facts, "kind": "quick", "image": image, "trace": self.take_trace(),
-                                   "finished": time.perf_counter()})
-                        facts.update(points=b"", pins=[])
-            # What is left is optimising: background work, behind the program and the next quick code.
-            self.send({"kind": "optimising"})
-            os.nice(OPTIMISING_NICENESS)
+            quick = [self.wants_quick_code(module) for module in modules]
+            for facts, module, text, wanted in zip(shared, modules, texts, quick):
+                if wanted:
+                    image = vm.engine.object_image(text, module.title, optimise=False)
+                    self.send({**facts, "kind": "quick", "image": image, "trace": self.take_trace(),
+                               "finished": time.perf_counter()})
+                    facts.update(points=b"", pins=[])
+            if all(quick):
+                # Everything runs quick code now: optimising is background work, behind the program and
+                # the next functions' quick code. (An OSR entry gets no quick code, so its optimised code is
+                # the first it gets: that stays in the foreground.)
+                self.send({"kind": "optimising"})
+                os.nice(OPTIMISING_NICENESS)
             for facts, module, text in zip(shared, modules, texts):
                 image = vm.engine.object_image(text, module.title, module.optimise)
                 self.send({**facts, "kind": "final", "image": image, "trace": self.take_trace(),
@@ -177,6 +180,14 @@ class Compile:
                                 if v != counters.get(k, 0)},
                    "timers": {k: v - timers.get(k, 0.0) for k, v in vm.stats.timers.items()
                               if v != timers.get(k, 0.0)}})
+
+    def wants_quick_code(self, module: "BuiltModule") -> bool:
+        """Quick code first for an optimised module big enough, with no OSR entry in it (an activation that
+        entered quick code at a loop would stay in it to its end, so OSR entries wait for the final code)."""
+        settings = self.vm.settings
+        return settings.compile_quick_first and module.optimise and \
+            not any(isinstance(job, OSRJob) for job, _ in module.jobs) and \
+            sum(job.size for job, _ in module.jobs) >= settings.compile_quick_min_size
 
     def module_facts(self, index: int, module: "BuiltModule", started: float, built: float) -> dict[str, Any]:
         """What the VM needs besides the image to install a module's code: which jobs and symbols, the shared
