@@ -145,7 +145,11 @@ class Compile:
         tables.next_id = flight.first_point
         try:
             started = time.perf_counter()
-            modules = self.tiering.build(flight.jobs)    # stage 1's build, as on the main thread
+            # Stage 1's build, as on the main thread; OSR entries in modules of their own, so that the normal
+            # entries still get quick code (see ``wants_quick_code``).
+            osr: list[CompileJob] = [job for job in flight.jobs if isinstance(job, OSRJob)]
+            normal = [job for job in flight.jobs if not isinstance(job, OSRJob)]
+            modules = (self.tiering.build(osr) if osr else []) + (self.tiering.build(normal) if normal else [])
             built = time.perf_counter()
             if tables.next_id > flight.first_point + flight.point_ids:
                 raise SnapshotViolation(f"{tables.next_id - flight.first_point} deopt points, more than the "
