@@ -150,6 +150,19 @@ def test_a_hot_loop_enters_code_compiled_in_a_process(tmp_path: Path) -> None:
     assert process_pids(run), run.stderr
 
 
+@pytest.mark.parametrize("flags", [(), EVERY_MODULE], ids=["default", "every-module"])
+def test_a_loop_whose_entry_deopted_gets_a_new_one(tmp_path: Path, flags: tuple[str, ...]) -> None:
+    """A loop's OSR code deopts (its operands change type) and is discarded: the loop gets hot again, asks
+    again, and enters new code, whether its entries compile here or in a process."""
+    source = ("var a = 1;\nvar b = 2;\nvar n = 0;\nfor (var i = 0; i < 20000; i = i + 1) {\n"
+              "  if (i == 5000) { a = \"p\"; b = \"q\"; }\n  var c = a + b;\n  n = n + 1;\n}\nprint n;\n")
+    run = run_program(tmp_path, source, "--trace=osr,deopt", *flags)
+    assert_clean(run, 0)
+    assert run.stdout == "20000\n"
+    osr = trace_lines(run.stderr, "osr")
+    assert len([line for line in osr if "enters compiled code" in line]) >= 2, osr
+
+
 # ---------------------------------------------------------------- from the inside
 
 def hot_vm(source: str, **settings: object) -> tuple[ConcurrentVM, FunctionRecord]:

@@ -157,6 +157,7 @@ class BackgroundTiering(DeoptTiering):
         """Build and compile ``jobs`` on this thread and install them at once (stage 5's way)."""
         for module in self.build(jobs):
             self.compile_module(module)
+        self.forget_pending(jobs)
 
     # ------------------------------------------------------------ to a compile process
     def forks(self) -> "CompileProcesses":
@@ -289,7 +290,7 @@ class BackgroundTiering(DeoptTiering):
                 vm.stats.add("compile.dropped_after_full_gc")
                 vm.trace("compile", f"dropped code for {message['title']}: a full collection ran since the "
                                     f"fork; compiling it in process")
-                self.forget_pending(jobs)
+                self.forget_pending(jobs)       # the dropped ones too
                 self.compile_here([job for job in jobs if self.still_wanted(job, flight)])
                 return
             for value in message["pins"]:
