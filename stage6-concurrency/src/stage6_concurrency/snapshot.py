@@ -155,7 +155,10 @@ class Compile:
                 raise SnapshotViolation(f"{tables.next_id - flight.first_point} deopt points, more than the "
                                         f"{flight.point_ids} ids set aside")
             texts = [str(module.ctx.module) for module in modules]
-            shared = [self.module_facts(index, module, started, built) for index, module in enumerate(modules)]
+            # Every module carries all the flight's pins (the modules were built together, so which module
+            # pinned what is not known): each is checked and pins them on its own at install.
+            pins = self.pins()
+            shared = [self.module_facts(index, module, pins, started, built) for index, module in enumerate(modules)]
             quick = [self.wants_quick_code(module) for module in modules]
             for facts, module, text, wanted in zip(shared, modules, texts, quick):
                 if wanted:
@@ -193,20 +196,19 @@ class Compile:
             not any(isinstance(job, OSRJob) for job, _ in module.jobs) and \
             sum(job.size for job, _ in module.jobs) >= settings.compile_quick_min_size
 
-    def module_facts(self, index: int, module: "BuiltModule", started: float, built: float) -> dict[str, Any]:
+    def module_facts(self, index: int, module: "BuiltModule", pins: list[int], started: float,
+                     built: float) -> dict[str, Any]:
         """What the VM needs besides the image to install a module's code: which jobs and symbols, the shared
         helpers it defines and imports, the objects to pin and the side tables (sent once per module)."""
         return {"module": index, "jobs": [self.flight.jobs.index(job) for job, _ in module.jobs],
                 "symbols": [symbol for _, symbol in module.jobs], "defines": list(module.ctx.defines),
-                "imports": dict(module.ctx.imports), "optimise": module.optimise, "pins": self.pins(),
+                "imports": dict(module.ctx.imports), "optimise": module.optimise, "pins": pins,
                 "points": self.points(module), "title": module.title, "started": started, "built": built}
 
     def pins(self) -> list[int]:
-        """The objects compiling pinned here (``heap.keep``) since the last call, as values."""
+        """The objects compiling pinned here (``heap.keep``), as values."""
         heap = self.vm.gc_heap
-        pinned = [int(heap.pins.words[i]) for i in range(self.flight.pin_count, heap.pin_count)]
-        self.flight.pin_count = heap.pin_count
-        return pinned
+        return [int(heap.pins.words[i]) for i in range(self.flight.pin_count, heap.pin_count)]
 
     def points(self, module: "BuiltModule") -> bytes:
         """The deopt points made since the last call, and what the module's OSR entries load on entry (their
