@@ -224,6 +224,35 @@ def test_deopt_points_come_back_in_the_reserved_block_naming_the_vms_versions() 
     vm.tiering.close()
 
 
+def test_every_module_of_a_flight_carries_the_flights_side_tables_and_pins() -> None:
+    """A flight built into several modules (here a small one and a huge one, compiled unoptimised on its own):
+    each module's first message carries every deopt point and pin of the flight, since its code may be
+    installed, and deopt, before the other modules' messages arrive."""
+    from stage6_concurrency.snapshot import load_points
+    source = ("class A { m(x) { return x + 1; } }\nvar a = A();\n"
+              "fun f(x) { return a.m(x) + a.m(x + 1) + a.m(x + 2); }\nfun g(x) { return a.m(x) + 1; }\n"
+              "for (var i = 0; i < 100; i = i + 1) { f(i); g(i); }\n")
+    vm, f = hot_vm(source, max_optimised_size=15)
+    g = next(r for r in vm.records if r.name == "g")
+    tiering = vm.tiering
+    tiering.enqueue(f)
+    tiering.enqueue(g)
+    jobs = list(tiering.queue)
+    tiering.queue.clear()
+    tiering.fork(jobs)
+    (flight,) = tiering.flights.values()
+    assert tiering.processes is not None and flight.process is not None
+    tiering.processes.wait_until_done(flight.process)
+    messages = [m for m in tiering.processes.take() if m["kind"] in ("quick", "final")]
+    firsts = {m["module"]: m for m in reversed(messages)}
+    assert len(firsts) == 2, [(m["kind"], m["title"]) for m in messages]
+    carried = {title: {point.id for point in load_points(message["points"], flight.by_id)[0]}
+               for title, message in ((m["title"], m) for m in firsts.values())}
+    assert carried["f"] and carried["f"] == carried["g"], carried
+    assert all(message["pins"] for message in firsts.values())
+    tiering.close()
+
+
 def test_code_naming_cached_objects_is_dropped_after_a_full_collection() -> None:
     """A full collection between the fork and the install could have freed an object the snapshot saw in a
     cache: code that pins objects is then compiled again here instead."""

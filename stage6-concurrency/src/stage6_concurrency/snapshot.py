@@ -126,7 +126,6 @@ class Compile:
         self.flight = flight
         self.out = out
         self.diagnostics = io.StringIO()
-        self.points_sent: set[int] = set()
 
     def run(self) -> None:
         """Build, compile and send every module of the flight, then the counters; errors are sent too."""
@@ -155,10 +154,13 @@ class Compile:
                 raise SnapshotViolation(f"{tables.next_id - flight.first_point} deopt points, more than the "
                                         f"{flight.point_ids} ids set aside")
             texts = [str(module.ctx.module) for module in modules]
-            # Every module carries all the flight's pins (the modules were built together, so which module
-            # pinned what is not known): each is checked and pins them on its own at install.
-            pins = self.pins()
-            shared = [self.module_facts(index, module, pins, started, built) for index, module in enumerate(modules)]
+            # Every module's first message carries all the flight's pins and side tables: the modules were
+            # built together, so which module pinned what is not known, and a module's quick code may be
+            # installed (and deopt) before another module's message arrives. The VM applies them each time
+            # (pinning and merging twice changes nothing).
+            pins, points = self.pins(), self.points(modules)
+            shared = [self.module_facts(index, module, pins, points, started, built)
+                      for index, module in enumerate(modules)]
             quick = [self.wants_quick_code(module) for module in modules]
             for facts, module, text, wanted in zip(shared, modules, texts, quick):
                 if wanted:
@@ -196,29 +198,28 @@ class Compile:
             not any(isinstance(job, OSRJob) for job, _ in module.jobs) and \
             sum(job.size for job, _ in module.jobs) >= settings.compile_quick_min_size
 
-    def module_facts(self, index: int, module: "BuiltModule", pins: list[int], started: float,
+    def module_facts(self, index: int, module: "BuiltModule", pins: list[int], points: bytes, started: float,
                      built: float) -> dict[str, Any]:
         """What the VM needs besides the image to install a module's code: which jobs and symbols, the shared
         helpers it defines and imports, the objects to pin and the side tables (sent once per module)."""
         return {"module": index, "jobs": [self.flight.jobs.index(job) for job, _ in module.jobs],
                 "symbols": [symbol for _, symbol in module.jobs], "defines": list(module.ctx.defines),
                 "imports": dict(module.ctx.imports), "optimise": module.optimise, "pins": pins,
-                "points": self.points(module), "title": module.title, "started": started, "built": built}
+                "points": points, "title": module.title, "started": started, "built": built}
 
     def pins(self) -> list[int]:
         """The objects compiling pinned here (``heap.keep``), as values."""
         heap = self.vm.gc_heap
         return [int(heap.pins.words[i]) for i in range(self.flight.pin_count, heap.pin_count)]
 
-    def points(self, module: "BuiltModule") -> bytes:
-        """The deopt points made since the last call, and what the module's OSR entries load on entry (their
-        frame map and how many numbers they check), pickled with code versions by reference (the VM made
-        those before the fork: ``Flight.by_id``)."""
-        points = [point for number, point in self.vm.deopt.tables.points.items()
-                  if number >= self.flight.first_point and number not in self.points_sent]
-        self.points_sent.update(point.id for point in points)
+    def points(self, modules: "list[BuiltModule]") -> bytes:
+        """The deopt points made here, and what the OSR entries load on entry (their frame map and how many
+        numbers they check), pickled with code versions by reference (the VM made those before the fork:
+        ``Flight.by_id``)."""
+        points = [point for number, point in self.vm.deopt.tables.points.items() if number >= self.flight.first_point]
         entries = {self.flight.jobs.index(job): (job.built.entry_map, len(job.built.speculated))
-                   for job, _ in module.jobs if isinstance(job, OSRJob) and job.built is not None}
+                   for module in modules for job, _ in module.jobs
+                   if isinstance(job, OSRJob) and job.built is not None}
         buffer = io.BytesIO()
         PointPickler(buffer).dump((points, entries))
         return buffer.getvalue()

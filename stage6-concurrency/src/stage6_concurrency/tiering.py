@@ -276,9 +276,10 @@ class BackgroundTiering(DeoptTiering):
         deopt = vm.deopt
         points, entries = load_points(message["points"], flight.by_id)
         flight.entries.update(entries)
-        deopt.tables.merge(points)
+        new = [point for point in points if point.id not in deopt.tables.points]     # each module brings all
+        deopt.tables.merge(new)
         if deopt.stress is not None:
-            for point in points:
+            for point in new:
                 deopt.stress.arm(point.id)
         jobs = [flight.jobs[index] for index in message["jobs"]]
         if message["kind"] == "final":
