@@ -1,8 +1,10 @@
-"""Stage 6 runs the whole corpus with compiles in worker processes: as users get it (one worker, code
-installed whenever it is ready; small modules compiled on the main thread), and with every module
-sent to a worker: deterministic (each compile finishes before the program goes on) with
-every function compiled at once, and with two workers under the collector's stress mode and verifier.
-(``--compile-threads=0`` is stage 5's path, which stage 5's tests run in every mode.)"""
+"""Stage 6 runs the whole corpus with compiles in forked processes: as users get it (big modules forked,
+code installed whenever it is ready; small modules and OSR entries compiled on the main thread), and with
+every module and OSR entry forked however small: deterministic (each compile finishes and is installed
+before the program goes on) with every function compiled at once; two processes at a time under the
+collector's stress mode and verifier; and, installed whenever ready, with every guard failing once
+(``--deopt-stress``) on code compiled in a process. (``--compile-threads=0`` is stage 5's path, which stage
+5's tests run in every mode.)"""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pytest
 
 from lox_testing import Case, corpus_cases, run_case
 
-#: Every module goes to a worker, however small (by default small ones are compiled on the main thread).
+#: Every module and OSR entry goes to a compile process, however small (by default those stay on the main thread).
 EVERY_MODULE = ["--set", "compile_fork_min_size=0", "--set", "compile_fork_osr=true"]
 
 MODES: dict[str, list[str]] = {
@@ -18,6 +20,7 @@ MODES: dict[str, list[str]] = {
     "deterministic-eager": ["--compile-deterministic", "--jit=eager", *EVERY_MODULE],
     "two-processes-eager-gc-stress": ["--compile-threads=2", "--jit=eager", "--gc-stress", "--gc-verify",
                                     *EVERY_MODULE],
+    "threshold3-deopt-stress": ["--threshold=3", "--deopt-stress", *EVERY_MODULE],
 }
 
 

@@ -1,6 +1,6 @@
 """Differential testing with background compilation: random programs (with classes) must behave the same
-with compiles in process, in one worker installed whenever ready (with a low threshold, so much gets
-compiled mid-run), and in two workers, and as the oracle says.
+with compiles in process, in one compile process at a time installed whenever ready (with a low threshold and
+every module forked, so much gets compiled mid-run), and two at a time, and as the oracle says.
 
 The number of examples is ``$LOX_DIFF_EXAMPLES`` (default 10): run
 ``LOX_DIFF_EXAMPLES=500 pytest stage6-concurrency/tests/test_stage6_differential.py`` for a long hunt.
