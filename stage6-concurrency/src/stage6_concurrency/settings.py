@@ -40,12 +40,12 @@ class Settings(Stage5Settings):
             "OSR entries are compiled in a process too (default: on the main thread, optimised, as in stage "
             "5). A hot loop goes on interpreted while its entry is compiled elsewhere, and the compile takes "
             "longer there (the fork, pages copied, a core shared, a process slot to wait for): on two cores "
-            "that cost more than it saved (timed sections: properties 0.17 -> 0.33 s, trees 0.35 -> 0.46 s with "
+            "that cost more than it saved (timed sections: properties 0.16 -> 0.29 s, trees 0.32 -> 0.43 s with "
             "every module and OSR entry compiled in a process)",
         "compile_fork_min_size":
             "modules with fewer bytecode instructions than this are compiled on the main thread, as in "
             "stage 5: a small module compiles in 20-50 ms, and interpreting while a process compiles it "
-            "costs more than the stop (binary_trees 0.16 -> 0.21 s, instantiation 0.14 -> 0.18 s with every "
+            "costs more than the stop (binary_trees 0.15 -> 0.20 s, instantiation 0.13 -> 0.19 s with every "
             "module forked)",
         "compile_timeout_s":
             "a compile process that sends nothing for this long is taken as hung: it is killed and its "
