@@ -181,10 +181,12 @@ def diagnostics(vm: ConcurrentVM) -> str:
     return buffer.getvalue()
 
 
-def fork_and_wait(vm: ConcurrentVM, record: FunctionRecord) -> Flight:
-    """Queue ``record``, fork its compile, and wait until the process has sent everything (nothing installed)."""
+def fork_and_wait(vm: ConcurrentVM, *records: FunctionRecord) -> Flight:
+    """Queue ``records``, fork their compile, and wait until the process has sent everything (nothing
+    installed)."""
     tiering = vm.tiering
-    tiering.enqueue(record)
+    for record in records:
+        tiering.enqueue(record)
     jobs = list(tiering.queue)
     tiering.queue.clear()
     tiering.fork(jobs)
@@ -234,15 +236,9 @@ def test_every_module_of_a_flight_carries_the_flights_side_tables_and_pins() -> 
               "for (var i = 0; i < 100; i = i + 1) { f(i); g(i); }\n")
     vm, f = hot_vm(source, max_optimised_size=15)
     g = next(r for r in vm.records if r.name == "g")
+    flight = fork_and_wait(vm, f, g)
     tiering = vm.tiering
-    tiering.enqueue(f)
-    tiering.enqueue(g)
-    jobs = list(tiering.queue)
-    tiering.queue.clear()
-    tiering.fork(jobs)
-    (flight,) = tiering.flights.values()
-    assert tiering.processes is not None and flight.process is not None
-    tiering.processes.wait_until_done(flight.process)
+    assert tiering.processes is not None
     messages = [m for m in tiering.processes.take() if m["kind"] in ("quick", "final")]
     firsts = {m["module"]: m for m in reversed(messages)}
     assert len(firsts) == 2, [(m["kind"], m["title"]) for m in messages]
