@@ -11,9 +11,7 @@ from __future__ import annotations
 import pytest
 
 from lox_testing import Case, corpus_cases, run_case
-
-#: Every module and OSR entry goes to a compile process, however small (by default those stay on the main thread).
-EVERY_MODULE = ["--set", "compile_fork_min_size=0", "--set", "compile_fork_osr=true"]
+from stage6_helpers import EVERY_MODULE
 
 MODES: dict[str, list[str]] = {
     "background": [],

@@ -134,7 +134,7 @@ class JitEngine(ObjectCompiler):
         return addresses
 
     def link_module(self, ctx: ModuleContext, image: bytes, exports: list[str], title: str) -> dict[str, int]:
-        """Link the object image of ``ctx``'s module (compiled here or by stage 6's worker); its shared
+        """Link the object image of ``ctx``'s module (compiled here or by a stage 6 compile process); its shared
         helpers become available to later modules. Returns each exported symbol's address."""
         return self.link_with_helpers(image, exports, ctx.defines, ctx.imports, title)
 

@@ -46,7 +46,6 @@ class CompileProcess:
         self.pid = pid
         self.processes = processes
         self.stream = os.fdopen(fd, "rb", buffering=0)
-        self.alive = True
         self.optimising = False         # past its quick code: running at low priority, not holding a slot
         self.reader = threading.Thread(target=self._read, name=f"compile-process-{number}", daemon=True)
 
@@ -71,7 +70,6 @@ class CompileProcess:
             self.processes.deliver(self, message)
         self.stream.close()
         status = _reap(self.pid)
-        self.alive = False
         self.processes.done(self)       # first, so that the main thread sees room for the next process
         self.processes.deliver(self, {"kind": "exit"} if ended else
                                {"kind": "died", "how": how or f"exited with status {status} before it finished"})
@@ -94,14 +92,13 @@ def _reap(pid: int) -> int:
 
 
 class CompileProcesses:
-    """The compile processes running now (at most ``limit``) and the messages the main thread has not taken."""
+    """The compile processes running now (see ``room``) and the messages the main thread has not taken."""
 
     def __init__(self, limit: int, timeout: float, on_message: "Callable[[], None]") -> None:
         self.limit = limit
         self.timeout = timeout
         self.on_message = on_message
         self.running: dict[int, CompileProcess] = {}
-        self.numbers = 0
         self.messages: deque[dict[str, Any]] = deque()
         self.changed = threading.Condition()
 
@@ -112,11 +109,10 @@ class CompileProcesses:
         building = sum(1 for process in self.running.values() if not process.optimising)
         return building < self.limit and len(self.running) < self.limit * BACKLOG
 
-    def fork(self, child: "Callable[[int], NoReturn]") -> CompileProcess:
-        """Fork a compile process that runs ``child(fd)`` (it writes its messages to ``fd`` and never
-        returns); returns it, its reader started. Raises ``OSError`` when the system cannot fork."""
+    def fork(self, number: int, child: "Callable[[int], NoReturn]") -> CompileProcess:
+        """Fork compile process ``number``, which runs ``child(fd)`` (it writes its messages to ``fd`` and
+        never returns); returns it, its reader started. Raises ``OSError`` when the system cannot fork."""
         read_end, write_end = os.pipe()
-        self.numbers += 1
         try:
             with warnings.catch_warnings():
                 # Python 3.12+ warns that forking with threads running may deadlock the child: a lock another
@@ -135,7 +131,7 @@ class CompileProcesses:
             finally:
                 os._exit(70)        # never back into the VM's code: child() exits itself
         os.close(write_end)
-        process = CompileProcess(self.numbers, pid, read_end, self)
+        process = CompileProcess(number, pid, read_end, self)
         with self.changed:
             self.running[process.number] = process
         process.reader.start()      # after it is in ``running``: its end removes it from there

@@ -104,10 +104,9 @@ class BackgroundTiering(DeoptTiering):
 
     def background(self) -> bool:
         """Whether compiles go to forked processes now: not with ``--compile-threads=0``, nor where there is
-        no ``fork``, nor when ``--dump`` asks for IR, assembly or side tables (dumps come out on this
-        process's stream, in compile order)."""
+        no ``fork``, nor with any ``--dump`` (dumps come out on this process's stream, in compile order)."""
         return self.cvm.settings.compile_threads > 0 and not self.in_process and hasattr(os, "fork") and \
-            not self.cvm.engine.dumps and not self.cvm.options.dumps & {"deopt"}
+            not self.cvm.options.dumps
 
     def drain(self) -> None:
         """Compile the queue: OSR entries and small modules here, at once; the rest in a forked process when
@@ -189,19 +188,19 @@ class BackgroundTiering(DeoptTiering):
         flight.slot = min(n for n in range(1, len(busy) + 2) if n not in busy)
         flight.forked = time.perf_counter()
         try:
-            flight.process = processes.fork(lambda fd: snapshot.run(self, flight, fd))
+            flight.process = processes.fork(flight.number, lambda fd: snapshot.run(self, flight, fd))
         except OSError as problem:
             self.in_process = True
             vm.trace("compile", f"cannot fork a compile process ({problem}): compiling in process from now on")
             self.compile_here(jobs)
             return
         forked = time.perf_counter() - flight.forked
-        self.flights[flight.process.number] = flight
+        self.flights[flight.number] = flight
         waited = flight.forked - min(self.queued_at.pop(job.record.prototype, flight.forked) for job in jobs)
         vm.stats.add("compile.forks")
         vm.stats.add_time("compile.fork_s", forked)
         vm.stats.add_time("compile.queue_wait_s", waited)
-        vm.trace("compile", f"forked compile process {flight.process.number} (pid {flight.process.pid}) for "
+        vm.trace("compile", f"forked compile process {flight.number} (pid {flight.process.pid}) for "
                             f"{flight.title}: {size} bytecode instructions, waited {waited * 1000:.1f} ms "
                             f"in the queue, fork took {forked * 1000:.1f} ms")
         if vm.settings.compile_deterministic:
@@ -296,13 +295,10 @@ class BackgroundTiering(DeoptTiering):
                 return
             for value in message["pins"]:
                 vm.gc_heap.keep(value)
-        quick = message["kind"] == "quick"
+        quick = message["kind"] == "quick"         # never with an OSR entry in it (``wants_quick_code``)
+        self.forget_pending(jobs)
         wanted = []
         for job, symbol in zip(jobs, message["symbols"]):
-            if isinstance(job, OSRJob):
-                if quick:       # an activation that entered quick code would stay in it: wait for the final
-                    continue
-                self.forget_pending([job])
             if self.still_wanted(job, flight):
                 wanted.append((job, symbol))
                 continue
