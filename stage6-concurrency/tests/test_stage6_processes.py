@@ -151,6 +151,20 @@ def test_a_hot_loop_enters_code_compiled_in_a_process(tmp_path: Path) -> None:
     assert process_pids(run), run.stderr
 
 
+def test_the_loops_around_a_loop_in_flight_wait_for_its_entry(tmp_path: Path) -> None:
+    """The inner loop's OSR entry is compiled in a process; meanwhile the outer loop's back-edges find the
+    function hot too, but do not ask for an entry of their own: the inner one, once in, runs the outer loop
+    as well, so the function is compiled once."""
+    source = ("var s = 0;\nfor (var i = 0; i < 20000; i = i + 1) {\n  var j = 0;\n"
+              "  while (j < 10) { s = s + j; j = j + 1; }\n}\nprint s;\n")
+    run = run_program(tmp_path, source, "--trace=compile,osr", *EVERY_MODULE)
+    assert_clean(run, 0)
+    assert run.stdout == "900000\n"
+    osr = trace_lines(run.stderr, "osr")
+    assert len([line for line in osr if "compiling an OSR entry" in line]) == 1, osr
+    assert any("enters compiled code" in line for line in osr), osr
+
+
 @pytest.mark.parametrize("flags", [(), EVERY_MODULE], ids=["default", "every-module"])
 def test_a_loop_whose_entry_deopted_gets_a_new_one(tmp_path: Path, flags: tuple[str, ...]) -> None:
     """A loop's OSR code deopts (its operands change type) and is discarded: the loop gets hot again, asks

@@ -71,11 +71,15 @@ class VM:
 
     @property
     def engine(self) -> JitEngine:
-        """The JIT, created on first use (stage 1 relies on this to keep LLVM unloaded)."""
+        """The JIT, created on first use (stage 1 relies on this to keep LLVM unloaded). Loading LLVM (importing
+        llvmlite, whose library is most of it, and making the target machine and LLJIT) is timed on its own,
+        ``compile.llvm_load_s``: every program that compiles pays it once, on the thread that links."""
         if self._engine is None:
+            started = time.perf_counter()
             from .engine import JitEngine
             self._engine = JitEngine(self.runtime, self.stats, self.options.dumps,
                                      self.options.diagnostics, self.settings.opt_level)
+            self.stats.add_time("compile.llvm_load_s", time.perf_counter() - started)
         return self._engine
 
     def trace_startup(self, phases: list[tuple[str, float, str]]) -> None:

@@ -88,7 +88,7 @@ class BackgroundTiering(DeoptTiering):
         self.flights: dict[int, Flight] = {}
         self.flight_numbers = 0
         self.queued_at: dict[int, float] = {}      # prototype -> when its normal entry was queued
-        self.osr_pending: set[tuple[int, int]] = set()     # (prototype, loop header) queued or in flight
+        self.osr_pending: dict[int, int] = {}      # prototype -> the loop header of its OSR entry in flight
 
     # ------------------------------------------------------------ requests
     def enqueue(self, record: FunctionRecord) -> None:
@@ -137,20 +137,23 @@ class BackgroundTiering(DeoptTiering):
         self.vm.stats.add_time("compile.main_thread_s", time.perf_counter() - started)
 
     def request_osr(self, record: FunctionRecord, header: int, slots: list[int], stack: list[int]) -> None:
-        """Stage 3's request, unless that entry is already queued or in flight: the loop's back-edges keep
-        asking while it is compiled elsewhere, and the activation goes on interpreted meanwhile."""
-        key = (record.prototype, header)
-        if key in self.osr_pending:
+        """Stage 3's request, unless the function already has an OSR entry queued or in flight: the loop's
+        back-edges keep asking while it is compiled elsewhere, and so do the loops around it. An entry
+        compiles the function from its loop on, so the activation takes the one in flight at that loop's
+        next back-edge and the outer loops run in its code; asking for theirs too compiled most of the
+        function twice (``properties``: three OSR modules instead of one, and ``move`` queued behind
+        them). A loop the activation has left for good asks again once the entry in flight arrives."""
+        if record.prototype in self.osr_pending:
             return
         if self.background():
-            self.osr_pending.add(key)
+            self.osr_pending[record.prototype] = header
         super().request_osr(record, header, slots, stack)
 
     def forget_pending(self, jobs: list[CompileJob]) -> None:
         """The OSR entries among ``jobs`` are no longer in flight (installed, dropped, or compiled here)."""
         for job in jobs:
-            if isinstance(job, OSRJob):
-                self.osr_pending.discard((job.record.prototype, job.header))
+            if isinstance(job, OSRJob) and self.osr_pending.get(job.record.prototype) == job.header:
+                del self.osr_pending[job.record.prototype]
 
     def compile_here(self, jobs: list[CompileJob]) -> None:
         """Build and compile ``jobs`` on this thread and install them at once (stage 5's way)."""

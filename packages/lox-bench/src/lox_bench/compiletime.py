@@ -4,7 +4,10 @@ Each CONFIG is ``NAME=MODULE[:FLAGS]`` (e.g. ``sync=stage6_concurrency:--compile
 benchmark runs with every config (interleaved, ``--runs`` rounds, median kept) with ``--stats``, and the
 table gives, per config, the program's timed section and what the VM reports as time the main thread
 spent compiling (``compile.main_thread_s``; a stage without it: ``compile.total_s``, which is all on the
-main thread there), with each config's ratio to the first.
+main thread there), with each config's ratio to the first. Beside it, how much of that was loading LLVM
+(``compile.llvm_load_s``: importing llvmlite and making the JIT, once per program that compiles, on the
+thread that links). The last row sums the set, and the lines under the table give the summed ratios with
+and without the load.
 """
 
 from __future__ import annotations
@@ -18,13 +21,20 @@ import sys
 from lox_bench.discovery import find_bench_dir, load_benchmarks
 from lox_bench.measure import benchmark_environment, run_process
 
-_TIMER = re.compile(r"^(compile\.main_thread_s|compile\.total_s)\s+([\d.]+) ms$", re.MULTILINE)
+_TIMER = re.compile(r"^(compile\.main_thread_s|compile\.total_s|compile\.llvm_load_s)\s+([\d.]+) ms$",
+                    re.MULTILINE)
 
 
 def main_thread_ms(stderr: str) -> float:
     """The main thread's compile time in a ``--stats`` report, in ms."""
     found: dict[str, str] = dict(_TIMER.findall(stderr))
     return float(found.get("compile.main_thread_s") or found.get("compile.total_s") or "0")
+
+
+def llvm_load_ms(stderr: str) -> float:
+    """Of that, the time spent loading LLVM, in ms (0 when the report has no such timer)."""
+    found: dict[str, str] = dict(_TIMER.findall(stderr))
+    return float(found.get("compile.llvm_load_s") or "0")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,13 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     benchmarks, _ = load_benchmarks(bench_dir)
     chosen = [b for b in benchmarks if not args.bench or b.name in args.bench]
     env = benchmark_environment()
-    header = ["benchmark"] + [f"{n} prog s" for n, _, _ in configs] + [f"{n} compile ms" for n, _, _ in configs]
-    header += [f"compile {n}/{configs[0][0]}" for n, _, _ in configs[1:]]
+    names = [n for n, _, _ in configs]
+    first = names[0]
+    header = ["benchmark"] + [f"{n} prog s" for n in names] + [f"{n} compile ms" for n in names]
+    header += [f"{n} LLVM load ms" for n in names] + [f"compile {n}/{first}" for n in names[1:]]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
+    totals = {key: {n: 0.0 for n in names} for key in ("prog", "compile", "load")}
     for bench in chosen:
-        progs: dict[str, list[float]] = {n: [] for n, _, _ in configs}
-        compiles: dict[str, list[float]] = {n: [] for n, _, _ in configs}
+        runs: dict[str, list[tuple[float, float, float]]] = {n: [] for n in names}
         for _ in range(args.runs):
             for name, module, flags in configs:
                 outcome = run_process([sys.executable, "-m", module, "--stats", *flags, str(bench.source)], env=env)
@@ -58,17 +70,35 @@ def main(argv: list[str] | None = None) -> int:
                 if outcome.exit_code != 0 or not lines:
                     print(f"{bench.name} / {name}: exit {outcome.exit_code}", file=sys.stderr)
                     break
-                progs[name].append(float(lines[-1]))
-                compiles[name].append(main_thread_ms(outcome.stderr))
-        if not all(progs.values()):
+                runs[name].append((float(lines[-1]), main_thread_ms(outcome.stderr), llvm_load_ms(outcome.stderr)))
+        if not all(runs.values()):
             continue
-        prog = {n: statistics.median(v) for n, v in progs.items()}
-        comp = {n: statistics.median(v) for n, v in compiles.items()}
-        first = configs[0][0]
-        row = [bench.name] + [f"{prog[n]:.3f}" for n, _, _ in configs] + [f"{comp[n]:.1f}" for n, _, _ in configs]
-        row += [f"{comp[n] / comp[first]:.2f}x" if comp[first] else "-" for n, _, _ in configs[1:]]
-        print("| " + " | ".join(row) + " |", flush=True)
+        medians = {key: {n: statistics.median(run[index] for run in runs[n]) for n in names}
+                   for index, key in enumerate(("prog", "compile", "load"))}
+        for key, by_name in medians.items():
+            for n in names:
+                totals[key][n] += by_name[n]
+        print(_row(bench.name, names, medians), flush=True)
+    print(_row("**summed**", names, totals))
+    print()
+    for n in names[1:]:
+        base, other = totals["compile"][first], totals["compile"][n]
+        base_rest, other_rest = base - totals["load"][first], other - totals["load"][n]
+        if base and base_rest:
+            print(f"- summed main-thread compile, {n}/{first}: {other / base:.2f}x ({base / max(other, 1e-9):.1f}x "
+                  f"less); without loading LLVM: {other_rest / base_rest:.2f}x "
+                  f"({base_rest / max(other_rest, 1e-9):.1f}x less)")
     return 0
+
+
+def _row(title: str, names: list[str], values: dict[str, dict[str, float]]) -> str:
+    """One table row: each config's program time, main-thread compile time, LLVM load, and compile ratio."""
+    first = names[0]
+    compile_ms = values["compile"]
+    row = [title] + [f"{values['prog'][n]:.3f}" for n in names] + [f"{compile_ms[n]:.1f}" for n in names]
+    row += [f"{values['load'][n]:.1f}" for n in names]
+    row += [f"{compile_ms[n] / compile_ms[first]:.2f}x" if compile_ms[first] else "-" for n in names[1:]]
+    return "| " + " | ".join(row) + " |"
 
 
 if __name__ == "__main__":
