@@ -33,16 +33,16 @@ MODULES: tuple[ModuleType, ...] = (stage6_concurrency, stage5_gc, stage4_shapes,
                                    stage1_interp, stage0_jit, lox_frontend)
 
 #: Every module goes to a compile process, however small (by default small ones are compiled on the main
-#: thread).
-EVERY_MODULE = ("--set", "compile_fork_min_size=0", "--set", "compile_fork_osr=true")
+#: thread), with one process at a time whatever the machine (a mode wanting more says so after this).
+EVERY_MODULE = ("--compile-threads=1", "--set", "compile_fork_min_size=0", "--set", "compile_fork_osr=true")
 
 #: Background compilation as users get it, made deterministic, with two processes at once, and under the
 #: collector's stress mode.
 MODES: dict[str, tuple[str, ...]] = {
     "in-process": ("--compile-threads=0",),
-    "background": (),
+    "background": ("--compile-threads=1",),
     "deterministic-eager": ("--compile-deterministic", "--jit=eager", *EVERY_MODULE),
-    "two-processes-eager": ("--compile-threads=2", "--jit=eager", *EVERY_MODULE),
+    "two-processes-eager": ("--jit=eager", *EVERY_MODULE, "--compile-threads=2"),
     "background-threshold3-gc-stress": ("--threshold=3", "--gc-stress", "--gc-verify", *EVERY_MODULE),
 }
 
@@ -54,8 +54,9 @@ run_everywhere = STAGE.run_everywhere
 
 def make_vm(trace: frozenset[str] = frozenset(), **settings: object) -> ConcurrentVM:
     """A ConcurrentVM with a small heap whose program output and ``trace`` lines go to buffers (``vm.runtime.out``,
-    ``vm.options.diagnostics``); ``settings`` override :class:`stage6_concurrency.settings.Settings` fields."""
-    chosen = Settings(heap_reserve_mb=64, heap_limit_mb=48)
+    ``vm.options.diagnostics``); ``settings`` override :class:`stage6_concurrency.settings.Settings` fields (one compile process,
+    whatever the machine's cores, unless they say otherwise)."""
+    chosen = Settings(heap_reserve_mb=64, heap_limit_mb=48, compile_threads=1)
     for name, value in settings.items():
         assert hasattr(chosen, name), name
         setattr(chosen, name, value)

@@ -14,10 +14,10 @@ from lox_testing import Case, corpus_cases, run_case
 from stage6_helpers import EVERY_MODULE
 
 MODES: dict[str, list[str]] = {
-    "background": [],
+    "background": ["--compile-threads=1"],
     "deterministic-eager": ["--compile-deterministic", "--jit=eager", *EVERY_MODULE],
-    "two-processes-eager-gc-stress": ["--compile-threads=2", "--jit=eager", "--gc-stress", "--gc-verify",
-                                    *EVERY_MODULE],
+    "two-processes-eager-gc-stress": ["--jit=eager", "--gc-stress", "--gc-verify", *EVERY_MODULE,
+                                      "--compile-threads=2"],
     "threshold3-deopt-stress": ["--threshold=3", "--deopt-stress", *EVERY_MODULE],
 }
 

@@ -25,7 +25,7 @@ MODES: dict[str, tuple[str, ...]] = {
     "in-process": ("--compile-threads=0", "--threshold=3"),
     "background": ("--threshold=3", *EVERY_MODULE),
     "background-again": ("--threshold=3", *EVERY_MODULE),
-    "two-processes": ("--compile-threads=2", "--threshold=3", *EVERY_MODULE),
+    "two-processes": ("--threshold=3", *EVERY_MODULE, "--compile-threads=2"),
 }
 
 

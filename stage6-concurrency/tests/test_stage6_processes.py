@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from stage1_interp.functions import FunctionRecord
+from stage6_concurrency.settings import default_compile_threads
 from stage6_concurrency.tiering import Flight
 from stage6_concurrency.vm import ConcurrentVM
 from stage6_helpers import (EVERY_MODULE, MODES, VM, assert_clean, gone, lox_env, make_vm, process_pids,
@@ -121,10 +123,34 @@ def test_main_thread_time_is_reported(tmp_path: Path) -> None:
     """``--stats`` says how long the main thread spent compiling and how long the processes took."""
     run = run_program(tmp_path, HOT, "--stats", "--compile-deterministic", *EVERY_MODULE)
     assert_clean(run, 0)
-    for name in ("compile.main_thread_s", "compile.process_s", "compile.fork_s", "compile.queue_wait_s"):
+    for name in ("compile.main_thread_s", "compile.llvm_load_s", "compile.process_s", "compile.fork_s",
+                 "compile.queue_wait_s"):
         assert name in run.stderr, run.stderr
     assert stats_counter(run.stderr, "compile.forks") >= 1
     assert stats_counter(run.stderr, "compile.background_modules") >= 1
+
+
+@pytest.mark.parametrize("cores, processes", [(1, 0), (2, 1), (8, 1)])
+def test_the_default_number_of_processes_follows_the_cores(cores: int, processes: int) -> None:
+    """One usable core: compile on the main thread (a process would take the program's core); more: one."""
+    assert default_compile_threads(cores) == processes
+
+
+def test_one_core_compiles_on_the_main_thread(tmp_path: Path) -> None:
+    """Run where the VM may use one core only (its affinity), the default forks nothing."""
+    if not hasattr(os, "sched_setaffinity"):
+        pytest.skip("no CPU affinity on this system")
+    core = min(os.sched_getaffinity(0))
+    source = tmp_path / "hot.lox"
+    source.write_text(HOT)
+    run = subprocess.run([sys.executable, "-c", f"import os, runpy, sys; os.sched_setaffinity(0, {{{core}}}); "
+                          f"sys.argv = ['{VM}', '--trace=compile', '--stats', {str(source)!r}]; "
+                          f"runpy.run_module('{VM}', run_name='__main__')"],
+                         env=lox_env(), capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == EXPECTED
+    assert "forked compile process" not in run.stderr, run.stderr
+    assert stats_counter(run.stderr, "compile.modules") >= 1
 
 
 def test_processes_are_tracks_on_the_timeline(tmp_path: Path) -> None:

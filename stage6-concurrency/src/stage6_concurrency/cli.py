@@ -37,7 +37,8 @@ class Cli(Stage5Cli):
         """Stage 5's flags plus the compile processes'."""
         super().add_arguments(table)
         table.add(Flag("--compile-threads", "compile processes running at once: 0 compiles everything "
-                                            "on the main thread (default 1)", metavar="N", convert=int))
+                                            "on the main thread (default 1, or 0 where the VM may use only one "
+                                            f"core: {Settings.compile_threads} here)", metavar="N", convert=int))
         table.add(Flag("--compile-deterministic", "every compile finishes (in its process) and is installed "
                                                   "before the program goes on: timing changes nothing",
                        switch=True))

@@ -168,7 +168,8 @@ class BackgroundTiering(DeoptTiering):
         if self.processes is None:
             from .forks import CompileProcesses
             s = self.cvm.settings
-            self.processes = CompileProcesses(s.compile_threads, s.compile_timeout_s, self.cvm.request_install)
+            self.processes = CompileProcesses(s.compile_threads, s.compile_timeout_s, self.cvm.request_install,
+                                              s.compile_switch_interval_ms / 1000)
         return self.processes
 
     def fork(self, jobs: list[CompileJob]) -> None:
@@ -325,7 +326,8 @@ class BackgroundTiering(DeoptTiering):
         vm.trace("compile", f"installed {'quick' if quick else 'optimised' if message['optimise'] else 'unoptimised'}"
                             f" code for {', '.join(job.title for job, _ in wanted)} from process {flight.number}: "
                             f"built in {(message['built'] - message['started']) * 1000:.1f} ms, ready "
-                            f"{(message['finished'] - flight.forked) * 1000:.1f} ms after the fork, linked in "
+                            f"{(message['finished'] - flight.forked) * 1000:.1f} ms after the fork, installed "
+                            f"{(started - message['finished']) * 1000:.1f} ms after that, linked in "
                             f"{(time.perf_counter() - started) * 1000:.2f} ms")
 
     def still_wanted(self, job: CompileJob, flight: Flight) -> bool:
