@@ -31,6 +31,13 @@ def main_thread_ms(stderr: str) -> float:
     return float(found.get("compile.main_thread_s") or found.get("compile.total_s") or "0")
 
 
+def timed_section(stdout: str, expected: tuple[str, ...]) -> float:
+    """The program's timed section in seconds: the line after its expected output (0 for a benchmark that has
+    none, such as ``startup``, whose whole process is what it measures)."""
+    lines = stdout.splitlines()
+    return float(lines[-1]) if len(lines) > len(expected) else 0.0
+
+
 def llvm_load_ms(stderr: str) -> float:
     """Of that, the time spent loading LLVM, in ms (0 when the report has no such timer)."""
     found: dict[str, str] = dict(_TIMER.findall(stderr))
@@ -66,11 +73,11 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.runs):
             for name, module, flags in configs:
                 outcome = run_process([sys.executable, "-m", module, "--stats", *flags, str(bench.source)], env=env)
-                lines = outcome.stdout.split()
-                if outcome.exit_code != 0 or not lines:
+                if outcome.exit_code != 0 or not outcome.stdout:
                     print(f"{bench.name} / {name}: exit {outcome.exit_code}", file=sys.stderr)
                     break
-                runs[name].append((float(lines[-1]), main_thread_ms(outcome.stderr), llvm_load_ms(outcome.stderr)))
+                runs[name].append((timed_section(outcome.stdout, bench.expected), main_thread_ms(outcome.stderr),
+                                   llvm_load_ms(outcome.stderr)))
         if not all(runs.values()):
             continue
         medians = {key: {n: statistics.median(run[index] for run in runs[n]) for n in names}
@@ -78,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         for key, by_name in medians.items():
             for n in names:
                 totals[key][n] += by_name[n]
-        print(_row(bench.name, names, medians), flush=True)
-    print(_row("**summed**", names, totals))
+        print(row(bench.name, names, medians), flush=True)
+    print(row("**summed**", names, totals))
     print()
     for n in names[1:]:
         base, other = totals["compile"][first], totals["compile"][n]
@@ -91,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _row(title: str, names: list[str], values: dict[str, dict[str, float]]) -> str:
+def row(title: str, names: list[str], values: dict[str, dict[str, float]]) -> str:
     """One table row: each config's program time, main-thread compile time, LLVM load, and compile ratio."""
     first = names[0]
     compile_ms = values["compile"]
