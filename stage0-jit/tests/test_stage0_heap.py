@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from stage0_jit import values
@@ -31,6 +33,23 @@ def test_native_region_load_and_store() -> None:
     assert region.load(region.base + 8) == 0xFFFF_FFFF_FFFF_FFFF
     assert region.words[1] == 0xFFFF_FFFF_FFFF_FFFF
     assert region.load(region.base) == 0
+
+
+def test_the_safepoint_word_is_shared_across_a_fork(heap: Heap) -> None:
+    """The safepoint word is on a shared page (stage 6's compile processes set it); the objects are not."""
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork here")
+    assert heap.safepoint_address == heap.flag_region.base + Heap.SAFEPOINT * WORD
+    heap.words[5] = 7
+    pid = os.fork()
+    if pid == 0:                    # the child writes both, then leaves at once
+        heap.flags[Heap.SAFEPOINT] = 1
+        heap.words[5] = 8
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert heap.flags[Heap.SAFEPOINT] == 1
+    assert heap.flag_region.load(heap.safepoint_address) == 1
+    assert heap.words[5] == 7
 
 
 def test_allocation_bumps_word_aligned(heap: Heap) -> None:

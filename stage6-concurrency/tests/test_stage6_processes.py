@@ -111,6 +111,23 @@ def test_no_process_outlives_ctrl_c(tmp_path: Path) -> None:
     assert gone(pid)
 
 
+def test_a_request_that_went_cold_while_it_waited_is_dropped(tmp_path: Path) -> None:
+    """``g`` gets hot at its last call (the threshold is 300) while the only process slot is held (by one
+    that hangs until killed): when the slot frees, its request is dropped as cold instead of compiled."""
+    source = ("fun f(x) { return x + 1; }\nfun g(x) { return x * 2; }\nvar s = 0;\n"
+              "for (var i = 0; i < 400; i = i + 1) s = s + f(i);\n"
+              "for (var i = 0; i < 300; i = i + 1) s = s + g(i);\n"
+              "var start = clock();\nwhile (clock() - start < 1.5) s = s + f(1);\nprint \"done\";\n")
+    run = run_program(tmp_path, source, "--trace=compile", "--stats", *EVERY_MODULE, *FIRST_HANGS,
+                      "--set", "compile_timeout_s=0.5")
+    assert_clean(run, 0)
+    assert run.stdout == "done\n"
+    compile_lines = trace_lines(run.stderr, "compile")
+    assert any(line.startswith("dropped the request for g: not called") for line in compile_lines), compile_lines
+    assert not any(" for g" in line and line.startswith(("forked", "installed")) for line in compile_lines)
+    assert stats_counter(run.stderr, "compile.cold_dropped") == 1
+
+
 def test_a_program_that_never_gets_hot_forks_nothing(tmp_path: Path) -> None:
     """Start-up pays nothing for the machinery: no process unless something is compiled."""
     run = run_program(tmp_path, "print 1 + 2;", "--trace=compile", *EVERY_MODULE)
@@ -249,6 +266,21 @@ def test_a_result_made_stale_by_a_deopt_is_dropped() -> None:
     vm.tiering.receive_all()
     assert vm.stats.counters.get("compile.stale_dropped") == 2          # the quick code and the optimised
     assert record.state == FunctionRecord.INTERPRETED and record.native_entry is None
+    vm.tiering.close()
+
+
+def test_a_process_sets_the_vms_safepoint_word_itself() -> None:
+    """The process sets the VM's safepoint word when its code is ready (the word is shared), so the main thread
+    stops for it even when the reader thread cannot get the GIL; at that safepoint the VM takes and installs it."""
+    vm, record = hot_vm("fun f(x) { return x + 1; }\nfor (var i = 0; i < 100; i = i + 1) f(i);\n")
+    vm.request_install = lambda: None       # type: ignore[method-assign]  # the reader thread sets nothing
+    heap = vm.gc_heap
+    heap.flags[heap.SAFEPOINT] = 0
+    fork_and_wait(vm, record)
+    assert heap.flags[heap.SAFEPOINT] == 1
+    vm.safepoint()
+    assert record.native_entry is not None, diagnostics(vm)
+    assert "installed optimised code for f" in diagnostics(vm)
     vm.tiering.close()
 
 

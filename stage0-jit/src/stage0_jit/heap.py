@@ -9,7 +9,8 @@ collector under this same interface).
 
 Two facts every tier already keeps for stage 5's collector: the **safepoint
 word** (nonzero when the collector asks the program to stop at its next call
-or loop back-edge; always 0 before stage 5) and the **card table** (one byte
+or loop back-edge; always 0 before stage 5; on a shared page of its own, which
+stage 6's compile processes set too) and the **card table** (one byte
 per 512-byte card of the heap, set to 1 by every store into an object that
 starts in that card, so a collection of young objects finds the old objects
 that were written since the last one). Before stage 5 nothing reads the cards.
@@ -37,8 +38,8 @@ class OutOfMemory(Exception):
 class NativeRegion:
     """A block of native memory reserved with mmap and viewed as 64-bit words from Python."""
 
-    def __init__(self, size: int) -> None:
-        flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE
+    def __init__(self, size: int, shared: bool = False) -> None:
+        flags = (mmap.MAP_SHARED if shared else mmap.MAP_PRIVATE) | mmap.MAP_ANONYMOUS | MAP_NORESERVE
         self._map = mmap.mmap(-1, size, flags=flags)
         self.size = size
         self.base = ctypes.addressof(ctypes.c_char.from_buffer(self._map))
@@ -60,7 +61,7 @@ class Heap(NativeRegion):
     TOP = 0      # word index of the allocation pointer
     LIMIT = 1    # word index of the end of the region
     ZERO = 2     # a word that is always 0: a header no object has (see irvalues.is_kind)
-    SAFEPOINT = 3    # nonzero: stop at the next safepoint (stage 5's collector asks; see the module docstring)
+    SAFEPOINT = 3    # in ``flags``: nonzero means stop at the next safepoint (stage 5's collector asks)
     START = 4 * WORD
     CARD_SHIFT = 9   # a card is 512 bytes
     barrier = False  # whether compiled code marks cards on its stores (stage 5's heap: True)
@@ -74,7 +75,11 @@ class Heap(NativeRegion):
         self.top_address = self.base + self.TOP * WORD
         self.limit_address = self.base + self.LIMIT * WORD
         self.zero_address = self.base + self.ZERO * WORD
-        self.safepoint_address = self.base + self.SAFEPOINT * WORD
+        # The safepoint word has a page of its own, mapped shared, so that it stays one word in memory across
+        # a fork: a stage 6 compile process sets it to make the VM stop and take the code it sent.
+        self.flag_region = NativeRegion(mmap.PAGESIZE, shared=True)
+        self.flags = self.flag_region.words
+        self.safepoint_address = self.flag_region.base + self.SAFEPOINT * WORD
         # One byte per card, reserved like the heap (pages cost nothing until a store touches them).
         self.card_region = NativeRegion(max(reserve >> self.CARD_SHIFT, mmap.PAGESIZE))
         self.cards = self.card_region.bytes

@@ -197,7 +197,8 @@ class Interpreter:
         W = heap.words
         HB = heap.base
         C = heap.cards                  # the card table: every store into an object marks its card
-        SAFEPOINT = Heap.SAFEPOINT      # nonzero when the collector (stage 5) asks for a stop
+        F = heap.flags                  # F[SAFEPOINT] is nonzero when the program must stop: the collector
+        SAFEPOINT = Heap.SAFEPOINT      # (stage 5) or a compile process with code for it (stage 6) asks
         frame_words = runtime.frames.words
         capacity = runtime.frames.capacity
         records = vm.records
@@ -333,7 +334,7 @@ class Interpreter:
                     ip = arg
                 elif op == OP_LOOP:
                     ip = arg
-                    if W[SAFEPOINT]:
+                    if F[SAFEPOINT]:
                         vm.safepoint()
                     if tiering and record.compilable:
                         record.back_edges += 1
@@ -355,7 +356,7 @@ class Interpreter:
                                     ip = len(ops) - 1
                 elif op == OP_CALL or op == OP_INVOKE or op == OP_SUPER_INVOKE:
                     line = lines[ip - 1]
-                    if W[SAFEPOINT]:
+                    if F[SAFEPOINT]:
                         vm.safepoint()
                     frame_words[HEADER_WORDS + RECORD_WORDS * depth + 1] = line
                     receiver = NO_RECEIVER

@@ -166,7 +166,7 @@ class Collector:
         Raises ``OutOfMemory`` when even a full collection leaves more than the limit live."""
         heap = self.heap
         if not heap.requested:
-            heap.words[heap.SAFEPOINT] = 0
+            heap.flags[heap.SAFEPOINT] = 0
             return
         over = self.old_bytes + heap.handed_out > heap.limit
         classes = heap.registered_count > heap.registered_limit

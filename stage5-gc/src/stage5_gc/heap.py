@@ -186,7 +186,7 @@ class ManagedHeap(Heap):
     def request(self) -> None:
         """Ask the program to stop at its next safepoint (a call or a loop back-edge) and collect."""
         self.requested = True
-        self.words[self.SAFEPOINT] = 1
+        self.flags[self.SAFEPOINT] = 1
 
     # ------------------------------------------------------------ after a collection
     def reset_after_collection(self, run_count: int) -> None:
@@ -195,7 +195,7 @@ class ManagedHeap(Heap):
         self.next_run = 0
         self.handed_out = 0
         self.requested = False
-        self.words[self.SAFEPOINT] = 0
+        self.flags[self.SAFEPOINT] = 0
         self.empty_run()
 
     # ------------------------------------------------------------ pins and barriers

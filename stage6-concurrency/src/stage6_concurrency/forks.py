@@ -10,6 +10,17 @@ check. A process that sends nothing for ``timeout`` seconds is killed; one
 that ends without its last message (``end``) comes back as a failure, and
 the VM compiles its jobs itself.
 
+A reader thread needs the GIL to read, and the main thread does not give
+it up when it is interpreting and calling compiled code: each call into
+compiled code lets go of the GIL and takes it straight back, which resets
+CPython's switch request, so a waiting thread can wait hundreds of
+milliseconds (`cache_fixed`, every module forked: code installed up to 0.7 s
+after it was ready). So a process also sets the safepoint word itself after
+each message: the word has a page of its own, mapped shared
+(``stage0_jit.heap``), so the fork did not copy it. At that safepoint the
+main thread lets go of the GIL while a pipe holds something its reader has
+not taken (``hand_over``), at most ``HANDOVER_WAIT`` seconds.
+
 ``limit`` processes may be building IR or compiling quick code at once (the
 latency that keeps the program interpreted); a process that has sent its
 quick code says so (``optimising``) and lowers its priority, so the next
@@ -37,6 +48,8 @@ if TYPE_CHECKING:
 
 #: Compile processes that may run at once per slot, counting those optimising at low priority.
 BACKLOG = 4
+#: The longest the main thread waits at a safepoint for the reader threads to take what is ready.
+HANDOVER_WAIT = 0.01
 
 
 class CompileProcess:
@@ -67,7 +80,8 @@ class CompileProcess:
                 break
             last = time.perf_counter()
             ended = ended or message["kind"] in ("end", "error")
-            self.optimising = self.optimising or message["kind"] == "optimising"
+            # Past its quick code, or done: it no longer holds a slot (its exit may come later).
+            self.optimising = self.optimising or message["kind"] in ("optimising", "end", "error")
             self.processes.deliver(self, message)
         self.stream.close()
         status = _reap(self.pid)
@@ -107,6 +121,7 @@ class CompileProcesses:
         # of it only when asked, after the switch interval: shorten it (see the setting's WHY).
         self.previous_switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(switch_interval)
+        self.handover_s = 0.0           # main-thread time spent waiting for readers (``hand_over``)
 
     def room(self) -> bool:
         """Whether another process may start now: fewer than ``limit`` are building or compiling quick code
@@ -142,6 +157,29 @@ class CompileProcesses:
             self.running[process.number] = process
         process.reader.start()      # after it is in ``running``: its end removes it from there
         return process
+
+    def hand_over(self) -> None:
+        """At a safepoint (main thread): while a process's pipe holds a message its reader has not taken, let go
+        of the GIL so that the reader takes it (see the module docstring)."""
+        started = time.perf_counter()
+        deadline = started + HANDOVER_WAIT
+        with self.changed:
+            while True:
+                streams = [process.stream for process in self.running.values() if not process.stream.closed]
+                try:
+                    ready = select.select(streams, [], [], 0)[0] if streams else []
+                except (OSError, ValueError):       # a reader closed its stream meanwhile
+                    ready = streams
+                left = deadline - time.perf_counter()
+                if not ready or left <= 0:
+                    break
+                self.changed.wait(left)
+        self.handover_s += time.perf_counter() - started
+
+    def take_handover_time(self) -> float:
+        """Main-thread seconds spent in ``hand_over`` since the last call."""
+        spent, self.handover_s = self.handover_s, 0.0
+        return spent
 
     def deliver(self, process: CompileProcess, message: dict[str, Any]) -> None:
         """A message arrived (reader thread): keep it and wake the main thread."""

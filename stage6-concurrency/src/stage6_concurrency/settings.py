@@ -30,6 +30,7 @@ class Settings(Stage5Settings):
     compile_fork_min_size: int = 150
     compile_fork_osr: bool = False
     compile_timeout_s: float = 60.0
+    compile_cold_after_ms: float = 100.0
     compile_switch_interval_ms: float = 0.5
     compile_process_crash_at: int = 0
     compile_process_hang_at: int = 0
@@ -70,6 +71,12 @@ class Settings(Stage5Settings):
             "a compile process that sends nothing for this long is taken as hung: it is killed and its "
             "jobs are compiled on the main thread (the biggest benchmark module compiles in about 0.3 s, "
             "so a minute is far past any real compile)",
+        "compile_cold_after_ms":
+            "a function waiting for a process slot this long without being called once since it was queued "
+            "has gone cold: its request is dropped, and its next call queues it again. The longest wait for a "
+            "slot on the benchmark set was about 125 ms (one process, everything forked), so this drops "
+            "functions a program stopped calling (often the warm ones queued with a hot one), not ones it is "
+            "waiting to run fast",
         "compile_switch_interval_ms":
             "Python's thread switch interval once compile processes exist: the thread that received a "
             "process's code waits at most this long for the main thread to let it run (and set the "
@@ -92,6 +99,8 @@ class Settings(Stage5Settings):
             raise ValueError("compile_fork_min_size and compile_quick_min_size must be at least 0")
         if self.compile_timeout_s <= 0:
             raise ValueError("compile_timeout_s must be positive")
+        if self.compile_cold_after_ms < 0:
+            raise ValueError("compile_cold_after_ms must be at least 0")
         if self.compile_switch_interval_ms <= 0:
             raise ValueError("compile_switch_interval_ms must be positive")
         if self.compile_process_crash_at < 0 or self.compile_process_hang_at < 0:

@@ -232,8 +232,11 @@ class Compile:
         return text
 
     def send(self, message: dict[str, Any]) -> None:
-        """One message to the VM."""
+        """One message to the VM, then the VM's safepoint word set (it is shared with this process), so that
+        its main thread stops and takes the message (``forks.CompileProcesses.hand_over``)."""
         write_frame(self.out, message)
+        heap = self.vm.gc_heap
+        heap.flags[heap.SAFEPOINT] = 1
 
 
 class PointPickler(pickle.Pickler):

@@ -88,6 +88,7 @@ class BackgroundTiering(DeoptTiering):
         self.flights: dict[int, Flight] = {}
         self.flight_numbers = 0
         self.queued_at: dict[int, float] = {}      # prototype -> when its normal entry was queued
+        self.queued_heat: dict[int, int] = {}      # prototype -> its calls + back-edges then
         self.osr_pending: dict[int, int] = {}      # prototype -> the loop header of its OSR entry in flight
 
     # ------------------------------------------------------------ requests
@@ -101,6 +102,7 @@ class BackgroundTiering(DeoptTiering):
             return
         super().enqueue(record)
         self.queued_at[record.prototype] = time.perf_counter()
+        self.queued_heat[record.prototype] = record.calls + record.back_edges
 
     def background(self) -> bool:
         """Whether compiles go to forked processes now: not with ``--compile-threads=0``, nor where there is
@@ -116,7 +118,7 @@ class BackgroundTiering(DeoptTiering):
             super().drain()
         elif self.queue:
             settings = self.cvm.settings
-            jobs = sorted(self.queue, key=_heat, reverse=True)
+            jobs = self.drop_cold(sorted(self.queue, key=_heat, reverse=True))
             self.queue.clear()
             if not settings.compile_fork_osr and any(isinstance(job, OSRJob) for job in jobs):
                 # An OSR entry is compiled here, optimised, as in stage 5: a hot loop (often the script's own,
@@ -135,6 +137,26 @@ class BackgroundTiering(DeoptTiering):
             else:
                 self.queue.extend(jobs)
         self.vm.stats.add_time("compile.main_thread_s", time.perf_counter() - started)
+
+    def drop_cold(self, jobs: list[CompileJob]) -> list[CompileJob]:
+        """``jobs`` without the normal entries of functions gone cold: not called once since they were queued,
+        ``compile_cold_after_ms`` ago or more (HotSpot drops such stale tasks the same way). A dropped
+        function is interpreted again; its next call finds it hot and queues it again."""
+        now = time.perf_counter()
+        after = self.cvm.settings.compile_cold_after_ms / 1000
+        kept = []
+        for job in jobs:
+            prototype = job.record.prototype
+            queued = self.queued_at.get(prototype, now)
+            if isinstance(job, OSRJob) or _heat(job) != self.queued_heat.get(prototype) or now - queued < after:
+                kept.append(job)
+                continue
+            job.record.state = FunctionRecord.INTERPRETED
+            del self.queued_at[prototype], self.queued_heat[prototype]
+            self.vm.stats.add("compile.cold_dropped")
+            self.vm.trace("compile", f"dropped the request for {job.title}: not called in the "
+                                     f"{(now - queued) * 1000:.0f} ms it waited for a process")
+        return kept
 
     def request_osr(self, record: FunctionRecord, header: int, slots: list[int], stack: list[int]) -> None:
         """Stage 3's request, unless the function already has an OSR entry queued or in flight: the loop's
@@ -201,6 +223,8 @@ class BackgroundTiering(DeoptTiering):
         forked = time.perf_counter() - flight.forked
         self.flights[flight.number] = flight
         waited = flight.forked - min(self.queued_at.pop(job.record.prototype, flight.forked) for job in jobs)
+        for job in jobs:
+            self.queued_heat.pop(job.record.prototype, None)
         vm.stats.add("compile.forks")
         vm.stats.add_time("compile.fork_s", forked)
         vm.stats.add_time("compile.queue_wait_s", waited)
@@ -227,10 +251,13 @@ class BackgroundTiering(DeoptTiering):
     def install_ready(self) -> None:
         """At a safepoint: install every result that came back, then start what waited for a process."""
         processes = self.processes
-        if processes is None or not processes.messages:
+        if processes is None or not processes.running and not processes.messages:
             return
         started = time.perf_counter()
-        self.receive_all()
+        processes.hand_over()
+        if processes.messages:
+            self.receive_all()
+        self.vm.stats.add_time("compile.handover_s", processes.take_handover_time())
         self.vm.stats.add_time("compile.main_thread_s", time.perf_counter() - started)
         if self.queue and processes.room():
             self.drain()

@@ -55,7 +55,7 @@ class ConcurrentVM(GCVM):
     def request_install(self) -> None:
         """A compile process sent something (called on its reader thread): stop at the next safepoint. One
         store; the main thread clears the word when it stops, after which a later message sets it again."""
-        self.gc_heap.words[self.gc_heap.SAFEPOINT] = 1
+        self.gc_heap.flags[self.gc_heap.SAFEPOINT] = 1
 
     def finish(self) -> None:
         """Stop the compile processes, then stage 5's report."""
