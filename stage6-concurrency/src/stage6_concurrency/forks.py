@@ -32,7 +32,6 @@ from __future__ import annotations
 import os
 import select
 import signal
-import sys
 import threading
 import time
 import warnings
@@ -109,18 +108,13 @@ def _reap(pid: int) -> int:
 class CompileProcesses:
     """The compile processes running now (see ``room``) and the messages the main thread has not taken."""
 
-    def __init__(self, limit: int, timeout: float, on_message: "Callable[[], None]",
-                 switch_interval: float) -> None:
+    def __init__(self, limit: int, timeout: float, on_message: "Callable[[], None]") -> None:
         self.limit = limit
         self.timeout = timeout
         self.on_message = on_message
         self.running: dict[int, CompileProcess] = {}
         self.messages: deque[dict[str, Any]] = deque()
         self.changed = threading.Condition()
-        # A reader thread with code to hand over needs the GIL, and the main thread (interpreting) lets go
-        # of it only when asked, after the switch interval: shorten it (see the setting's WHY).
-        self.previous_switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(switch_interval)
         self.handover_s = 0.0           # main-thread time spent waiting for readers (``hand_over``)
 
     def room(self) -> bool:
@@ -215,4 +209,3 @@ class CompileProcesses:
             process.kill()
         for process in running:
             process.reader.join(timeout=5)
-        sys.setswitchinterval(self.previous_switch_interval)

@@ -31,7 +31,6 @@ class Settings(Stage5Settings):
     compile_fork_osr: bool = False
     compile_timeout_s: float = 60.0
     compile_cold_after_ms: float = 100.0
-    compile_switch_interval_ms: float = 0.5
     compile_process_crash_at: int = 0
     compile_process_hang_at: int = 0
 
@@ -77,12 +76,6 @@ class Settings(Stage5Settings):
             "slot on the benchmark set was about 125 ms (one process, everything forked), so this drops "
             "functions a program stopped calling (often the warm ones queued with a hot one), not ones it is "
             "waiting to run fast",
-        "compile_switch_interval_ms":
-            "Python's thread switch interval once compile processes exist: the thread that received a "
-            "process's code waits at most this long for the main thread to let it run (and set the "
-            "safepoint word). At Python's 5 ms, code was installed 1.4-18 ms after it was ready; at 0.5 ms, "
-            "1.3-8 ms (binary_trees, properties, zoo, trees, every module forked). Only those threads ever "
-            "ask for a switch, and they sleep until a message comes",
         "compile_process_crash_at":
             "test hook: the N-th compile process (0: none) exits before sending anything, as a crashed "
             "LLVM would",
@@ -101,7 +94,5 @@ class Settings(Stage5Settings):
             raise ValueError("compile_timeout_s must be positive")
         if self.compile_cold_after_ms < 0:
             raise ValueError("compile_cold_after_ms must be at least 0")
-        if self.compile_switch_interval_ms <= 0:
-            raise ValueError("compile_switch_interval_ms must be positive")
         if self.compile_process_crash_at < 0 or self.compile_process_hang_at < 0:
             raise ValueError("compile process test hooks must be at least 0")

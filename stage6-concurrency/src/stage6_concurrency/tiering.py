@@ -190,8 +190,7 @@ class BackgroundTiering(DeoptTiering):
         if self.processes is None:
             from .forks import CompileProcesses
             s = self.cvm.settings
-            self.processes = CompileProcesses(s.compile_threads, s.compile_timeout_s, self.cvm.request_install,
-                                              s.compile_switch_interval_ms / 1000)
+            self.processes = CompileProcesses(s.compile_threads, s.compile_timeout_s, self.cvm.request_install)
         return self.processes
 
     def fork(self, jobs: list[CompileJob]) -> None:
