@@ -59,13 +59,13 @@ class Settings(Stage5Settings):
             "OSR entries are compiled in a process too (default: on the main thread, optimised, as in stage "
             "5). A hot loop goes on interpreted while its entry is compiled elsewhere, and the compile takes "
             "longer there (the fork, pages copied, a core shared, a process slot to wait for): on two cores "
-            "that cost more than it saved (timed sections: properties 0.16 -> 0.29 s, trees 0.32 -> 0.43 s with "
-            "every module and OSR entry compiled in a process)",
+            "that cost more than it saved (timed sections with every module and OSR entry compiled in a "
+            "process: loop 0.083 -> 0.102 s, properties 0.211 -> 0.247 s, zoo 0.327 -> 0.432 s)",
         "compile_fork_min_size":
             "modules with fewer bytecode instructions than this are compiled on the main thread, as in "
             "stage 5: a small module compiles in 20-50 ms, and interpreting while a process compiles it "
-            "costs more than the stop (binary_trees 0.15 -> 0.20 s, instantiation 0.13 -> 0.19 s with every "
-            "module forked)",
+            "costs more than the stop (binary_trees 0.228 -> 0.269 s, instantiation 0.196 -> 0.222 s with "
+            "every module forked)",
         "compile_timeout_s":
             "a compile process that sends nothing for this long is taken as hung: it is killed and its "
             "jobs are compiled on the main thread (the biggest benchmark module compiles in about 0.3 s, "
