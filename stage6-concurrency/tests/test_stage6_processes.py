@@ -181,31 +181,32 @@ def test_processes_are_tracks_on_the_timeline(tmp_path: Path) -> None:
     assert any(e["ph"] == "X" and e["tid"] in tracks and e["name"].startswith("compile: ") for e in events)
 
 
-def test_a_hot_loop_enters_code_compiled_in_a_process(tmp_path: Path) -> None:
-    """An OSR entry compiled in a process: the loop goes on interpreted meanwhile, asks once, and enters the
-    code at a back-edge after it is installed."""
-    source = "var s = 0;\nfor (var i = 0; i < 200000; i = i + 1) s = s + 2;\nprint s;\n"
+def assert_one_forked_osr_entry_entered(tmp_path: Path, source: str, expected: str) -> None:
+    """Run ``source`` with every module and OSR entry forked: it prints ``expected``, its script asks for one
+    OSR entry, which a process compiles, and enters it."""
     run = run_program(tmp_path, source, "--trace=compile,osr", *EVERY_MODULE)
     assert_clean(run, 0)
-    assert run.stdout == "400000\n"
+    assert run.stdout == expected
     osr = trace_lines(run.stderr, "osr")
     assert len([line for line in osr if "compiling an OSR entry" in line]) == 1, osr
     assert any("enters compiled code" in line for line in osr), osr
     assert process_pids(run), run.stderr
 
 
+def test_a_hot_loop_enters_code_compiled_in_a_process(tmp_path: Path) -> None:
+    """An OSR entry compiled in a process: the loop goes on interpreted meanwhile, asks once, and enters the
+    code at a back-edge after it is installed."""
+    assert_one_forked_osr_entry_entered(tmp_path, "var s = 0;\nfor (var i = 0; i < 200000; i = i + 1) s = s + 2;\n"
+                                                  "print s;\n", "400000\n")
+
+
 def test_the_loops_around_a_loop_in_flight_wait_for_its_entry(tmp_path: Path) -> None:
     """The inner loop's OSR entry is compiled in a process; meanwhile the outer loop's back-edges find the
     function hot too, but do not ask for an entry of their own: the inner one, once in, runs the outer loop
     as well, so the function is compiled once."""
-    source = ("var s = 0;\nfor (var i = 0; i < 20000; i = i + 1) {\n  var j = 0;\n"
-              "  while (j < 10) { s = s + j; j = j + 1; }\n}\nprint s;\n")
-    run = run_program(tmp_path, source, "--trace=compile,osr", *EVERY_MODULE)
-    assert_clean(run, 0)
-    assert run.stdout == "900000\n"
-    osr = trace_lines(run.stderr, "osr")
-    assert len([line for line in osr if "compiling an OSR entry" in line]) == 1, osr
-    assert any("enters compiled code" in line for line in osr), osr
+    assert_one_forked_osr_entry_entered(tmp_path, "var s = 0;\nfor (var i = 0; i < 20000; i = i + 1) {\n"
+                                                  "  var j = 0;\n  while (j < 10) { s = s + j; j = j + 1; }\n}\n"
+                                                  "print s;\n", "900000\n")
 
 
 @pytest.mark.parametrize("flags", [(), EVERY_MODULE], ids=["default", "every-module"])
