@@ -232,10 +232,13 @@ class Compile:
         return text
 
     def send(self, message: dict[str, Any]) -> None:
-        """One message to the VM, then the VM's safepoint word set (it is shared with this process), so that
-        its main thread stops and takes the message (``forks.CompileProcesses.hand_over``)."""
-        write_frame(self.out, message)
+        """One message to the VM, with the VM's safepoint word set (it is shared with this process) so that
+        its main thread stops and lets its reader take the message (``forks.CompileProcesses.hand_over``):
+        before writing, since an image bigger than the pipe holds blocks this process until the reader has
+        taken the first part, and again after, when the message is whole."""
         heap = self.vm.gc_heap
+        heap.flags[heap.SAFEPOINT] = 1
+        write_frame(self.out, message)
         heap.flags[heap.SAFEPOINT] = 1
 
 
