@@ -15,8 +15,8 @@ it up when it is interpreting and calling compiled code: each call into
 compiled code lets go of the GIL and takes it straight back, which resets
 CPython's switch request, so a waiting thread can wait hundreds of
 milliseconds (`cache_fixed`, every module forked: code installed up to 0.7 s
-after it was ready). So a process also sets the safepoint word itself after
-each message: the word has a page of its own, mapped shared
+after it was ready). So a process also sets the safepoint word itself as it
+sends each message: the word has a page of its own, mapped shared
 (``stage0_jit.heap``), so the fork did not copy it. At that safepoint the
 main thread lets go of the GIL while a pipe holds something its reader has
 not taken (``hand_over``), at most ``HANDOVER_WAIT`` seconds.
