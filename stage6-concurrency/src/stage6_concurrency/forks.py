@@ -59,7 +59,7 @@ class CompileProcess:
         self.pid = pid
         self.processes = processes
         self.stream = os.fdopen(fd, "rb", buffering=0)
-        self.optimising = False         # past its quick code: running at low priority, not holding a slot
+        self.building = True            # holds a slot: not yet past its quick code (then at low priority) or done
         self.reader = threading.Thread(target=self._read, name=f"compile-process-{number}", daemon=True)
 
     def _read(self) -> None:
@@ -80,7 +80,7 @@ class CompileProcess:
             last = time.perf_counter()
             ended = ended or message["kind"] in ("end", "error")
             # Past its quick code, or done: it no longer holds a slot (its exit may come later).
-            self.optimising = self.optimising or message["kind"] in ("optimising", "end", "error")
+            self.building = self.building and message["kind"] not in ("optimising", "end", "error")
             self.processes.deliver(self, message)
         self.stream.close()
         status = _reap(self.pid)
@@ -115,13 +115,12 @@ class CompileProcesses:
         self.running: dict[int, CompileProcess] = {}
         self.messages: deque[dict[str, Any]] = deque()
         self.changed = threading.Condition()
-        self.handover_s = 0.0           # main-thread time spent waiting for readers (``hand_over``)
 
     def room(self) -> bool:
         """Whether another process may start now: fewer than ``limit`` are building or compiling quick code
-        (optimising ones run at low priority and hold no slot), and fewer than ``BACKLOG`` times that run
+        (those optimising at low priority, or done, hold no slot), and fewer than ``BACKLOG`` times that run
         at all (each holds the pages it copied)."""
-        building = sum(1 for process in self.running.values() if not process.optimising)
+        building = sum(1 for process in self.running.values() if process.building)
         return building < self.limit and len(self.running) < self.limit * BACKLOG
 
     def fork(self, number: int, child: "Callable[[int], NoReturn]") -> CompileProcess:
@@ -155,8 +154,7 @@ class CompileProcesses:
     def hand_over(self) -> None:
         """At a safepoint (main thread): while a process's pipe holds a message its reader has not taken, let go
         of the GIL so that the reader takes it (see the module docstring)."""
-        started = time.perf_counter()
-        deadline = started + HANDOVER_WAIT
+        deadline = time.perf_counter() + HANDOVER_WAIT
         with self.changed:
             while True:
                 streams = [process.stream for process in self.running.values() if not process.stream.closed]
@@ -168,12 +166,6 @@ class CompileProcesses:
                 if not ready or left <= 0:
                     break
                 self.changed.wait(left)
-        self.handover_s += time.perf_counter() - started
-
-    def take_handover_time(self) -> float:
-        """Main-thread seconds spent in ``hand_over`` since the last call."""
-        spent, self.handover_s = self.handover_s, 0.0
-        return spent
 
     def deliver(self, process: CompileProcess, message: dict[str, Any]) -> None:
         """A message arrived (reader thread): keep it and wake the main thread."""

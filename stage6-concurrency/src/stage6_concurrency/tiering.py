@@ -87,8 +87,8 @@ class BackgroundTiering(DeoptTiering):
         self.in_process = False         # fork failed: compile here from now on, as stage 5
         self.flights: dict[int, Flight] = {}
         self.flight_numbers = 0
-        self.queued_at: dict[int, float] = {}      # prototype -> when its normal entry was queued
-        self.queued_heat: dict[int, int] = {}      # prototype -> its calls + back-edges then
+        self.queued: dict[int, tuple[float, int]] = {}     # prototype -> when its normal entry was queued,
+                                                            # and its calls + back-edges then
         self.osr_pending: dict[int, int] = {}      # prototype -> the loop header of its OSR entry in flight
 
     # ------------------------------------------------------------ requests
@@ -101,8 +101,7 @@ class BackgroundTiering(DeoptTiering):
             self.vm.stats.add("compile.merged")
             return
         super().enqueue(record)
-        self.queued_at[record.prototype] = time.perf_counter()
-        self.queued_heat[record.prototype] = record.calls + record.back_edges
+        self.queued[record.prototype] = (time.perf_counter(), record.calls + record.back_edges)
 
     def background(self) -> bool:
         """Whether compiles go to forked processes now: not with ``--compile-threads=0``, nor where there is
@@ -147,12 +146,12 @@ class BackgroundTiering(DeoptTiering):
         kept = []
         for job in jobs:
             prototype = job.record.prototype
-            queued = self.queued_at.get(prototype, now)
-            if isinstance(job, OSRJob) or _heat(job) != self.queued_heat.get(prototype) or now - queued < after:
+            queued, heat = self.queued.get(prototype, (now, -1))
+            if isinstance(job, OSRJob) or _heat(job) != heat or now - queued < after:
                 kept.append(job)
                 continue
             job.record.state = FunctionRecord.INTERPRETED
-            del self.queued_at[prototype], self.queued_heat[prototype]
+            del self.queued[prototype]
             self.vm.stats.add("compile.cold_dropped")
             self.vm.trace("compile", f"dropped the request for {job.title}: not called in the "
                                      f"{(now - queued) * 1000:.0f} ms it waited for a process")
@@ -221,9 +220,7 @@ class BackgroundTiering(DeoptTiering):
             return
         forked = time.perf_counter() - flight.forked
         self.flights[flight.number] = flight
-        waited = flight.forked - min(self.queued_at.pop(job.record.prototype, flight.forked) for job in jobs)
-        for job in jobs:
-            self.queued_heat.pop(job.record.prototype, None)
+        waited = flight.forked - min(self.queued.pop(job.record.prototype, (flight.forked, 0))[0] for job in jobs)
         vm.stats.add("compile.forks")
         vm.stats.add_time("compile.fork_s", forked)
         vm.stats.add_time("compile.queue_wait_s", waited)
@@ -254,9 +251,9 @@ class BackgroundTiering(DeoptTiering):
             return
         started = time.perf_counter()
         processes.hand_over()
+        self.vm.stats.add_time("compile.handover_s", time.perf_counter() - started)
         if processes.messages:
             self.receive_all()
-        self.vm.stats.add_time("compile.handover_s", processes.take_handover_time())
         self.vm.stats.add_time("compile.main_thread_s", time.perf_counter() - started)
         if self.queue and processes.room():
             self.drain()

@@ -102,10 +102,10 @@ def row(title: str, names: list[str], values: dict[str, dict[str, float]]) -> st
     """One table row: each config's program time, main-thread compile time, LLVM load, and compile ratio."""
     first = names[0]
     compile_ms = values["compile"]
-    row = [title] + [f"{values['prog'][n]:.3f}" for n in names] + [f"{compile_ms[n]:.1f}" for n in names]
-    row += [f"{values['load'][n]:.1f}" for n in names]
-    row += [f"{compile_ms[n] / compile_ms[first]:.2f}x" if compile_ms[first] else "-" for n in names[1:]]
-    return "| " + " | ".join(row) + " |"
+    cells = [title] + [f"{values['prog'][n]:.3f}" for n in names] + [f"{compile_ms[n]:.1f}" for n in names]
+    cells += [f"{values['load'][n]:.1f}" for n in names]
+    cells += [f"{compile_ms[n] / compile_ms[first]:.2f}x" if compile_ms[first] else "-" for n in names[1:]]
+    return "| " + " | ".join(cells) + " |"
 
 
 if __name__ == "__main__":
