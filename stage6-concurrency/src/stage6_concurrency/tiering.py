@@ -90,6 +90,7 @@ class BackgroundTiering(DeoptTiering):
         self.queued: dict[int, tuple[float, int]] = {}     # prototype -> when its normal entry was queued,
                                                             # and its calls + back-edges then
         self.osr_pending: dict[int, int] = {}      # prototype -> the loop header of its OSR entry in flight
+        self.osr_arrived: dict[int, int] = {}      # prototype -> its back-edges when a forked entry was installed
 
     # ------------------------------------------------------------ requests
     def enqueue(self, record: FunctionRecord) -> None:
@@ -163,8 +164,12 @@ class BackgroundTiering(DeoptTiering):
         compiles the function from its loop on, so the activation takes the one in flight at that loop's
         next back-edge and the outer loops run in its code; asking for theirs too compiled most of the
         function twice (``properties``: three OSR modules instead of one, and ``move`` queued behind
-        them). A loop the activation has left for good asks again once the entry in flight arrives."""
-        if record.prototype in self.osr_pending:
+        them). The entry may arrive at a safepoint on an outer loop's back-edge, just before that loop asks:
+        so for ``threshold`` back-edges after it arrives the function does not ask either, which lets the
+        activation reach the loop and take it. A loop the activation has left for good asks after that."""
+        if record.prototype in self.osr_pending or \
+                record.back_edges - self.osr_arrived.get(record.prototype, -self.vm.settings.threshold) < \
+                self.vm.settings.threshold:
             return
         if self.background():
             self.osr_pending[record.prototype] = header
@@ -343,6 +348,7 @@ class BackgroundTiering(DeoptTiering):
             if isinstance(job, OSRJob):
                 entry_map, speculated = flight.entries[flight.jobs.index(job)]
                 job.install_entry(self, addresses[symbol], entry_map, speculated)
+                self.osr_arrived[job.record.prototype] = job.record.back_edges
             else:
                 job.install(self, addresses[symbol], elapsed / len(wanted))
         vm.stats.add("compile.quick_modules" if quick else "compile.background_modules")
